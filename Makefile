@@ -1,0 +1,39 @@
+# GVI – the two commands of the quick start are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: demo test install install-test lint serve clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+	$(PY) -m gvi.cli compile_translations
+
+install-test: $(VENV)/.installed-test
+	$(PY) -m gvi.cli compile_translations
+
+demo: install
+	GVI_DEMO_MODE=true $(PY) -m gvi.cli demo --port $(PORT)
+
+test: install-test
+	$(PY) -m ruff check src tests
+	$(PY) -m gvi.cli makemigrations --check --dry-run
+	$(PY) -m pytest
+
+lint: install-test
+	$(PY) -m ruff check src tests
+	$(PY) -m ruff format --check src tests
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,115 @@
+"""Login with password, then a TOTP second factor (enrolment on first login), lockout and logout."""
+
+import base64
+
+import segno
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from gvi.access.forms import LoginForm, TokenForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "access/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["demo_mode"] = settings.DEMO_MODE
+        if settings.DEMO_MODE:
+            from gvi.demo.accounts import DEMO_ACCOUNTS
+
+            context["demo_accounts"] = DEMO_ACCOUNTS
+        return context
+
+
+def lockout_response(request, *args, **kwargs):
+    return render(
+        request,
+        "access/locked.html",
+        {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        status=429,
+    )
+
+
+def _confirmed_device(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def second_factor(request):
+    """Ask for the one-time code; send users without a device to enrolment."""
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL)
+    if request.user.is_verified() or not settings.GVI_REQUIRE_SECOND_FACTOR:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    device = _confirmed_device(request.user)
+    if device is None:
+        return redirect("access:enrol_second_factor")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            otp_login(request, device)
+            return redirect(request.GET.get("next") or settings.LOGIN_REDIRECT_URL)
+        locked = _record_token_failure(request)
+        if locked:
+            return locked
+        form.add_error("token", _("Koden stämmer inte. Kontrollera klockan i telefonen och försök igen."))
+    return render(request, "access/second_factor.html", {"form": form})
+
+
+def enrol_second_factor(request):
+    """First login: create an unconfirmed TOTP device, show its QR code, confirm it with a code."""
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL)
+    if _confirmed_device(request.user):
+        return redirect("access:second_factor")
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": _("Autentiseringsapp")}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            messages.success(request, _("Tvåfaktorsinloggning är aktiverad."))
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        locked = _record_token_failure(request)
+        if locked:
+            return locked
+        form.add_error("token", _("Koden stämmer inte. Skanna QR-koden igen och ange en ny kod."))
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5)
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "access/enrol_second_factor.html",
+        {"form": form, "qr_data_uri": "data:image/svg+xml;base64," + base64.b64encode(qr_svg.encode()).decode(),
+         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))},
+    )
+
+
+def _record_token_failure(request):
+    """A wrong code counts as a failed login; at the limit the user is logged out and locked."""
+    credentials = {"username": request.user.get_username()}
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    if AxesProxyHandler.is_locked(request, credentials):
+        logout(request)
+        return lockout_response(request)
+    return None
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, _("Du är utloggad."))
+    return redirect(settings.LOGIN_URL)

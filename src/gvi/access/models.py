@@ -1,0 +1,204 @@
+"""The access model: compartmented records, disclosures and the hash-chained access log."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from gvi.access.permissions import OWN, VIEW, grant_for
+from gvi.partnership.models import Organisation, Site
+
+
+class CompartmentQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = VIEW):
+        """The rows `user` may act on: the single entry point for views, exports and the API."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        record_type = self.model._meta.label_lower
+        allowed = Q(pk__in=[])
+        for membership in user.memberships.active():
+            found = grant_for(membership.role, record_type)
+            if found is None or membership.site_id is None:
+                continue
+            if action in found.actions:
+                if found.scope == OWN:
+                    allowed |= Q(site_id=membership.site_id, owner_id=membership.organisation_id)
+                else:
+                    allowed |= Q(site_id=membership.site_id)
+            if VIEW in found.actions and action == VIEW:
+                allowed |= Q(pk__in=Disclosure.objects.active().disclosed_ids(self.model, membership.organisation_id))
+        return self.filter(allowed)
+
+
+class CompartmentedRecord(models.Model):
+    """Abstract base of every record with person or operational data: owned by one organisation at one site.
+
+    `version` carries optimistic locking; `history` versions every change (who, when, what).
+    `logs_reads` says whether reading one record writes an access-log row (person-level records).
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("plats"))
+    owner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("ägande organisation")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ändrad"), auto_now=True)
+
+    history = HistoricalRecords(inherit=True)
+    objects = CompartmentQuerySet.as_manager()
+
+    logs_reads = True
+
+    class Meta:
+        abstract = True
+
+
+class DisclosureQuerySet(models.QuerySet):
+    def active(self, at=None):
+        at = at or timezone.now()
+        return self.filter(revoked_at__isnull=True, decided_at__lte=at).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=at)
+        )
+
+    def disclosed_ids(self, model, organisation_id):
+        content_type = ContentType.objects.get_for_model(model)
+        return self.filter(content_type=content_type, to_organisation_id=organisation_id).values("object_id")
+
+
+class Disclosure(models.Model):
+    """An explicit, recorded act of sharing one record with another organisation (utlämnande)."""
+
+    class LegalGround(models.TextChoices):
+        OSL_10_2 = "osl_10_2", _("OSL 10 kap. 2 § (nödvändigt utlämnande)")
+        OSL_10_18A = "osl_10_18a", _("OSL 10 kap. 18 a § (förebygga brott, samverkan)")
+        OSL_10_27 = "osl_10_27", _("OSL 10 kap. 27 § (generalklausulen)")
+        OSL_10_28 = "osl_10_28", _("OSL 10 kap. 28 § (uppgiftsskyldighet)")
+        DUTY_2025 = "duty_2025", _("Lagen (2025) om uppgiftsskyldighet")
+        CONSENT = "consent", _("Samtycke från den enskilde")
+        OTHER = "other", _("Annan grund (beskriv)")
+
+    from_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="disclosures_made", verbose_name=_("från")
+    )
+    to_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="disclosures_received", verbose_name=_("till")
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    legal_ground = models.CharField(_("rättslig grund"), max_length=20, choices=LegalGround.choices)
+    legal_ground_text = models.TextField(_("rättslig grund, fritext"), blank=True, max_length=2000)
+    purpose = models.TextField(_("ändamål"), max_length=2000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("beslutad av")
+    )
+    decided_at = models.DateTimeField(_("beslutad"), default=timezone.now)
+    expires_at = models.DateTimeField(_("upphör"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("återkallad"), null=True, blank=True)
+
+    objects = DisclosureQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-decided_at"]
+        verbose_name = _("utlämnande")
+        verbose_name_plural = _("utlämnanden")
+        indexes = [models.Index(fields=["content_type", "to_organisation", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_organisation.short_name} → {self.to_organisation.short_name} ({self.get_legal_ground_display()})"
+
+
+class AccessLog(models.Model):
+    """One read (or export) of person-level data. Rows are hash-chained: tampering breaks the chain."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Läsning")
+        EXPORT = "export", _("Export")
+        API = "api", _("API-läsning")
+        REVEAL = "reveal", _("Visning av skyddad uppgift")
+
+    seq = models.PositiveBigIntegerField(_("löpnummer"), unique=True)
+    at = models.DateTimeField(_("tidpunkt"))
+    user_id_logged = models.BigIntegerField(_("användar-id"))
+    username = models.CharField(_("användare"), max_length=150)
+    organisation_id_logged = models.BigIntegerField(_("organisations-id"), null=True)
+    role = models.CharField(_("roll"), max_length=30)
+    record_type = models.CharField(_("posttyp"), max_length=100)
+    record_id = models.CharField(_("post-id"), max_length=64)
+    action = models.CharField(_("åtgärd"), max_length=10, choices=Action.choices)
+    purpose = models.CharField(_("ändamål"), max_length=500, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("åtkomstlogg")
+        verbose_name_plural = _("åtkomstlogg")
+        indexes = [models.Index(fields=["record_type", "record_id"]), models.Index(fields=["user_id_logged", "at"])]
+
+    def canonical(self) -> str:
+        return json.dumps(
+            {
+                "seq": self.seq,
+                "at": self.at.isoformat(timespec="microseconds"),
+                "user": self.user_id_logged,
+                "username": self.username,
+                "organisation": self.organisation_id_logged,
+                "role": self.role,
+                "record_type": self.record_type,
+                "record_id": str(self.record_id),
+                "action": self.action,
+                "purpose": self.purpose,
+                "prev": self.prev_hash,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+
+GENESIS_HASH = "0" * 64
+
+
+class AccessLogHead(models.Model):
+    """The chain's head (a single row). Locking it serialises appends; it also anchors the tail."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("loggkedjans huvud")
+
+
+class ApiToken(models.Model):
+    """A bearer token for a system that calls the API on behalf of one user. Only its hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("namn"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("upphör"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API-nyckel")
+        verbose_name_plural = _("API-nycklar")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @staticmethod
+    def hash_token(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()

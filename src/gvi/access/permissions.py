@@ -1,0 +1,75 @@
+"""The role x record-type table: what each role may do with each kind of record, and over which rows.
+
+Scope OWN means rows owned by the member's own organisation at the member's site; SITE means every row
+at the member's site (used for group-level records the partnership works on together). Rows disclosed to
+the member's organisation become visible whenever the role may view that record type at all.
+The administrator and the national analyst hold no grant here: they never see compartmented rows.
+"""
+
+from dataclasses import dataclass
+
+from gvi.partnership.models import Role
+
+VIEW = "view"
+CREATE = "create"
+CHANGE = "change"
+DISCLOSE = "disclose"
+EXPORT = "export"
+ACTIONS = (VIEW, CREATE, CHANGE, DISCLOSE, EXPORT)
+
+OWN = "own"
+SITE = "site"
+
+
+@dataclass(frozen=True)
+class Grant:
+    scope: str
+    actions: frozenset[str]
+
+
+def grant(scope: str, *actions: str) -> Grant:
+    return Grant(scope, frozenset(actions))
+
+
+ALL = ACTIONS
+READ = (VIEW,)
+
+PERSON_WORKERS = {
+    Role.ANALYST: grant(OWN, *ALL),
+    Role.COORDINATOR: grant(OWN, VIEW, EXPORT),
+    Role.CASEWORKER: grant(OWN, VIEW, CREATE, CHANGE, DISCLOSE),
+    Role.PROBATION_OFFICER: grant(OWN, VIEW, CREATE, CHANGE, DISCLOSE),
+}
+
+GROUP_LEVEL = {
+    Role.ANALYST: grant(SITE, *ALL),
+    Role.COORDINATOR: grant(SITE, VIEW, EXPORT),
+    Role.CASEWORKER: grant(SITE, VIEW),
+    Role.PROBATION_OFFICER: grant(SITE, VIEW),
+}
+
+INCIDENT_LEVEL = {
+    Role.ANALYST: grant(SITE, *ALL),
+    Role.COORDINATOR: grant(SITE, VIEW, EXPORT),
+    Role.CASEWORKER: grant(SITE, VIEW),
+    Role.PROBATION_OFFICER: grant(SITE, VIEW),
+}
+
+# record type (app_label.model_name) -> role -> grant
+PERMISSIONS: dict[str, dict[str, Grant]] = {
+    "groups.person": PERSON_WORKERS,
+    "groups.groupmembership": PERSON_WORKERS,
+    "groups.group": GROUP_LEVEL,
+    "groups.grouprelation": GROUP_LEVEL,
+    "incidents.incident": INCIDENT_LEVEL,
+    "incidents.involvement": PERSON_WORKERS,
+}
+
+
+def grant_for(role: str, record_type: str) -> Grant | None:
+    return PERMISSIONS.get(record_type, {}).get(role)
+
+
+def role_may(role: str, record_type: str, action: str) -> bool:
+    found = grant_for(role, record_type)
+    return found is not None and action in found.actions

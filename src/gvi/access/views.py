@@ -1,0 +1,65 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gvi.access.audit import verify_chain
+from gvi.access.decorators import roles_required
+from gvi.access.models import AccessLog, Disclosure
+from gvi.access.selectors import parse_id
+from gvi.access.services import revoke_disclosure
+from gvi.partnership.models import Role
+
+PERSON_ROLES = (Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OFFICER)
+
+
+@roles_required(*PERSON_ROLES)
+def disclosure_list(request):
+    org_ids = list(request.user.memberships.active().values_list("organisation_id", flat=True))
+    made = Disclosure.objects.filter(from_organisation_id__in=org_ids).select_related(
+        "to_organisation", "from_organisation", "decided_by", "content_type"
+    )
+    received = (
+        Disclosure.objects.active()
+        .filter(to_organisation_id__in=org_ids)
+        .select_related("from_organisation", "to_organisation", "content_type")
+    )
+    return render(
+        request,
+        "access/disclosure_list.html",
+        {
+            "made": Paginator(made, 50).get_page(request.GET.get("sida")),
+            "received": received[:200],
+        },
+    )
+
+
+@require_POST
+@roles_required(*PERSON_ROLES)
+def disclosure_revoke(request, pk):
+    org_ids = request.user.memberships.active().values_list("organisation_id", flat=True)
+    disclosure = get_object_or_404(Disclosure, pk=parse_id(pk), from_organisation_id__in=list(org_ids))
+    if disclosure.revoked_at is None:
+        revoke_disclosure(request.user, disclosure)
+        messages.success(request, _("Utlämnandet är återkallat."))
+    return redirect("access:disclosures")
+
+
+@roles_required(Role.ADMINISTRATOR)
+def access_log(request):
+    """The log names users and record ids, never record content: the operator may audit it."""
+    entries = AccessLog.objects.order_by("-seq")
+    username = request.GET.get("anvandare", "")[:150]
+    if username:
+        entries = entries.filter(username=username)
+    return render(
+        request,
+        "access/access_log.html",
+        {"page": Paginator(entries, 100).get_page(request.GET.get("sida")), "anvandare": username},
+    )
+
+
+@roles_required(Role.ADMINISTRATOR)
+def audit_verify(request):
+    return render(request, "access/audit_verify.html", {"report": verify_chain()})

@@ -1,0 +1,29 @@
+"""The `gvi` console command: a thin front to the Django management commands with friendly names.
+
+    gvi demo | serve | migrate | purge | audit verify | import ... | seed ... | bench | <any manage.py command>
+"""
+
+import os
+import sys
+
+ALIASES = {
+    "demo": ["gvi_demo"],
+    "serve": ["gvi_serve"],
+    "audit": ["gvi_audit"],
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gvi.settings")
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__.strip())
+        return
+    command, rest = argv[0], argv[1:]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["gvi", *ALIASES.get(command, [command]), *rest])
+
+
+if __name__ == "__main__":
+    main()

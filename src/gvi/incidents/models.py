@@ -1,0 +1,98 @@
+"""Serious incidents and who (persons, groups) was involved."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gvi.access.models import CompartmentedRecord
+from gvi.groups.models import Confidence, Group, GroupRelation, Person
+
+
+class Incident(CompartmentedRecord):
+    class Type(models.TextChoices):
+        SHOOTING = "shooting", _("Skjutning")
+        EXPLOSION = "explosion", _("Sprängning")
+        LETHAL = "lethal", _("Dödligt våld")
+        ATTEMPTED_MURDER = "attempted_murder", _("Försök till mord")
+        AGGRAVATED_ASSAULT = "aggravated_assault", _("Grov misshandel")
+        ARSON = "arson", _("Mordbrand")
+        OTHER = "other", _("Annat")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Ny")
+        REVIEWED = "reviewed", _("Genomgången")
+        CLOSED = "closed", _("Avslutad")
+
+    logs_reads = False  # incident-level; the person-level part lives in Involvement
+
+    type = models.CharField(_("typ"), max_length=20, choices=Type.choices)
+    confirmed_shooting = models.BooleanField(_("konstaterad skjutning"), default=False)
+    occurred_at = models.DateTimeField(_("tidpunkt"), db_index=True)
+    area = models.CharField(_("område"), max_length=120, blank=True)
+    latitude = models.DecimalField(_("latitud"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitud"), max_digits=9, decimal_places=6, null=True, blank=True)
+    dead = models.PositiveSmallIntegerField(_("döda"), default=0)
+    injured = models.PositiveSmallIntegerField(_("skadade"), default=0)
+    police_reference = models.CharField(_("diarienummer (polis)"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    summary = models.TextField(_("sammanfattning"), blank=True, max_length=4000)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidenter")
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.occurred_at:%Y-%m-%d} {self.area}".strip()
+
+    def clean(self):
+        if self.confirmed_shooting and self.type != self.Type.SHOOTING:
+            raise ValidationError({"confirmed_shooting": _("Endast skjutningar kan vara konstaterade skjutningar.")})
+
+
+class Involvement(CompartmentedRecord):
+    class Role(models.TextChoices):
+        SUSPECT = "suspect", _("Misstänkt gärningsperson")
+        VICTIM = "victim", _("Brottsoffer")
+        OTHER = "other", _("Annan")
+
+    class MemberStatus(models.TextChoices):
+        CONFIRMED = "confirmed", _("Bekräftad")
+        SUSPECTED = "suspected", _("Misstänkt")
+        NONE = "none", _("Ingen")
+        UNKNOWN = "unknown", _("Okänd")
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="involvements", verbose_name=_("incident")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="involvements", verbose_name=_("person")
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="involvements", verbose_name=_("grupp")
+    )
+    role = models.CharField(_("roll"), max_length=10, choices=Role.choices)
+    member_status = models.CharField(
+        _("gruppkoppling"), max_length=10, choices=MemberStatus.choices, default=MemberStatus.UNKNOWN
+    )
+    confidence = models.CharField(_("tillförlitlighet"), max_length=6, choices=Confidence.choices)
+    relation = models.ForeignKey(
+        GroupRelation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incident_involvements",
+        verbose_name=_("konflikt"),
+    )
+
+    class Meta:
+        verbose_name = _("inblandning")
+        verbose_name_plural = _("inblandningar")
+
+    def __str__(self) -> str:
+        who = self.person or self.group
+        return f"{who} – {self.get_role_display()}"
+
+    def clean(self):
+        if not self.person_id and not self.group_id:
+            raise ValidationError(_("Ange en person, en grupp eller båda."))

@@ -1,0 +1,21 @@
+from django.conf import settings
+
+from gvi.access.decorators import user_roles
+from gvi.access.permissions import role_may
+
+
+def partnership(request):
+    user = getattr(request, "user", None)
+    roles = user_roles(user) if user is not None else set()
+    return {
+        "demo_mode": settings.DEMO_MODE,
+        "user_roles": roles,
+        "nav": {
+            "persons": any(role_may(r, "groups.person", "view") for r in roles),
+            "groups": any(role_may(r, "groups.group", "view") for r in roles),
+            "incidents": any(role_may(r, "incidents.incident", "view") for r in roles),
+            "statistics": bool(roles & {"coordinator", "steering_member", "analyst"}),
+            "national": "national_analyst" in roles,
+            "audit": "administrator" in roles,
+        },
+    }

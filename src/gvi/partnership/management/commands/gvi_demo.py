@@ -1,0 +1,40 @@
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from gvi.partnership.models import Site
+
+
+class Command(BaseCommand):
+    help = "Migrate the embedded database, load the demo city, print the demo logins and serve."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="Set up only; do not start the server.")
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Demo data must never be loaded in production (GVI_PRODUCTION=true).")
+        if not settings.DEMO_MODE:
+            raise CommandError("Set GVI_DEMO_MODE=true to run the demo (it switches off the second factor).")
+        from gvi.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+        from gvi.demo.city import load_demo_city
+
+        call_command("compile_translations", verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)
+        if Site.objects.filter(slug="exempelstad").exists():
+            self.stdout.write("Demo city already loaded.")
+        else:
+            summary = load_demo_city()
+            self.stdout.write("Demo city loaded: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+        self.stdout.write("")
+        self.stdout.write("DEMOLÄGE: tvåfaktorsinloggning är avstängd. Alla personer är påhittade.")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for account in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {account['username']:<20} {account['description']}")
+        self.stdout.write("")
+        if not options["no_serve"]:
+            self.stdout.write(f"Serving on http://127.0.0.1:{options['port']}/")
+            call_command("gvi_serve", port=options["port"])

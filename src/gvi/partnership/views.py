@@ -1,0 +1,102 @@
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from gvi.access.audit import verify_chain
+from gvi.access.decorators import user_roles
+from gvi.access.models import Disclosure
+from gvi.analysis.charts import bar_chart
+from gvi.evaluation.selectors import monthly_incident_counts
+from gvi.groups.models import Group, GroupRelation, Person
+from gvi.incidents.models import Incident
+from gvi.partnership.models import Membership, Role
+
+# When a user holds several roles, the start page follows the first of these.
+START_PAGE_ORDER = [
+    Role.COORDINATOR,
+    Role.ANALYST,
+    Role.CASEWORKER,
+    Role.PROBATION_OFFICER,
+    Role.STEERING_MEMBER,
+    Role.COMMUNITY_PARTNER,
+    Role.NATIONAL_ANALYST,
+    Role.ADMINISTRATOR,
+]
+
+
+@login_required
+def home(request):
+    roles = user_roles(request.user)
+    primary = next((role for role in START_PAGE_ORDER if role in roles), None)
+    memberships = request.user.memberships.active().select_related("organisation", "site")
+    context = {"primary_role": primary, "memberships": memberships, "today": timezone.localdate()}
+    builder = START_PAGES.get(primary)
+    if builder:
+        context.update(builder(request))
+    return render(request, "partnership/home.html", context)
+
+
+def _soon():
+    return timezone.localdate() + timedelta(days=14)
+
+
+def _coordinator(request):
+    user = request.user
+    since = timezone.now() - timedelta(days=30)
+    incidents = Incident.objects.visible_to(user)
+    return {
+        "recent_incidents": incidents.filter(occurred_at__gte=since).order_by("-occurred_at")[:10],
+        "incident_count_30d": incidents.filter(occurred_at__gte=since).count(),
+        "active_groups": Group.objects.visible_to(user).filter(status=Group.Status.ACTIVE).count(),
+        "open_conflicts": GroupRelation.objects.visible_to(user).filter(type=GroupRelation.Type.CONFLICT).count(),
+        "groups_due": Group.objects.visible_to(user).filter(next_review__lte=_soon()).order_by("next_review")[:10],
+    }
+
+
+def _analyst(request):
+    context = _coordinator(request)
+    context["persons_due"] = Person.objects.visible_to(request.user).filter(review_date__lte=_soon())[:10]
+    return context
+
+
+def _person_worker(request):
+    user = request.user
+    org_ids = user.memberships.active().values_list("organisation_id", flat=True)
+    return {
+        "persons_due": Person.objects.visible_to(user).filter(review_date__lte=_soon())[:10],
+        "person_count": Person.objects.visible_to(user).count(),
+        "disclosures_received": Disclosure.objects.active()
+        .filter(to_organisation_id__in=list(org_ids))
+        .select_related("from_organisation")[:10],
+    }
+
+
+def _steering(request):
+    site_ids = list(request.user.memberships.active().exclude(site=None).values_list("site_id", flat=True))
+    series = monthly_incident_counts(Incident.objects.filter(site_id__in=site_ids), months=24)
+    return {"series": series, "bars": bar_chart(series)}
+
+
+def _administrator(request):
+    return {
+        "membership_count": Membership.objects.active().count(),
+        "chain": verify_chain(),
+    }
+
+
+START_PAGES = {
+    Role.COORDINATOR: _coordinator,
+    Role.ANALYST: _analyst,
+    Role.CASEWORKER: _person_worker,
+    Role.PROBATION_OFFICER: _person_worker,
+    Role.STEERING_MEMBER: _steering,
+    Role.ADMINISTRATOR: _administrator,
+}
+
+
+def health(request):
+    from django.http import JsonResponse
+
+    return JsonResponse({"status": "ok"})
