@@ -1,0 +1,139 @@
+"""The access matrix: every route x every role x own / other-organisation / other-site records.
+
+A route missing here fails `test_every_route_is_in_the_matrix`. Expected answers:
+- an int applies to all three targets; a tuple is (own organisation, other organisation, other site);
+- ANON is the answer for a visitor who is not logged in.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from gvi.partnership.models import Role
+from tests.factories import verified_login
+
+C, A, CW, P = Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OFFICER
+CP, S, N, AD = Role.COMMUNITY_PARTNER, Role.STEERING_MEMBER, Role.NATIONAL_ANALYST, Role.ADMINISTRATOR
+ALL_ROLES = [C, A, CW, P, CP, S, N, AD]
+PERSON_WORKERS = [C, A, CW, P]
+OWNER_ONLY = (200, 404, 404)  # compartment: own organisation at own site
+SITE_WIDE = (200, 200, 404)  # group-level records: any organisation at the user's site
+
+
+@dataclass
+class Route:
+    expect: dict  # role -> int | (own, other_org, other_site)
+    anon: int
+    kind: str | None = None  # record kind for <pk>
+    method: str = "get"
+    data: object = None
+
+
+def only(roles, answer, default):
+    return {role: (answer if role in roles else default) for role in ALL_ROLES}
+
+
+MATRIX = {
+    "partnership:home": Route(only(ALL_ROLES, 200, 0), anon=302),
+    "partnership:health": Route(only(ALL_ROLES, 200, 0), anon=200),
+    "access:login": Route(only(ALL_ROLES, 302, 0), anon=200),
+    "access:logout": Route(only(ALL_ROLES, 302, 0), anon=302, method="post"),
+    "access:second_factor": Route(only(ALL_ROLES, 302, 0), anon=302),
+    "access:enrol_second_factor": Route(only(ALL_ROLES, 302, 0), anon=302),
+    "access:disclosures": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "access:disclosure_revoke": Route(
+        only(PERSON_WORKERS, (302, 404, 404), 403), anon=302, kind="disclosure", method="post"
+    ),
+    "access:access_log": Route(only([AD], 200, 403), anon=302),
+    "access:audit_verify": Route(only([AD], 200, 403), anon=302),
+    "groups:person_list": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "groups:person_detail": Route(only(PERSON_WORKERS, OWNER_ONLY, 403), anon=302, kind="person"),
+    "groups:person_edit": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="person"),
+    "groups:person_disclose": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="person"),
+    "groups:group_list": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "groups:group_detail": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
+    "incidents:incident_list": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "incidents:incident_detail": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="incident"),
+    "evaluation:site_statistics": Route(only([C, S, A], 200, 403), anon=302),
+    "evaluation:national": Route(only([N], 200, 403), anon=302),
+    "set_language": Route(only(ALL_ROLES, 302, 0), anon=302, method="post", data={"language": "en"}),
+    "admin:index": Route(only([AD], 200, 302), anon=302),
+    "api:openapi-json": Route(only(ALL_ROLES, 200, 0), anon=200),
+    "api:api-root": Route(only(ALL_ROLES, 404, 0), anon=404),
+    "api:me": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:list_persons": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_person": Route(only(PERSON_WORKERS, OWNER_ONLY, 404), anon=401, kind="person"),
+    "api:patch_person": Route(
+        {**only([A, CW, P], OWNER_ONLY, 404), C: (403, 404, 404)}, anon=401, kind="person", method="patch"
+    ),
+    "api:list_groups": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_group": Route(only(PERSON_WORKERS, SITE_WIDE, 404), anon=401, kind="group"),
+    "api:list_incidents": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_incident": Route(only(PERSON_WORKERS, SITE_WIDE, 404), anon=401, kind="incident"),
+}
+
+# The Django admin's own model pages are guarded by is_staff (only administrators) and list no person-data
+# model; test_admin_registers_no_person_data checks the latter. Its index is in the matrix above.
+ADMIN_PREFIX = "admin:"
+
+
+def all_route_names():
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(filter(None, [namespace, pattern.namespace])) if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return set(walk(get_resolver().url_patterns, None))
+
+
+def test_every_route_is_in_the_matrix():
+    names = {name for name in all_route_names() if not name.startswith(ADMIN_PREFIX) or name == "admin:index"}
+    missing = sorted(names - set(MATRIX))
+    assert not missing, f"Routes without a row in the access matrix: {missing}"
+    stale = sorted(set(MATRIX) - names)
+    assert not stale, f"Matrix rows for routes that no longer exist: {stale}"
+
+
+def _request(client, route: Route, name: str, record):
+    url = reverse(name, kwargs={"pk": record.pk} if record is not None else None)
+    if route.method == "patch":
+        return client.patch(url, json.dumps({"version": record.version}), content_type="application/json")
+    return getattr(client, route.method)(url, route.data or {})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access_matrix(name, world):
+    route = MATRIX[name]
+    failures = []
+    targets = ["own", "other_org", "other_site"] if route.kind else [None]
+    for target in targets:
+        record = world.record(route.kind, A, target) if route.kind else None
+        answer = _request(Client(), route, name, record).status_code
+        if answer != route.anon:
+            failures.append(f"anonymous/{target}: got {answer}, expected {route.anon}")
+    for role in ALL_ROLES:
+        expected = route.expect[role]
+        expected = expected if isinstance(expected, tuple) else (expected,) * 3
+        for index, target in enumerate(targets):
+            client = verified_login(Client(), world.users[role])
+            record = world.record(route.kind, role, target) if route.kind else None
+            answer = _request(client, route, name, record).status_code
+            if answer != expected[index]:
+                failures.append(f"{role}/{target}: got {answer}, expected {expected[index]}")
+    assert not failures, f"{name}: " + "; ".join(failures)
+
+
+def test_admin_registers_no_person_data():
+    from django.contrib import admin
+
+    from gvi.access.models import CompartmentedRecord
+
+    person_models = [model for model in admin.site._registry if issubclass(model, CompartmentedRecord)]
+    assert person_models == []
