@@ -169,7 +169,11 @@ class World:
         if target == "own":
             return self.records[(kind, "a", own_type)]
         if target == "other_org":
-            other = Organisation.Type.POLICE if own_type != Organisation.Type.POLICE else Organisation.Type.MUNICIPALITY
+            other = (
+                Organisation.Type.POLICE
+                if own_type != Organisation.Type.POLICE
+                else Organisation.Type.MUNICIPALITY
+            )
             return self.records[(kind, "a", other)]
         return self.records[(kind, "b", own_type)]
 
@@ -202,8 +206,12 @@ def build_world() -> World:
         world.records[("person", slug, org_type)] = person
         world.records[("group", slug, org_type)] = group
         world.records[("incident", slug, org_type)] = incident
-        world.records[("membership", slug, org_type)] = GroupMembershipFactory(person=person, group=group, **kw)
-        world.records[("involvement", slug, org_type)] = InvolvementFactory(incident=incident, group=group, **kw)
+        world.records[("membership", slug, org_type)] = GroupMembershipFactory(
+            person=person, group=group, **kw
+        )
+        world.records[("involvement", slug, org_type)] = InvolvementFactory(
+            incident=incident, group=group, **kw
+        )
         other = world.orgs[(slug, Organisation.Type.POLICE if org_type != "police" else "municipality")]
         world.records[("disclosure", slug, org_type)] = Disclosure.objects.create(
             from_organisation=org,

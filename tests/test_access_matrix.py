@@ -6,7 +6,7 @@ A route missing here fails `test_every_route_is_in_the_matrix`. Expected answers
 """
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from django.test import Client
@@ -84,7 +84,9 @@ def all_route_names():
     def walk(patterns, namespace):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
-                inner = ":".join(filter(None, [namespace, pattern.namespace])) if pattern.namespace else namespace
+                inner = (
+                    ":".join(filter(None, [namespace, pattern.namespace])) if pattern.namespace else namespace
+                )
                 yield from walk(pattern.url_patterns, inner)
             elif isinstance(pattern, URLPattern) and pattern.name:
                 yield f"{namespace}:{pattern.name}" if namespace else pattern.name

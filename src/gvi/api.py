@@ -58,12 +58,16 @@ def forbidden(request, exc):
 
 @api.exception_handler(EditConflict)
 def conflict(request, exc):
-    return api.create_response(request, {"detail": str(exc), "current_version": exc.record.version}, status=409)
+    return api.create_response(
+        request, {"detail": str(exc), "current_version": exc.record.version}, status=409
+    )
 
 
 @api.exception_handler(ValidationError)
 def invalid(request, exc):
-    return api.create_response(request, {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}, status=422)
+    return api.create_response(
+        request, {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}, status=422
+    )
 
 
 @api.exception_handler(NinjaValidationError)

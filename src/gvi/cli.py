@@ -1,6 +1,6 @@
 """The `gvi` console command: a thin front to the Django management commands with friendly names.
 
-    gvi demo | serve | migrate | purge | audit verify | import ... | seed ... | bench | <any manage.py command>
+gvi demo | serve | migrate | purge | audit verify | import ... | seed ... | bench | <any manage.py command>
 """
 
 import os

@@ -112,7 +112,9 @@ TEMPLATES = [
 
 # Database: SQLite file by default, PostgreSQL (or any dj-database-url URL) through DATABASE_URL.
 DEFAULT_SQLITE = f"sqlite:///{DATA_DIR / 'gvi.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=60)
+}
 # Every request is one transaction: a read of person data and its access-log row commit together.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -22,9 +22,13 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
     rows = AccessLog.objects.order_by("seq").iterator(chunk_size=batch_size)
     for row in rows:
         if row.seq != expected_seq:
-            return ChainReport(False, checked, expected_seq, f"row {expected_seq} is missing (next is {row.seq})")
+            return ChainReport(
+                False, checked, expected_seq, f"row {expected_seq} is missing (next is {row.seq})"
+            )
         if row.prev_hash != expected_prev:
-            return ChainReport(False, checked, row.seq, "link to the previous row is broken (deleted or reordered)")
+            return ChainReport(
+                False, checked, row.seq, "link to the previous row is broken (deleted or reordered)"
+            )
         if row.compute_hash() != row.hash:
             return ChainReport(False, checked, row.seq, "row content was changed")
         expected_prev = row.hash
@@ -34,5 +38,7 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
     head = AccessLogHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if head_seq != last_seq or head_hash != expected_prev:
-        return ChainReport(False, checked, last_seq + 1, "the chain's tail was removed or the head was altered")
+        return ChainReport(
+            False, checked, last_seq + 1, "the chain's tail was removed or the head was altered"
+        )
     return ChainReport(True, checked)

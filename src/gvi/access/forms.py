@@ -8,7 +8,9 @@ from gvi.partnership.models import Organisation
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": _("Fel användarnamn eller lösenord. Efter flera misslyckade försök spärras kontot en stund."),
+        "invalid_login": _(
+            "Fel användarnamn eller lösenord. Efter flera misslyckade försök spärras kontot en stund."
+        ),
         "inactive": _("Kontot är inaktiverat."),
     }
 
@@ -18,7 +20,9 @@ class TokenForm(forms.Form):
         label=_("Engångskod"),
         min_length=6,
         max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
         help_text=_("Sexsiffrig kod från din autentiseringsapp."),
     )
 
@@ -30,10 +34,15 @@ class TokenForm(forms.Form):
 
 
 class DisclosureForm(forms.Form):
-    to_organisation = forms.ModelChoiceField(label=_("Mottagande organisation"), queryset=Organisation.objects.none())
+    to_organisation = forms.ModelChoiceField(
+        label=_("Mottagande organisation"), queryset=Organisation.objects.none()
+    )
     legal_ground = forms.ChoiceField(label=_("Rättslig grund"), choices=Disclosure.LegalGround.choices)
     legal_ground_text = forms.CharField(
-        label=_("Rättslig grund, förtydligande"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Rättslig grund, förtydligande"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     purpose = forms.CharField(label=_("Ändamål"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     expires_at = forms.DateTimeField(

@@ -34,6 +34,10 @@ class PermissionsPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-        response.headers.setdefault("Cache-Control", "no-store" if request.user.is_authenticated else "private")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
+        )
+        response.headers.setdefault(
+            "Cache-Control", "no-store" if request.user.is_authenticated else "private"
+        )
         return response

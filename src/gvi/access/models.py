@@ -33,7 +33,9 @@ class CompartmentQuerySet(models.QuerySet):
                 else:
                     allowed |= Q(site_id=membership.site_id)
             if VIEW in found.actions and action == VIEW:
-                allowed |= Q(pk__in=Disclosure.objects.active().disclosed_ids(self.model, membership.organisation_id))
+                allowed |= Q(
+                    pk__in=Disclosure.objects.active().disclosed_ids(self.model, membership.organisation_id)
+                )
         return self.filter(allowed)
 
 
@@ -143,7 +145,13 @@ class AccessLog(models.Model):
         ordering = ["seq"]
         verbose_name = _("åtkomstlogg")
         verbose_name_plural = _("åtkomstlogg")
-        indexes = [models.Index(fields=["record_type", "record_id"]), models.Index(fields=["user_id_logged", "at"])]
+        indexes = [
+            models.Index(fields=["record_type", "record_id"]),
+            models.Index(fields=["user_id_logged", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.username} {self.action} {self.record_type}:{self.record_id}"
 
     def canonical(self) -> str:
         return json.dumps(
@@ -180,6 +188,9 @@ class AccessLogHead(models.Model):
 
     class Meta:
         verbose_name = _("loggkedjans huvud")
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"
 
 
 class ApiToken(models.Model):

@@ -25,7 +25,9 @@ def visible_record(user, model: type[CompartmentedRecord], pk, action: str = "vi
         raise Http404 from None
 
 
-def read_record(user, model: type[CompartmentedRecord], pk, *, purpose: str = "", via: str = AccessLog.Action.VIEW):
+def read_record(
+    user, model: type[CompartmentedRecord], pk, *, purpose: str = "", via: str = AccessLog.Action.VIEW
+):
     """Fetch one record for display and log the read in the same transaction. No log, no data."""
     record = visible_record(user, model, pk)
     if record.logs_reads:
@@ -35,5 +37,7 @@ def read_record(user, model: type[CompartmentedRecord], pk, *, purpose: str = ""
 
 def access_log_for_record(record) -> list[AccessLog]:
     return list(
-        AccessLog.objects.filter(record_type=record._meta.label_lower, record_id=str(record.pk)).order_by("-seq")[:50]
+        AccessLog.objects.filter(record_type=record._meta.label_lower, record_id=str(record.pk)).order_by(
+            "-seq"
+        )[:50]
     )

@@ -21,7 +21,9 @@ class EditConflict(Exception):
         self.record = record
         self.expected_version = expected_version
         super().__init__(
-            _("Posten har ändrats av någon annan sedan du öppnade den (version %(expected)s, nu %(current)s).")
+            _(
+                "Posten har ändrats av någon annan sedan du öppnade den (version %(expected)s, nu %(current)s)."
+            )
             % {"expected": expected_version, "current": type(record)._base_manager.get(pk=record.pk).version}
         )
 
@@ -50,7 +52,9 @@ def granting_membership(user, record: CompartmentedRecord, action: str = VIEW) -
 
 
 @transaction.atomic
-def log_access(user, record, action: str = AccessLog.Action.VIEW, purpose: str = "", membership=None) -> AccessLog:
+def log_access(
+    user, record, action: str = AccessLog.Action.VIEW, purpose: str = "", membership=None
+) -> AccessLog:
     """Append one row to the access-log chain, in the caller's transaction."""
     membership = membership or granting_membership(user, record)
     head, _created = AccessLogHead.objects.select_for_update().get_or_create(pk=1)
@@ -84,7 +88,9 @@ def log_reads(user, records, action: str = AccessLog.Action.VIEW, purpose: str =
 def save_versioned(record: CompartmentedRecord, expected_version: int, user=None) -> CompartmentedRecord:
     """Save `record` only if nobody saved it since `expected_version`; otherwise raise EditConflict."""
     model = type(record)
-    bumped = model._base_manager.filter(pk=record.pk, version=expected_version).update(version=F("version") + 1)
+    bumped = model._base_manager.filter(pk=record.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
     if bumped != 1:
         raise EditConflict(record, expected_version)
     record.version = expected_version + 1

@@ -57,5 +57,6 @@ def national_table() -> tuple[list[dict], list[int]]:
     ordered_years = sorted(years)
     sites = Site.objects.filter(is_active=True).values_list("name", flat=True)
     return [
-        {"site": name, "values": [table.get(name, {}).get(year, 0) for year in ordered_years]} for name in sites
+        {"site": name, "values": [table.get(name, {}).get(year, 0) for year in ordered_years]}
+        for name in sites
     ], ordered_years

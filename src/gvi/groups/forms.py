@@ -28,4 +28,7 @@ class PersonForm(VersionedModelForm):
             "review_date",
             "notes",
         ]
-        widgets = {"review_date": forms.DateInput(attrs={"type": "date"}), "notes": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "review_date": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }

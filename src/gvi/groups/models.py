@@ -46,7 +46,9 @@ class Person(CompartmentedRecord):
         if self.birth_year and not 1900 <= self.birth_year <= 2100:
             raise ValidationError({"birth_year": _("Ange ett rimligt födelseår.")})
         if not (self.is_suspected_perpetrator or self.is_victim or self.is_at_risk):
-            raise ValidationError(_("Ange minst en status: misstänkt gärningsperson, brottsoffer eller i riskzon."))
+            raise ValidationError(
+                _("Ange minst en status: misstänkt gärningsperson, brottsoffer eller i riskzon.")
+            )
 
 
 class Group(CompartmentedRecord):
@@ -92,8 +94,12 @@ class GroupMembership(CompartmentedRecord):
         CORE = "core", _("Kärnmedlem")
         ASSOCIATE = "associate", _("Associerad")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person"))
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("grupp"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person")
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("grupp")
+    )
     role = models.CharField(_("roll"), max_length=10, choices=Role.choices)
     valid_from = models.DateField(_("från"))
     valid_to = models.DateField(_("till"), null=True, blank=True)
@@ -119,8 +125,12 @@ class GroupRelation(CompartmentedRecord):
 
     logs_reads = False
 
-    group_a = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="relations_as_a", verbose_name=_("grupp A"))
-    group_b = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="relations_as_b", verbose_name=_("grupp B"))
+    group_a = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="relations_as_a", verbose_name=_("grupp A")
+    )
+    group_b = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="relations_as_b", verbose_name=_("grupp B")
+    )
     type = models.CharField(_("typ"), max_length=10, choices=Type.choices)
     intensity = models.PositiveSmallIntegerField(_("intensitet (1–5)"), default=1)
     since = models.DateField(_("sedan"), null=True, blank=True)

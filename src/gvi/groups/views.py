@@ -25,7 +25,9 @@ def _page(request, queryset):
 def person_list(request):
     query = request.GET.get("q", "")[:100]
     return render(
-        request, "groups/person_list.html", {"page": _page(request, selectors.persons_for(request.user, query)), "q": query}
+        request,
+        "groups/person_list.html",
+        {"page": _page(request, selectors.persons_for(request.user, query)), "q": query},
     )
 
 
@@ -44,7 +46,9 @@ def person_detail(request, pk):
             .filter(from_organisation_id=person.owner_id)
             .select_related("to_organisation"),
             "history": person.history.select_related("history_user")[:20],
-            "reads": access_log_for_record(person) if granting_membership(request.user, person, DISCLOSE) else [],
+            "reads": access_log_for_record(person)
+            if granting_membership(request.user, person, DISCLOSE)
+            else [],
         },
     )
 

@@ -47,7 +47,9 @@ class Incident(CompartmentedRecord):
 
     def clean(self):
         if self.confirmed_shooting and self.type != self.Type.SHOOTING:
-            raise ValidationError({"confirmed_shooting": _("Endast skjutningar kan vara konstaterade skjutningar.")})
+            raise ValidationError(
+                {"confirmed_shooting": _("Endast skjutningar kan vara konstaterade skjutningar.")}
+            )
 
 
 class Involvement(CompartmentedRecord):
@@ -66,10 +68,20 @@ class Involvement(CompartmentedRecord):
         Incident, on_delete=models.CASCADE, related_name="involvements", verbose_name=_("incident")
     )
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="involvements", verbose_name=_("person")
+        Person,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="involvements",
+        verbose_name=_("person"),
     )
     group = models.ForeignKey(
-        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="involvements", verbose_name=_("grupp")
+        Group,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="involvements",
+        verbose_name=_("grupp"),
     )
     role = models.CharField(_("roll"), max_length=10, choices=Role.choices)
     member_status = models.CharField(

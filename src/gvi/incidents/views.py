@@ -38,6 +38,10 @@ def incident_list(request):
 def incident_detail(request, pk):
     incident = read_record(request.user, Incident, pk)
     involvements = (
-        Involvement.objects.visible_to(request.user).filter(incident=incident).select_related("person", "group")
+        Involvement.objects.visible_to(request.user)
+        .filter(incident=incident)
+        .select_related("person", "group")
     )
-    return render(request, "incidents/incident_detail.html", {"incident": incident, "involvements": involvements})
+    return render(
+        request, "incidents/incident_detail.html", {"incident": incident, "involvements": involvements}
+    )

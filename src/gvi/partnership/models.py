@@ -71,7 +71,10 @@ class Membership(models.Model):
     """A user works for an organisation at a site in one role. A user may hold several."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("användare")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("användare"),
     )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("organisation")
@@ -96,7 +99,9 @@ class Membership(models.Model):
         verbose_name = _("medlemskap")
         verbose_name_plural = _("medlemskap")
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation", "site", "role"], name="unique_membership"),
+            models.UniqueConstraint(
+                fields=["user", "organisation", "site", "role"], name="unique_membership"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -50,8 +50,12 @@ def _coordinator(request):
         "recent_incidents": incidents.filter(occurred_at__gte=since).order_by("-occurred_at")[:10],
         "incident_count_30d": incidents.filter(occurred_at__gte=since).count(),
         "active_groups": Group.objects.visible_to(user).filter(status=Group.Status.ACTIVE).count(),
-        "open_conflicts": GroupRelation.objects.visible_to(user).filter(type=GroupRelation.Type.CONFLICT).count(),
-        "groups_due": Group.objects.visible_to(user).filter(next_review__lte=_soon()).order_by("next_review")[:10],
+        "open_conflicts": GroupRelation.objects.visible_to(user)
+        .filter(type=GroupRelation.Type.CONFLICT)
+        .count(),
+        "groups_due": Group.objects.visible_to(user)
+        .filter(next_review__lte=_soon())
+        .order_by("next_review")[:10],
     }
 
 

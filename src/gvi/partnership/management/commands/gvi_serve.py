@@ -14,5 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
-            self.stderr.write("Production: run a WSGI server, e.g. `gunicorn gvi.wsgi` behind TLS. See README.")
+            self.stderr.write(
+                "Production: run a WSGI server, e.g. `gunicorn gvi.wsgi` behind TLS. See README."
+            )
         call_command("runserver", f"{options['host']}:{options['port']}", "--noreload", use_threading=True)
