@@ -84,7 +84,7 @@ class GroupMembershipFactory(CompartmentFactory):
     group = factory.SubFactory(GroupFactory)
     role = GroupMembership.Role.CORE
     valid_from = factory.LazyFunction(date.today)
-    basis = "Eget erkännande"
+    criteria = factory.LazyFunction(lambda: ["self_admission"])
     evidence_note = "Underlag i test"
     confidence = "medium"
     review_date = factory.LazyFunction(lambda: date.today() + timedelta(days=180))

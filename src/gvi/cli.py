@@ -10,6 +10,7 @@ ALIASES = {
     "demo": ["gvi_demo"],
     "serve": ["gvi_serve"],
     "audit": ["gvi_audit"],
+    "purge": ["gvi_purge"],
 }
 
 

@@ -215,6 +215,8 @@ if PRODUCTION:
 # Retention: review periods in days (adults and under 18), and the grace before deactivation.
 GVI_REVIEW_DAYS_ADULT = int(os.environ.get("GVI_REVIEW_DAYS_ADULT", "365"))
 GVI_REVIEW_DAYS_MINOR = int(os.environ.get("GVI_REVIEW_DAYS_MINOR", "180"))
+GVI_REVIEW_GRACE_DAYS = int(os.environ.get("GVI_REVIEW_GRACE_DAYS", "30"))  # overdue → deactivated
+GVI_PURGE_AFTER_DAYS = int(os.environ.get("GVI_PURGE_AFTER_DAYS", "30"))  # deactivated → purged
 GVI_PAGE_SIZE = 50
 
 LOGGING = {

@@ -63,6 +63,23 @@ class CompartmentedRecord(models.Model):
         abstract = True
 
 
+class RetainedRecord(CompartmentedRecord):
+    """A record that must not live forever: reviewed by a date, deactivated when overdue, then purged.
+
+    The retention engine (gvi.access.retention) walks every concrete subclass.
+    """
+
+    review_date = models.DateField(_("omprövas senast"))
+    deactivated_at = models.DateTimeField(_("inaktiverad"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deactivated(self) -> bool:
+        return self.deactivated_at is not None
+
+
 class DisclosureQuerySet(models.QuerySet):
     def active(self, at=None):
         at = at or timezone.now()
@@ -213,3 +230,22 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_token(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class RetentionRun(models.Model):
+    """What one retention run did, by count only: nothing about the content of purged records."""
+
+    ran_at = models.DateTimeField(_("körd"), default=timezone.now)
+    today = models.DateField(_("datum"))
+    deactivated = models.JSONField(_("inaktiverade"), default=dict)
+    purged = models.JSONField(_("gallrade"), default=dict)
+    history_purged = models.PositiveIntegerField(_("gallrade historikrader"), default=0)
+    triggered_by = models.CharField(_("startad av"), max_length=30, default="command")
+
+    class Meta:
+        ordering = ["-ran_at"]
+        verbose_name = _("gallringskörning")
+        verbose_name_plural = _("gallringskörningar")
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d %H:%M} {self.triggered_by}"

@@ -15,7 +15,8 @@ CREATE = "create"
 CHANGE = "change"
 DISCLOSE = "disclose"
 EXPORT = "export"
-ACTIONS = (VIEW, CREATE, CHANGE, DISCLOSE, EXPORT)
+REVEAL = "reveal"  # show a protected field (the personal identity number); each reveal is logged
+ACTIONS = (VIEW, CREATE, CHANGE, DISCLOSE, EXPORT, REVEAL)
 
 OWN = "own"
 SITE = "site"
@@ -37,8 +38,8 @@ READ = (VIEW,)
 PERSON_WORKERS = {
     Role.ANALYST: grant(OWN, *ALL),
     Role.COORDINATOR: grant(OWN, VIEW, EXPORT),
-    Role.CASEWORKER: grant(OWN, VIEW, CREATE, CHANGE, DISCLOSE),
-    Role.PROBATION_OFFICER: grant(OWN, VIEW, CREATE, CHANGE, DISCLOSE),
+    Role.CASEWORKER: grant(OWN, VIEW, CREATE, CHANGE, DISCLOSE, REVEAL),
+    Role.PROBATION_OFFICER: grant(OWN, VIEW, CREATE, CHANGE, DISCLOSE, REVEAL),
 }
 
 GROUP_LEVEL = {
@@ -61,6 +62,7 @@ PERMISSIONS: dict[str, dict[str, Grant]] = {
     "groups.groupmembership": PERSON_WORKERS,
     "groups.group": GROUP_LEVEL,
     "groups.grouprelation": GROUP_LEVEL,
+    "groups.auditround": GROUP_LEVEL,
     "incidents.incident": INCIDENT_LEVEL,
     "incidents.involvement": PERSON_WORKERS,
 }

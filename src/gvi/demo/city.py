@@ -178,11 +178,11 @@ SUMMARY_OPENINGS = {
     IT.OTHER: "Hot med skjutvapen {place} i {area}.",
 }
 MEMBERSHIP_BASES = [
-    "Gemensam brottslighet med kärnmedlemmar enligt förundersökning",
-    "Uppgifter från flera oberoende källor",
-    "Egen uppgift vid samtal med polis",
-    "Återkommande umgänge med kärnmedlemmar enligt spaning",
-    "Utpekad i sociala medier, bekräftat av annan källa",
+    ["co_offending", "police_intelligence"],
+    ["police_intelligence", "partner_information"],
+    ["self_admission"],
+    ["observed_with_group", "police_intelligence"],
+    ["social_media", "observed_with_group"],
 ]
 
 
@@ -465,7 +465,8 @@ class _Builder:
             role=role,
             valid_from=valid_from,
             valid_to=valid_to,
-            basis=rng.choice(MEMBERSHIP_BASES),
+            criteria=list(rng.choice(MEMBERSHIP_BASES)),
+            source_organisation=person.owner,
             evidence_note=(
                 f"Fiktivt demounderlag: {rng.randint(2, 9)} underrättelseuppgifter, "
                 f"senast {valid_from + timedelta(days=rng.randint(0, 50)):%Y-%m-%d}."

@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gvi.access.models import CompartmentedRecord
+from gvi.access.models import CompartmentedRecord, RetainedRecord
+from gvi.partnership.models import Organisation
 
 
 class Confidence(models.TextChoices):
@@ -13,7 +14,7 @@ class Confidence(models.TextChoices):
     LOW = "low", _("Låg")
 
 
-class Person(CompartmentedRecord):
+class Person(RetainedRecord):
     """A person entry exists only where an operational step needs it; never a permanent list."""
 
     class AgeBand(models.TextChoices):
@@ -32,7 +33,10 @@ class Person(CompartmentedRecord):
     is_victim = models.BooleanField(_("brottsoffer"), default=False)
     is_at_risk = models.BooleanField(_("i riskzon"), default=False)
     notes = models.TextField(_("anteckning"), blank=True, max_length=4000)
-    review_date = models.DateField(_("omprövas senast"))
+    # The personal identity number is never stored in clear text: a keyed hash for matching across
+    # records, and an encrypted value that authorised roles may reveal (each reveal is logged).
+    personal_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    personal_number_encrypted = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["alias"]
@@ -89,7 +93,19 @@ class Group(CompartmentedRecord):
             raise ValidationError({"size_max": _("Övre gränsen kan inte vara mindre än den undre.")})
 
 
-class GroupMembership(CompartmentedRecord):
+class MembershipCriterion(models.TextChoices):
+    SELF_ADMISSION = "self_admission", _("Egen uppgift om medlemskap")
+    POLICE_INTELLIGENCE = "police_intelligence", _("Underrättelseinformation")
+    OBSERVED_WITH_GROUP = "observed_with_group", _("Upprepat iakttagen med gruppen")
+    CO_OFFENDING = "co_offending", _("Misstänkt för brott tillsammans med medlemmar")
+    SOCIAL_MEDIA = "social_media", _("Öppna sociala medier")
+    SYMBOLS = "symbols", _("Gruppens symboler eller tatueringar")
+    VICTIM_OF_RIVALS = "victim_of_rivals", _("Utsatt för våld av rivaliserande grupp")
+    PARTNER_INFORMATION = "partner_information", _("Uppgift från samverkanspart")
+    OTHER = "other", _("Annat (beskrivs i underlaget)")
+
+
+class GroupMembership(RetainedRecord):
     class Role(models.TextChoices):
         CORE = "core", _("Kärnmedlem")
         ASSOCIATE = "associate", _("Associerad")
@@ -103,10 +119,17 @@ class GroupMembership(CompartmentedRecord):
     role = models.CharField(_("roll"), max_length=10, choices=Role.choices)
     valid_from = models.DateField(_("från"))
     valid_to = models.DateField(_("till"), null=True, blank=True)
-    basis = models.CharField(_("grund för registrering"), max_length=300)
+    criteria = models.JSONField(_("grund för registrering"), default=list)
     evidence_note = models.TextField(_("underlag"), max_length=4000)
+    source_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("källa (organisation)"),
+    )
     confidence = models.CharField(_("tillförlitlighet"), max_length=6, choices=Confidence.choices)
-    review_date = models.DateField(_("omprövas senast"))
 
     class Meta:
         ordering = ["group__name", "person__alias"]
@@ -116,8 +139,28 @@ class GroupMembership(CompartmentedRecord):
     def __str__(self) -> str:
         return f"{self.person} – {self.group}"
 
+    def clean(self):
+        errors = {}
+        if not self.criteria:
+            errors["criteria"] = _("Ange minst en grund för registreringen.")
+        elif not set(self.criteria) <= set(MembershipCriterion.values):
+            errors["criteria"] = _("Okänd grund för registrering.")
+        if not (self.evidence_note or "").strip():
+            errors["evidence_note"] = _("Beskriv underlaget.")
+        if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
+            errors["valid_to"] = _("Slutdatum kan inte vara före startdatum.")
+        if self.group_id and self.person_id and self.site_id:
+            if self.group.site_id != self.site_id or self.person.site_id != self.site_id:
+                errors["group"] = _("Person, grupp och medlemskap måste höra till samma plats.")
+        if errors:
+            raise ValidationError(errors)
 
-class GroupRelation(CompartmentedRecord):
+    def criteria_labels(self) -> list[str]:
+        labels = dict(MembershipCriterion.choices)
+        return [str(labels.get(code, code)) for code in self.criteria]
+
+
+class GroupRelation(RetainedRecord):
     class Type(models.TextChoices):
         CONFLICT = "conflict", _("Konflikt")
         ALLIANCE = "alliance", _("Allians")
@@ -137,7 +180,6 @@ class GroupRelation(CompartmentedRecord):
     last_evidence = models.DateField(_("senaste belägg"), null=True, blank=True)
     confidence = models.CharField(_("tillförlitlighet"), max_length=6, choices=Confidence.choices)
     basis = models.TextField(_("underlag"), max_length=4000)
-    review_date = models.DateField(_("omprövas senast"))
 
     class Meta:
         ordering = ["-intensity"]
@@ -152,3 +194,29 @@ class GroupRelation(CompartmentedRecord):
             raise ValidationError(_("En grupp kan inte ha en relation till sig själv."))
         if not 1 <= (self.intensity or 0) <= 5:
             raise ValidationError({"intensity": _("Intensiteten anges från 1 till 5.")})
+        if not (self.basis or "").strip():
+            raise ValidationError({"basis": _("Beskriv underlaget för relationen.")})
+
+    def other(self, group):
+        return self.group_b if group.pk == self.group_a_id else self.group_a
+
+
+class AuditRound(CompartmentedRecord):
+    """A dated refresh of the whole group audit: who took part and what changed since the last round."""
+
+    logs_reads = False
+
+    held_on = models.DateField(_("datum"))
+    participants = models.ManyToManyField(
+        Organisation, related_name="+", verbose_name=_("deltagande organisationer")
+    )
+    note = models.TextField(_("anteckning"), blank=True, max_length=4000)
+    changes = models.JSONField(_("förändringar"), default=dict, editable=False)
+
+    class Meta:
+        ordering = ["-held_on"]
+        verbose_name = _("kartläggningsomgång")
+        verbose_name_plural = _("kartläggningsomgångar")
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d}"

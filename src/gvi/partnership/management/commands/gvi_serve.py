@@ -11,10 +11,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument(
+            "--no-scheduler", action="store_true", help="Do not run the daily retention task."
+        )
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             self.stderr.write(
                 "Production: run a WSGI server, e.g. `gunicorn gvi.wsgi` behind TLS. See README."
             )
+        if not options["no_scheduler"]:
+            from gvi.access.retention import DailyRetention
+
+            DailyRetention().start()
         call_command("runserver", f"{options['host']}:{options['port']}", "--noreload", use_threading=True)
