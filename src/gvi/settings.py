@@ -148,7 +148,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # Lock per account, not per address: partner agencies sit behind shared NAT gateways, and an address-based
 # lockout would let one mistyped password lock out a whole police station.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False  # reset only after the second factor (see access.authentication)
 AXES_LOCKOUT_CALLABLE = "gvi.access.authentication.lockout_response"
 AXES_VERBOSE = False
 

@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -22,6 +23,12 @@ class LoginView(auth_views.LoginView):
     template_name = "access/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if not settings.GVI_REQUIRE_SECOND_FACTOR:
+            _clear_failures(self.request)  # no second step: the password completes the login
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -56,10 +63,16 @@ def second_factor(request):
     if device is None:
         return redirect("access:enrol_second_factor")
     form = TokenForm(request.POST or None)
+    if request.method == "POST" and (locked := _locked(request)):
+        return locked
     if request.method == "POST" and form.is_valid():
+        if not device.verify_is_allowed()[0]:
+            form.add_error("token", _("Vänta några sekunder innan du försöker igen."))
+            return render(request, "access/second_factor.html", {"form": form})
         if device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
-            return redirect(request.GET.get("next") or settings.LOGIN_REDIRECT_URL)
+            _clear_failures(request)
+            return redirect(_safe_next(request))
         locked = _record_token_failure(request)
         if locked:
             return locked
@@ -77,11 +90,14 @@ def enrol_second_factor(request):
         user=request.user, confirmed=False, defaults={"name": _("Autentiseringsapp")}
     )
     form = TokenForm(request.POST or None)
+    if request.method == "POST" and (locked := _locked(request)):
+        return locked
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            _clear_failures(request)
             messages.success(request, _("Tvåfaktorsinloggning är aktiverad."))
             return redirect(settings.LOGIN_REDIRECT_URL)
         locked = _record_token_failure(request)
@@ -99,6 +115,28 @@ def enrol_second_factor(request):
             "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         },
     )
+
+
+def _safe_next(request) -> str:
+    next_url = request.GET.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return settings.LOGIN_REDIRECT_URL
+
+
+def _clear_failures(request) -> None:
+    """Failures are cleared only when the whole login (password and code) succeeded."""
+    AxesProxyHandler.reset_attempts(username=request.user.get_username())
+
+
+def _locked(request):
+    """A session past the password step still stops when the account has been locked meanwhile."""
+    if AxesProxyHandler.is_locked(request, {"username": request.user.get_username()}):
+        logout(request)
+        return lockout_response(request)
+    return None
 
 
 def _record_token_failure(request):
