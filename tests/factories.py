@@ -178,7 +178,7 @@ class World:
         return self.records[(kind, "b", own_type)]
 
 
-def build_world() -> World:
+def build_world(with_relations: bool = True) -> World:
     site_a = SiteFactory(name="Ort A", slug="a")
     site_b = SiteFactory(name="Ort B", slug="b")
     world = World(site_a, site_b)
@@ -212,6 +212,10 @@ def build_world() -> World:
         world.records[("involvement", slug, org_type)] = InvolvementFactory(
             incident=incident, group=group, **kw
         )
+        if with_relations:
+            world.records[("relation", slug, org_type)] = GroupRelationFactory(
+                group_a=group, group_b=GroupFactory(name=f"Motpart {org.pk}", **kw), **kw
+            )
         other = world.orgs[(slug, Organisation.Type.POLICE if org_type != "police" else "municipality")]
         world.records[("disclosure", slug, org_type)] = Disclosure.objects.create(
             from_organisation=org,

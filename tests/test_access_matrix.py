@@ -29,7 +29,9 @@ class Route:
     anon: int
     kind: str | None = None  # record kind for <pk>
     method: str = "get"
-    data: object = None
+    data: object = None  # form data, or for JSON calls a function (world, role) -> payload
+    kwargs: dict | None = None  # further URL arguments
+    json: bool = False
 
 
 def only(roles, answer, default):
@@ -57,6 +59,30 @@ MATRIX = {
     "groups:group_detail": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
     "incidents:incident_list": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "incidents:incident_detail": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="incident"),
+    "groups:person_create": Route(only([A, CW, P], 200, 403), anon=302),
+    "groups:person_reveal": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="person"),
+    "groups:group_create": Route(only([A], 200, 403), anon=302),
+    "groups:group_edit": Route(only([A], SITE_WIDE, 403), anon=302, kind="group"),
+    "groups:membership_create": Route(only([A, CW, P], 200, 403), anon=302),
+    "groups:membership_edit": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="membership"),
+    "groups:relation_create": Route(only([A], 200, 403), anon=302),
+    "groups:relation_edit": Route(only([A], SITE_WIDE, 403), anon=302, kind="relation"),
+    "groups:audit": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "groups:audit_round_create": Route(only([A], 200, 403), anon=302),
+    "groups:audit_as_of": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "groups:record_remove": Route(
+        {**only([A, CW, P], OWNER_ONLY, 403), C: 404}, anon=302, kind="person", kwargs={"kind": "person"}
+    ),
+    "groups:record_reviewed": Route(
+        {**only([A, CW, P], (302, 404, 404), 403), C: 404},
+        anon=302,
+        kind="person",
+        kwargs={"kind": "person"},
+        method="post",
+        data=lambda world, role, record: {"version": record.version},
+    ),
+    "network:site_network": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "network:group_network": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
     "evaluation:site_statistics": Route(only([C, S, A], 200, 403), anon=302),
     "evaluation:national": Route(only([N], 200, 403), anon=302),
     "set_language": Route(only(ALL_ROLES, 302, 0), anon=302, method="post", data={"language": "en"}),
@@ -69,7 +95,82 @@ MATRIX = {
     "api:patch_person": Route(
         {**only([A, CW, P], OWNER_ONLY, 404), C: (403, 404, 404)}, anon=401, kind="person", method="patch"
     ),
+    "api:create_person": Route(
+        only([A, CW, P], 201, 403),
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {"alias": "Ny", "is_victim": True},
+    ),
+    "api:delete_person": Route(
+        only([A, CW, P], (204, 404, 404), 404),
+        anon=401,
+        kind="person",
+        method="delete",
+        data=lambda w, r, x: {},
+    ),
     "api:list_groups": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:create_group": Route(
+        only([A], 201, 403),
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {"name": "Ny grupp", "next_review": "2030-01-01"},
+    ),
+    "api:patch_group": Route(
+        {**only([A], SITE_WIDE, 404), C: (403, 403, 404), CW: (403, 403, 404), P: (403, 403, 404)},
+        anon=401,
+        kind="group",
+        method="patch",
+    ),
+    "api:list_memberships": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_membership": Route(only(PERSON_WORKERS, OWNER_ONLY, 404), anon=401, kind="membership"),
+    "api:create_membership": Route(
+        only([A, CW, P], 201, 404),
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {
+            "person_id": w.record("person", r, "own").pk,
+            "group_id": w.record("group", r, "own").pk,
+            "role": "core",
+            "valid_from": "2026-01-01",
+            "criteria": ["self_admission"],
+            "evidence_note": "Samtal",
+            "confidence": "high",
+        },
+    ),
+    "api:patch_membership": Route(
+        {**only([A, CW, P], OWNER_ONLY, 404), C: (403, 404, 404)}, anon=401, kind="membership", method="patch"
+    ),
+    "api:delete_membership": Route(
+        only([A, CW, P], (204, 404, 404), 404),
+        anon=401,
+        kind="membership",
+        method="delete",
+        data=lambda w, r, x: {},
+    ),
+    "api:list_relations": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_relation": Route(only(PERSON_WORKERS, SITE_WIDE, 404), anon=401, kind="relation"),
+    "api:create_relation": Route(
+        {**only([A], 201, 404), C: 403, CW: 403, P: 403},
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {
+            "group_a_id": w.record("group", r, "own").pk,
+            "group_b_id": w.record("group", r, "other_org").pk,
+            "type": "conflict",
+            "confidence": "low",
+            "basis": "Skottlossning",
+        },
+    ),
+    "api:patch_relation": Route(
+        {**only([A], SITE_WIDE, 404), C: (403, 403, 404), CW: (403, 403, 404), P: (403, 403, 404)},
+        anon=401,
+        kind="relation",
+        method="patch",
+    ),
     "api:get_group": Route(only(PERSON_WORKERS, SITE_WIDE, 404), anon=401, kind="group"),
     "api:list_incidents": Route(only(ALL_ROLES, 200, 0), anon=401),
     "api:get_incident": Route(only(PERSON_WORKERS, SITE_WIDE, 404), anon=401, kind="incident"),
@@ -102,11 +203,25 @@ def test_every_route_is_in_the_matrix():
     assert not stale, f"Matrix rows for routes that no longer exist: {stale}"
 
 
-def _request(client, route: Route, name: str, record):
-    url = reverse(name, kwargs={"pk": record.pk} if record is not None else None)
+def _current_version(record):
+    return type(record)._base_manager.filter(pk=record.pk).values_list("version", flat=True).first() or 1
+
+
+def _request(client, route: Route, name: str, record, world=None, role=None):
+    kwargs = dict(route.kwargs or {})
+    if record is not None:
+        kwargs["pk"] = record.pk
+        if hasattr(record, "version"):
+            record.version = _current_version(record)
+    url = reverse(name, kwargs=kwargs or None)
     if route.method == "patch":
         return client.patch(url, json.dumps({"version": record.version}), content_type="application/json")
-    return getattr(client, route.method)(url, route.data or {})
+    if route.method == "delete":
+        return client.delete(f"{url}?version={record.version}")
+    data = route.data(world, role or A, record) if callable(route.data) else (route.data or {})
+    if route.json:
+        return client.post(url, json.dumps(data), content_type="application/json")
+    return getattr(client, route.method)(url, data)
 
 
 @pytest.mark.django_db
@@ -117,7 +232,7 @@ def test_access_matrix(name, world):
     targets = ["own", "other_org", "other_site"] if route.kind else [None]
     for target in targets:
         record = world.record(route.kind, A, target) if route.kind else None
-        answer = _request(Client(), route, name, record).status_code
+        answer = _request(Client(), route, name, record, world).status_code
         if answer != route.anon:
             failures.append(f"anonymous/{target}: got {answer}, expected {route.anon}")
     for role in ALL_ROLES:
@@ -126,7 +241,7 @@ def test_access_matrix(name, world):
         for index, target in enumerate(targets):
             client = verified_login(Client(), world.users[role])
             record = world.record(route.kind, role, target) if route.kind else None
-            answer = _request(client, route, name, record).status_code
+            answer = _request(client, route, name, record, world, role).status_code
             if answer != expected[index]:
                 failures.append(f"{role}/{target}: got {answer}, expected {expected[index]}")
     assert not failures, f"{name}: " + "; ".join(failures)

@@ -6,17 +6,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer, django_auth
 
 from gvi.access.models import AccessLog, ApiToken
-from gvi.access.selectors import read_record
+from gvi.access.selectors import read_record, visible_record
 from gvi.access.services import EditConflict
-from gvi.groups.models import Group, Person
-from gvi.groups.services import update_person
+from gvi.groups import services as audit
+from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
 from gvi.incidents.models import Incident
 
 
@@ -108,6 +108,7 @@ class PersonOut(Schema):
 
 class PersonPatch(Schema):
     version: int
+    personal_number: str | None = Field(None, max_length=20)
     alias: str | None = None
     birth_year: int | None = None
     age_band: str | None = None
@@ -117,6 +118,120 @@ class PersonPatch(Schema):
     is_at_risk: bool | None = None
     review_date: date | None = None
     notes: str | None = None
+
+
+class PersonIn(Schema):
+    alias: str = Field(max_length=80)
+    personal_number: str | None = Field(None, max_length=20)
+    birth_year: int | None = None
+    age_band: str = ""
+    is_minor: bool = False
+    is_suspected_perpetrator: bool = False
+    is_victim: bool = False
+    is_at_risk: bool = False
+    review_date: date | None = None
+    notes: str = ""
+
+
+class GroupIn(Schema):
+    name: str
+    aliases: str = ""
+    area: str = ""
+    status: str = "active"
+    size_min: int | None = None
+    size_max: int | None = None
+    violence_tier: int = 1
+    sources: str = ""
+    next_review: date
+
+
+class GroupPatch(Schema):
+    version: int
+    name: str | None = None
+    aliases: str | None = None
+    area: str | None = None
+    status: str | None = None
+    size_min: int | None = None
+    size_max: int | None = None
+    violence_tier: int | None = None
+    sources: str | None = None
+    last_reviewed: date | None = None
+    next_review: date | None = None
+
+
+class MembershipRecordOut(Schema):
+    id: int
+    site_id: int
+    owner_id: int
+    version: int
+    person_id: int
+    group_id: int
+    role: str
+    valid_from: date
+    valid_to: date | None
+    criteria: list[str]
+    confidence: str
+    review_date: date
+    deactivated_at: datetime | None
+
+
+class MembershipIn(Schema):
+    person_id: int
+    group_id: int
+    role: str
+    valid_from: date
+    valid_to: date | None = None
+    criteria: list[str]
+    evidence_note: str
+    confidence: str
+    review_date: date | None = None
+
+
+class MembershipPatch(Schema):
+    version: int
+    role: str | None = None
+    valid_to: date | None = None
+    criteria: list[str] | None = None
+    evidence_note: str | None = None
+    confidence: str | None = None
+    review_date: date | None = None
+
+
+class RelationOut(Schema):
+    id: int
+    site_id: int
+    owner_id: int
+    version: int
+    group_a_id: int
+    group_b_id: int
+    type: str
+    intensity: int
+    since: date | None
+    last_evidence: date | None
+    confidence: str
+    review_date: date
+
+
+class RelationIn(Schema):
+    group_a_id: int
+    group_b_id: int
+    type: str
+    intensity: int = 1
+    since: date | None = None
+    last_evidence: date | None = None
+    confidence: str
+    basis: str
+    review_date: date | None = None
+
+
+class RelationPatch(Schema):
+    version: int
+    type: str | None = None
+    intensity: int | None = None
+    last_evidence: date | None = None
+    confidence: str | None = None
+    basis: str | None = None
+    review_date: date | None = None
 
 
 class GroupOut(Schema):
@@ -180,7 +295,21 @@ def patch_person(request, pk: str, payload: PersonPatch):
     person = read_record(request.user, Person, pk, via=AccessLog.Action.API)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
-    return update_person(request.user, person, changes, version)
+    personal_number = changes.pop("personal_number", None)
+    return audit.update_person(request.user, person, changes, version, personal_number)
+
+
+@api.post("/persons", response={201: PersonOut, **ERRORS}, tags=["kartläggning"])
+def create_person(request, payload: PersonIn):
+    data = payload.dict(exclude_unset=True)
+    personal_number = data.pop("personal_number", None)
+    return 201, audit.create_person(request.user, data, personal_number)
+
+
+@api.delete("/persons/{pk}", response={204: None, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
+def delete_person(request, pk: str, version: int):
+    audit.remove_record(request.user, visible_record(request.user, Person, pk, "change"), version)
+    return 204, None
 
 
 @api.get("/groups", response=list[GroupOut], tags=["kartläggning"])
@@ -192,6 +321,86 @@ def list_groups(request):
 @api.get("/groups/{pk}", response={200: GroupOut, **ERRORS}, tags=["kartläggning"])
 def get_group(request, pk: str):
     return read_record(request.user, Group, pk, via=AccessLog.Action.API)
+
+
+@api.post("/groups", response={201: GroupOut, **ERRORS}, tags=["kartläggning"])
+def create_group(request, payload: GroupIn):
+    return 201, audit.create_group(request.user, payload.dict(exclude_unset=True))
+
+
+@api.patch("/groups/{pk}", response={200: GroupOut, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
+def patch_group(request, pk: str, payload: GroupPatch):
+    group = visible_record(request.user, Group, pk)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    return audit.update_group(request.user, group, changes, version)
+
+
+@api.get("/memberships", response=list[MembershipRecordOut], tags=["kartläggning"])
+@paginate(LimitOffsetPagination)
+def list_memberships(request, group: int | None = None, person: int | None = None):
+    memberships = GroupMembership.objects.visible_to(request.user).order_by("pk")
+    if group is not None:
+        memberships = memberships.filter(group_id=group)
+    if person is not None:
+        memberships = memberships.filter(person_id=person)
+    return memberships
+
+
+@api.get("/memberships/{pk}", response={200: MembershipRecordOut, **ERRORS}, tags=["kartläggning"])
+def get_membership(request, pk: str):
+    return read_record(request.user, GroupMembership, pk, via=AccessLog.Action.API)
+
+
+@api.post("/memberships", response={201: MembershipRecordOut, **ERRORS}, tags=["kartläggning"])
+def create_membership(request, payload: MembershipIn):
+    data = payload.dict(exclude_unset=True)
+    data["person"] = visible_record(request.user, Person, data.pop("person_id"), "change")
+    data["group"] = visible_record(request.user, Group, data.pop("group_id"))
+    return 201, audit.create_membership(request.user, data)
+
+
+@api.patch(
+    "/memberships/{pk}", response={200: MembershipRecordOut, 409: ErrorOut, **ERRORS}, tags=["kartläggning"]
+)
+def patch_membership(request, pk: str, payload: MembershipPatch):
+    membership = read_record(request.user, GroupMembership, pk, via=AccessLog.Action.API)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    return audit.update_membership(request.user, membership, changes, version)
+
+
+@api.delete("/memberships/{pk}", response={204: None, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
+def delete_membership(request, pk: str, version: int):
+    audit.remove_record(request.user, visible_record(request.user, GroupMembership, pk, "change"), version)
+    return 204, None
+
+
+@api.get("/relations", response=list[RelationOut], tags=["kartläggning"])
+@paginate(LimitOffsetPagination)
+def list_relations(request):
+    return GroupRelation.objects.visible_to(request.user).order_by("pk")
+
+
+@api.get("/relations/{pk}", response={200: RelationOut, **ERRORS}, tags=["kartläggning"])
+def get_relation(request, pk: str):
+    return read_record(request.user, GroupRelation, pk, via=AccessLog.Action.API)
+
+
+@api.post("/relations", response={201: RelationOut, **ERRORS}, tags=["kartläggning"])
+def create_relation(request, payload: RelationIn):
+    data = payload.dict(exclude_unset=True)
+    data["group_a"] = visible_record(request.user, Group, data.pop("group_a_id"))
+    data["group_b"] = visible_record(request.user, Group, data.pop("group_b_id"))
+    return 201, audit.create_relation(request.user, data)
+
+
+@api.patch("/relations/{pk}", response={200: RelationOut, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
+def patch_relation(request, pk: str, payload: RelationPatch):
+    relation = visible_record(request.user, GroupRelation, pk)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    return audit.update_relation(request.user, relation, changes, version)
 
 
 @api.get("/incidents", response=list[IncidentOut], tags=["incidenter"])

@@ -16,27 +16,35 @@ from gvi.access.permissions import OWN, VIEW, grant_for
 from gvi.partnership.models import Organisation, Site
 
 
+def compartment_q(user, model, action: str = VIEW) -> Q:
+    """The rows of `model` that `user` may act on, as a filter on `site_id`, `owner_id` and `id`.
+
+    Also applies to the model's historical rows, which carry the same columns.
+    """
+    allowed = Q(pk__in=[])
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return allowed
+    record_type = model._meta.label_lower
+    for membership in user.memberships.active():
+        found = grant_for(membership.role, record_type)
+        if found is None or membership.site_id is None:
+            continue
+        if action in found.actions:
+            if found.scope == OWN:
+                allowed |= Q(site_id=membership.site_id, owner_id=membership.organisation_id)
+            else:
+                allowed |= Q(site_id=membership.site_id)
+        if VIEW in found.actions and action == VIEW:
+            allowed |= Q(id__in=Disclosure.objects.active().disclosed_ids(model, membership.organisation_id))
+    return allowed
+
+
 class CompartmentQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = VIEW):
         """The rows `user` may act on: the single entry point for views, exports and the API."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        record_type = self.model._meta.label_lower
-        allowed = Q(pk__in=[])
-        for membership in user.memberships.active():
-            found = grant_for(membership.role, record_type)
-            if found is None or membership.site_id is None:
-                continue
-            if action in found.actions:
-                if found.scope == OWN:
-                    allowed |= Q(site_id=membership.site_id, owner_id=membership.organisation_id)
-                else:
-                    allowed |= Q(site_id=membership.site_id)
-            if VIEW in found.actions and action == VIEW:
-                allowed |= Q(
-                    pk__in=Disclosure.objects.active().disclosed_ids(self.model, membership.organisation_id)
-                )
-        return self.filter(allowed)
+        return self.filter(compartment_q(user, self.model, action))
 
 
 class CompartmentedRecord(models.Model):

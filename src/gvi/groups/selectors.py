@@ -1,10 +1,27 @@
-from django.db.models import Q
+"""Reads of the group audit. Every query starts from `visible_to(user)`."""
 
-from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
+from datetime import date, datetime, time
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from gvi.access.models import compartment_q
+from gvi.access.permissions import CREATE, VIEW, grant_for
+from gvi.groups.models import AuditRound, Group, GroupMembership, GroupRelation, Person
+from gvi.incidents.models import Incident, Involvement
 
 
-def persons_for(user, query: str = ""):
-    persons = Person.objects.visible_to(user).select_related("site", "owner")
+def may_create(user, model) -> bool:
+    record_type = model._meta.label_lower
+    return any(
+        (found := grant_for(m.role, record_type)) and CREATE in found.actions and m.site_id
+        for m in user.memberships.active()
+    )
+
+
+def persons_for(user, query: str = "", show: str = "", action: str = VIEW):
+    persons = Person.objects.visible_to(user, action).select_related("site", "owner")
+    persons = persons.filter(deactivated_at__isnull=show != "inaktiverade")
     if query:
         persons = persons.filter(alias__icontains=query)
     return persons
@@ -16,20 +33,116 @@ def groups_for(user, query: str = "", status: str = ""):
         groups = groups.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
     if status:
         groups = groups.filter(status=status)
-    return groups
+    return groups.annotate(
+        member_count=Count("memberships", filter=Q(memberships__deactivated_at__isnull=True))
+    ).order_by("name")
 
 
 def memberships_of_group(user, group):
-    return GroupMembership.objects.visible_to(user).filter(group=group).select_related("person")
+    return (
+        GroupMembership.objects.visible_to(user)
+        .filter(group=group, deactivated_at__isnull=True)
+        .select_related("person", "source_organisation")
+        .order_by("role", "person__alias")
+    )
 
 
 def memberships_of_person(user, person):
     return GroupMembership.objects.visible_to(user).filter(person=person).select_related("group")
 
 
+def involvements_of_person(user, person):
+    return (
+        Involvement.objects.visible_to(user)
+        .filter(person=person)
+        .select_related("incident", "group")
+        .order_by("-incident__occurred_at")
+    )
+
+
 def relations_of_group(user, group):
     return (
         GroupRelation.objects.visible_to(user)
-        .filter(Q(group_a=group) | Q(group_b=group))
+        .filter(Q(group_a=group) | Q(group_b=group), deactivated_at__isnull=True)
         .select_related("group_a", "group_b")
     )
+
+
+def incidents_of_group(user, group):
+    incident_ids = Involvement.objects.filter(group=group).values("incident_id")
+    return Incident.objects.visible_to(user).filter(pk__in=incident_ids).order_by("-occurred_at")
+
+
+def status_history(group) -> list:
+    """Status and violence-tier changes of a group, oldest first, from its version history."""
+    changes, previous = [], None
+    for version in group.history.order_by("history_date", "history_id"):
+        if previous is None or (version.status, version.violence_tier) != previous:
+            changes.append(version)
+            previous = (version.status, version.violence_tier)
+    return changes
+
+
+def network_metrics(user, group):
+    try:
+        from gvi.groups.network import group_network_metrics
+    except ImportError:  # the network module is optional at import time
+        return None
+    return group_network_metrics(user, group)
+
+
+def _owned_retained(user, model):
+    """Retained entries the user may change: their owners review them."""
+    return model.objects.visible_to(user, "change")
+
+
+def overdue_entries(user, today: date | None = None) -> dict:
+    today = today or timezone.localdate()
+    return {
+        "persons": _owned_retained(user, Person).filter(review_date__lt=today, deactivated_at__isnull=True),
+        "memberships": _owned_retained(user, GroupMembership)
+        .filter(review_date__lt=today, deactivated_at__isnull=True)
+        .select_related("person", "group"),
+        "relations": _owned_retained(user, GroupRelation)
+        .filter(review_date__lt=today, deactivated_at__isnull=True)
+        .select_related("group_a", "group_b"),
+    }
+
+
+def deactivated_entries(user) -> dict:
+    return {
+        "persons": _owned_retained(user, Person).filter(deactivated_at__isnull=False),
+        "memberships": _owned_retained(user, GroupMembership)
+        .filter(deactivated_at__isnull=False)
+        .select_related("person", "group"),
+        "relations": _owned_retained(user, GroupRelation)
+        .filter(deactivated_at__isnull=False)
+        .select_related("group_a", "group_b"),
+    }
+
+
+def _scope_history(user, history_qs, model):
+    """Apply the same compartment rules to historical rows (they carry site, owner and id)."""
+    return history_qs.filter(compartment_q(user, model))
+
+
+def audit_as_of(user, when: date) -> dict:
+    """The audit as it stood at the end of `when`: groups, relations and member counts, from history."""
+    moment = timezone.make_aware(datetime.combine(when, time.max))
+    groups = list(_scope_history(user, Group.history.as_of(moment), Group).order_by("name"))
+    relations = list(_scope_history(user, GroupRelation.history.as_of(moment), GroupRelation))
+    memberships = _scope_history(user, GroupMembership.history.as_of(moment), GroupMembership)
+    counts: dict[int, dict[str, int]] = {}
+    for row in memberships:
+        if row.deactivated_at is None and (row.valid_to is None or row.valid_to >= when):
+            counts.setdefault(row.group_id, {"core": 0, "associate": 0})[row.role] += 1
+    names = {group.pk: group.name for group in groups}
+    return {
+        "groups": [(group, counts.get(group.pk, {"core": 0, "associate": 0})) for group in groups],
+        "relations": [
+            (names.get(r.group_a_id, "?"), names.get(r.group_b_id, "?"), r)
+            for r in relations
+            if r.deactivated_at is None
+        ],
+        "rounds_before": AuditRound.objects.visible_to(user).filter(held_on__lte=when)[:5],
+    }

@@ -142,7 +142,9 @@ def create_membership(user, data: dict) -> GroupMembership:
 
 
 @transaction.atomic
-def update_membership(user, membership: GroupMembership, changes: dict, expected_version: int) -> GroupMembership:
+def update_membership(
+    user, membership: GroupMembership, changes: dict, expected_version: int
+) -> GroupMembership:
     _require(user, membership, CHANGE)
     _apply(membership, changes)
     return save_versioned(membership, expected_version, user=user)
@@ -195,7 +197,9 @@ def record_audit_round(user, held_on: date, participant_ids: list[int], note: st
     membership = creating_membership(user, AuditRound)
     previous = AuditRound.objects.filter(site_id=membership.site_id).order_by("-held_on").first()
     since = previous.held_on if previous else None
-    audit_round = AuditRound(held_on=held_on, note=note, changes=audit_changes(membership.site_id, since, held_on))
+    audit_round = AuditRound(
+        held_on=held_on, note=note, changes=audit_changes(membership.site_id, since, held_on)
+    )
     _create(user, audit_round)
     audit_round.participants.set(participant_ids)
     return audit_round
@@ -209,5 +213,9 @@ def audit_changes(site_id: int, since: date | None, until: date) -> dict:
         if since:
             history = history.filter(history_date__date__gt=since)
         counts = {kind: history.filter(history_type=kind).values("id").distinct().count() for kind in "+~-"}
-        summary[model._meta.model_name] = {"added": counts["+"], "changed": counts["~"], "removed": counts["-"]}
+        summary[model._meta.model_name] = {
+            "added": counts["+"],
+            "changed": counts["~"],
+            "removed": counts["-"],
+        }
     return summary

@@ -1,54 +1,110 @@
+"""Pages of the group audit. Views parse, call a service or selector, and render."""
+
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from gvi.access.decorators import record_permission_required
 from gvi.access.forms import DisclosureForm
 from gvi.access.models import Disclosure
-from gvi.access.permissions import CHANGE, DISCLOSE
+from gvi.access.permissions import CHANGE, CREATE, DISCLOSE, REVEAL
 from gvi.access.selectors import access_log_for_record, read_record, visible_record
 from gvi.access.services import DisclosureRequest, EditConflict, disclose, granting_membership
-from gvi.groups import selectors
-from gvi.groups.forms import PersonForm
-from gvi.groups.models import Group, Person
-from gvi.groups.services import update_person
+from gvi.groups import selectors, services
+from gvi.groups.forms import (
+    AuditRoundForm,
+    ConfirmVersionForm,
+    GroupForm,
+    MembershipForm,
+    PersonForm,
+    RelationForm,
+    RevealForm,
+)
+from gvi.groups.models import AuditRound, Group, GroupMembership, GroupRelation, Person
 
 
 def _page(request, queryset):
     return Paginator(queryset, 50).get_page(request.GET.get("sida"))
 
 
+def _may(user, record, action) -> bool:
+    return granting_membership(user, record, action) is not None
+
+
+def _save(request, form, save, template: str, context: dict, success_url: str):
+    """Run a service with the form's data; turn conflicts into 409 pages and model errors into form errors."""
+    try:
+        record = save()
+    except EditConflict as conflict:
+        context.update({"form": form, "conflict": conflict})
+        return render(request, template, context, status=409)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return render(request, template, {**context, "form": form})
+    messages.success(request, _("Ändringarna är sparade."))
+    return redirect(success_url.format(pk=record.pk) if record is not None else success_url)
+
+
+# ----- persons -----
+
+
 @record_permission_required("groups.person")
 def person_list(request):
     query = request.GET.get("q", "")[:100]
+    show = request.GET.get("visa", "")
+    persons = selectors.persons_for(request.user, query, show)
     return render(
-        request,
-        "groups/person_list.html",
-        {"page": _page(request, selectors.persons_for(request.user, query)), "q": query},
+        request, "groups/person_list.html", {"page": _page(request, persons), "q": query, "visa": show}
     )
+
+
+@record_permission_required("groups.person", CREATE)
+def person_create(request):
+    form = PersonForm(request.POST or None)
+    context = {"form": form, "creating": True}
+    if request.method == "POST" and form.is_valid():
+        return _save(
+            request,
+            form,
+            lambda: services.create_person(request.user, form.changes(), form.personal_number_change()),
+            "groups/person_edit.html",
+            context,
+            "/personer/{pk}/",
+        )
+    return render(request, "groups/person_edit.html", context)
 
 
 @record_permission_required("groups.person")
 def person_detail(request, pk):
     person = read_record(request.user, Person, pk)
+    may_disclose = _may(request.user, person, DISCLOSE)
     return render(
         request,
         "groups/person_detail.html",
         {
             "person": person,
             "memberships": selectors.memberships_of_person(request.user, person),
-            "may_change": granting_membership(request.user, person, CHANGE) is not None,
-            "may_disclose": granting_membership(request.user, person, DISCLOSE) is not None,
+            "involvements": selectors.involvements_of_person(request.user, person),
+            "may_change": _may(request.user, person, CHANGE),
+            "may_disclose": may_disclose,
+            "may_reveal": _may(request.user, person, REVEAL) and bool(person.personal_number_encrypted),
             "disclosures": Disclosure.objects.filter(content_type__model="person", object_id=person.pk)
             .filter(from_organisation_id=person.owner_id)
             .select_related("to_organisation"),
-            "history": person.history.select_related("history_user")[:20],
-            "reads": access_log_for_record(person)
-            if granting_membership(request.user, person, DISCLOSE)
-            else [],
+            "history": person.history.select_related("history_user")[:20] if may_disclose else [],
+            "reads": access_log_for_record(person) if may_disclose else [],
+            "today": timezone.localdate(),
         },
     )
 
@@ -57,25 +113,38 @@ def person_detail(request, pk):
 def person_edit(request, pk):
     person = visible_record(request.user, Person, pk, CHANGE)
     form = PersonForm(request.POST or None, instance=person)
+    context = {"form": form, "person": person}
     if request.method == "POST" and form.is_valid():
-        changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
+        return _save(
+            request,
+            form,
+            lambda: services.update_person(
+                request.user,
+                person,
+                form.changes(),
+                form.cleaned_data["version"],
+                form.personal_number_change(),
+            ),
+            "groups/person_edit.html",
+            context,
+            "/personer/{pk}/",
+        )
+    return render(request, "groups/person_edit.html", context)
+
+
+@record_permission_required("groups.person", REVEAL)
+def person_reveal(request, pk):
+    person = visible_record(request.user, Person, pk, REVEAL)
+    form = RevealForm(request.POST or None)
+    revealed = None
+    if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                update_person(request.user, person, changes, form.cleaned_data["version"])
-        except EditConflict as conflict:
-            current = Person.objects.get(pk=person.pk)
-            return render(
-                request,
-                "groups/person_edit.html",
-                {"form": form, "person": current, "conflict": conflict, "current": current},
-                status=409,
-            )
+            revealed = services.reveal_personal_number(request.user, person, form.cleaned_data["purpose"])
         except ValidationError as error:
             form.add_error(None, error)
-        else:
-            messages.success(request, _("Ändringarna är sparade."))
-            return redirect("groups:person_detail", pk=person.pk)
-    return render(request, "groups/person_edit.html", {"form": form, "person": person})
+    return render(
+        request, "groups/person_reveal.html", {"form": form, "person": person, "revealed": revealed}
+    )
 
 
 @record_permission_required("groups.person", DISCLOSE)
@@ -100,6 +169,9 @@ def person_disclose(request, pk):
     return render(request, "groups/person_disclose.html", {"form": form, "person": person})
 
 
+# ----- groups -----
+
+
 @record_permission_required("groups.group")
 def group_list(request):
     query = request.GET.get("q", "")[:100]
@@ -110,19 +182,264 @@ def group_list(request):
     return render(
         request,
         "groups/group_list.html",
-        {"page": _page(request, groups), "q": query, "status": status, "statuses": Group.Status.choices},
+        {
+            "page": _page(request, groups),
+            "q": query,
+            "status": status,
+            "statuses": Group.Status.choices,
+            "may_create": selectors.may_create(request.user, Group),
+        },
     )
+
+
+@record_permission_required("groups.group", CREATE)
+def group_create(request):
+    form = GroupForm(request.POST or None)
+    context = {"form": form, "creating": True, "kind": _("grupp"), "kind_slug": "grupp"}
+    if request.method == "POST" and form.is_valid():
+        return _save(
+            request,
+            form,
+            lambda: services.create_group(request.user, form.changes()),
+            "groups/record_form.html",
+            context,
+            "/grupper/{pk}/",
+        )
+    return render(request, "groups/record_form.html", context)
 
 
 @record_permission_required("groups.group")
 def group_detail(request, pk):
     group = read_record(request.user, Group, pk)
+    memberships = list(selectors.memberships_of_group(request.user, group))
     return render(
         request,
         "groups/group_detail.html",
         {
             "group": group,
-            "memberships": selectors.memberships_of_group(request.user, group),
+            "core": [m for m in memberships if m.role == GroupMembership.Role.CORE],
+            "associates": [m for m in memberships if m.role == GroupMembership.Role.ASSOCIATE],
             "relations": selectors.relations_of_group(request.user, group),
+            "incidents": selectors.incidents_of_group(request.user, group)[:20],
+            "status_history": selectors.status_history(group),
+            "may_change": _may(request.user, group, CHANGE),
+            "may_add_member": selectors.may_create(request.user, GroupMembership),
+            "metrics": selectors.network_metrics(request.user, group),
+            "today": timezone.localdate(),
         },
     )
+
+
+@record_permission_required("groups.group", CHANGE)
+def group_edit(request, pk):
+    group = visible_record(request.user, Group, pk, CHANGE)
+    form = GroupForm(request.POST or None, instance=group)
+    context = {"form": form, "record": group, "kind": _("grupp"), "kind_slug": "grupp"}
+    if request.method == "POST" and form.is_valid():
+        return _save(
+            request,
+            form,
+            lambda: services.update_group(request.user, group, form.changes(), form.cleaned_data["version"]),
+            "groups/record_form.html",
+            context,
+            "/grupper/{pk}/",
+        )
+    return render(request, "groups/record_form.html", context)
+
+
+# ----- memberships -----
+
+
+def _membership_choices(user):
+    return {
+        "persons": selectors.persons_for(user, action=CHANGE),
+        "groups": selectors.groups_for(user),
+    }
+
+
+@record_permission_required("groups.groupmembership", CREATE)
+def membership_create(request):
+    initial = {
+        "person": request.GET.get("person"),
+        "group": request.GET.get("grupp"),
+        "valid_from": date.today(),
+    }
+    form = MembershipForm(request.POST or None, initial=initial, **_membership_choices(request.user))
+    context = {"form": form, "creating": True, "kind": _("medlemskap"), "kind_slug": "medlemskap"}
+    if request.method == "POST" and form.is_valid():
+        return _save(
+            request,
+            form,
+            lambda: services.create_membership(request.user, form.changes()),
+            "groups/record_form.html",
+            context,
+            reverse("groups:group_detail", args=[form.cleaned_data["group"].pk]),
+        )
+    return render(request, "groups/record_form.html", context)
+
+
+@record_permission_required("groups.groupmembership", CHANGE)
+def membership_edit(request, pk):
+    membership = visible_record(request.user, GroupMembership, pk, CHANGE)
+    form = MembershipForm(request.POST or None, instance=membership, **_membership_choices(request.user))
+    context = {"form": form, "record": membership, "kind": _("medlemskap"), "kind_slug": "medlemskap"}
+    if request.method == "POST" and form.is_valid():
+        return _save(
+            request,
+            form,
+            lambda: services.update_membership(
+                request.user, membership, form.changes(), form.cleaned_data["version"]
+            ),
+            "groups/record_form.html",
+            context,
+            reverse("groups:group_detail", args=[membership.group_id]),
+        )
+    return render(request, "groups/record_form.html", context)
+
+
+# ----- relations -----
+
+
+@record_permission_required("groups.grouprelation", CREATE)
+def relation_create(request):
+    groups = selectors.groups_for(request.user)
+    form = RelationForm(request.POST or None, initial={"group_a": request.GET.get("grupp")}, groups=groups)
+    context = {"form": form, "creating": True, "kind": _("relation"), "kind_slug": "relation"}
+    if request.method == "POST" and form.is_valid():
+        return _save(
+            request,
+            form,
+            lambda: services.create_relation(request.user, form.changes()),
+            "groups/record_form.html",
+            context,
+            reverse("groups:group_detail", args=[form.cleaned_data["group_a"].pk]),
+        )
+    return render(request, "groups/record_form.html", context)
+
+
+@record_permission_required("groups.grouprelation", CHANGE)
+def relation_edit(request, pk):
+    relation = visible_record(request.user, GroupRelation, pk, CHANGE)
+    form = RelationForm(request.POST or None, instance=relation, groups=selectors.groups_for(request.user))
+    context = {"form": form, "record": relation, "kind": _("relation"), "kind_slug": "relation"}
+    if request.method == "POST" and form.is_valid():
+        return _save(
+            request,
+            form,
+            lambda: services.update_relation(
+                request.user, relation, form.changes(), form.cleaned_data["version"]
+            ),
+            "groups/record_form.html",
+            context,
+            reverse("groups:group_detail", args=[relation.group_a_id]),
+        )
+    return render(request, "groups/record_form.html", context)
+
+
+# ----- removal and review, shared by all audit records -----
+
+REMOVABLE = {
+    "person": (Person, "groups.person", "groups:person_list"),
+    "grupp": (Group, "groups.group", "groups:group_list"),
+    "medlemskap": (GroupMembership, "groups.groupmembership", "groups:audit"),
+    "relation": (GroupRelation, "groups.grouprelation", "groups:audit"),
+}
+
+
+def _removable(kind):
+    from django.http import Http404
+
+    if kind not in REMOVABLE:
+        raise Http404
+    return REMOVABLE[kind]
+
+
+@record_permission_required("groups.group")
+def record_remove(request, kind, pk):
+    model, _record_type, after = _removable(kind)
+    record = visible_record(request.user, model, pk, CHANGE)
+    form = ConfirmVersionForm(request.POST or None, initial={"version": record.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_record(request.user, record, form.cleaned_data["version"])
+        except EditConflict as conflict:
+            return render(
+                request,
+                "groups/remove.html",
+                {"form": form, "record": record, "conflict": conflict},
+                status=409,
+            )
+        messages.success(
+            request, _("Posten är borttagen. Ändringen finns kvar i historiken tills den gallras.")
+        )
+        return redirect(after)
+    return render(request, "groups/remove.html", {"form": form, "record": record, "kind": kind})
+
+
+@require_POST
+@record_permission_required("groups.group")
+def record_reviewed(request, kind, pk):
+    model, _record_type, _after = _removable(kind)
+    if model is Group:
+        from django.http import Http404
+
+        raise Http404
+    record = visible_record(request.user, model, pk, CHANGE)
+    form = ConfirmVersionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.confirm_review(request.user, record, form.cleaned_data["version"])
+            messages.success(request, _("Omprövningen är registrerad."))
+        except EditConflict as conflict:
+            messages.error(request, str(conflict))
+    return redirect(
+        request.POST.get("next") if request.POST.get("next", "").startswith("/") else "groups:audit"
+    )
+
+
+# ----- the audit as a whole -----
+
+
+@record_permission_required("groups.group")
+def audit_overview(request):
+    user = request.user
+    return render(
+        request,
+        "groups/audit.html",
+        {
+            "rounds": AuditRound.objects.visible_to(user).prefetch_related("participants")[:20],
+            "overdue": selectors.overdue_entries(user),
+            "deactivated": selectors.deactivated_entries(user),
+            "may_record_round": selectors.may_create(user, AuditRound),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@record_permission_required("groups.auditround", CREATE)
+def audit_round_create(request):
+    membership = services.creating_membership(request.user, AuditRound)
+    form = AuditRoundForm(request.POST or None, site=membership.site, initial={"held_on": date.today()})
+    if request.method == "POST" and form.is_valid():
+        services.record_audit_round(
+            request.user,
+            form.cleaned_data["held_on"],
+            [org.pk for org in form.cleaned_data["participants"]],
+            form.cleaned_data["note"],
+        )
+        messages.success(request, _("Kartläggningsomgången är registrerad."))
+        return redirect("groups:audit")
+    return render(request, "groups/audit_round_form.html", {"form": form})
+
+
+@record_permission_required("groups.group")
+def audit_as_of(request):
+    raw = request.GET.get("datum", "")
+    try:
+        when = date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        when = None
+    context = {"when": when, "raw": raw[:20]}
+    if when is not None:
+        context.update(selectors.audit_as_of(request.user, when))
+    return render(request, "groups/audit_as_of.html", context)

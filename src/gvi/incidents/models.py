@@ -69,7 +69,7 @@ class Involvement(CompartmentedRecord):
     )
     person = models.ForeignKey(
         Person,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,  # purging a person anonymises the involvement; the incident stays
         null=True,
         blank=True,
         related_name="involvements",

@@ -10,6 +10,7 @@ from gvi.access.models import Disclosure
 from gvi.analysis.charts import bar_chart
 from gvi.evaluation.selectors import monthly_incident_counts
 from gvi.groups.models import Group, GroupRelation, Person
+from gvi.groups.selectors import overdue_entries
 from gvi.incidents.models import Incident
 from gvi.partnership.models import Membership, Role
 
@@ -59,9 +60,19 @@ def _coordinator(request):
     }
 
 
+def _overdue_summary(user) -> dict:
+    entries = overdue_entries(user)
+    return {key: queryset.count() for key, queryset in entries.items()}
+
+
 def _analyst(request):
     context = _coordinator(request)
-    context["persons_due"] = Person.objects.visible_to(request.user).filter(review_date__lte=_soon())[:10]
+    context["persons_due"] = (
+        Person.objects.visible_to(request.user, "change")
+        .filter(review_date__lte=_soon(), deactivated_at__isnull=True)
+        .order_by("review_date")[:10]
+    )
+    context["overdue"] = _overdue_summary(request.user)
     return context
 
 
@@ -69,7 +80,10 @@ def _person_worker(request):
     user = request.user
     org_ids = user.memberships.active().values_list("organisation_id", flat=True)
     return {
-        "persons_due": Person.objects.visible_to(user).filter(review_date__lte=_soon())[:10],
+        "overdue": _overdue_summary(user),
+        "persons_due": Person.objects.visible_to(user, "change")
+        .filter(review_date__lte=_soon(), deactivated_at__isnull=True)
+        .order_by("review_date")[:10],
         "person_count": Person.objects.visible_to(user).count(),
         "disclosures_received": Disclosure.objects.active()
         .filter(to_organisation_id__in=list(org_ids))
