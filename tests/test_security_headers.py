@@ -74,3 +74,16 @@ def test_production_settings_are_hardened(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(settings_module)
+
+
+@pytest.mark.django_db
+def test_the_app_serves_its_own_assets():
+    client = Client()
+    for path in ["/static/gvi/gvi.css", "/static/gvi/gvi.js", "/static/gvi/vendor/htmx.min.js"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Content-Type"].split(";")[0] in {
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+        }

@@ -11,6 +11,8 @@ ALIASES = {
     "serve": ["gvi_serve"],
     "audit": ["gvi_audit"],
     "purge": ["gvi_purge"],
+    "import": ["gvi_import"],
+    "export": ["gvi_export"],
 }
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("gvi.access.urls")),
     path("", include("gvi.groups.urls")),
     path("", include("gvi.groups.network_urls")),
+    path("", include("gvi.groups.import_urls")),
     path("", include("gvi.incidents.urls")),
     path("", include("gvi.evaluation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
