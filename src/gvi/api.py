@@ -10,6 +10,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 from ninja.security import HttpBearer, django_auth
 
 from gvi.access.models import AccessLog, ApiToken
@@ -303,13 +304,13 @@ def patch_person(request, pk: str, payload: PersonPatch):
 def create_person(request, payload: PersonIn):
     data = payload.dict(exclude_unset=True)
     personal_number = data.pop("personal_number", None)
-    return 201, audit.create_person(request.user, data, personal_number)
+    return Status(201, audit.create_person(request.user, data, personal_number))
 
 
 @api.delete("/persons/{pk}", response={204: None, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
 def delete_person(request, pk: str, version: int):
     audit.remove_record(request.user, visible_record(request.user, Person, pk, "change"), version)
-    return 204, None
+    return Status(204, None)
 
 
 @api.get("/groups", response=list[GroupOut], tags=["kartläggning"])
@@ -325,7 +326,7 @@ def get_group(request, pk: str):
 
 @api.post("/groups", response={201: GroupOut, **ERRORS}, tags=["kartläggning"])
 def create_group(request, payload: GroupIn):
-    return 201, audit.create_group(request.user, payload.dict(exclude_unset=True))
+    return Status(201, audit.create_group(request.user, payload.dict(exclude_unset=True)))
 
 
 @api.patch("/groups/{pk}", response={200: GroupOut, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
@@ -357,7 +358,7 @@ def create_membership(request, payload: MembershipIn):
     data = payload.dict(exclude_unset=True)
     data["person"] = visible_record(request.user, Person, data.pop("person_id"), "change")
     data["group"] = visible_record(request.user, Group, data.pop("group_id"))
-    return 201, audit.create_membership(request.user, data)
+    return Status(201, audit.create_membership(request.user, data))
 
 
 @api.patch(
@@ -373,7 +374,7 @@ def patch_membership(request, pk: str, payload: MembershipPatch):
 @api.delete("/memberships/{pk}", response={204: None, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
 def delete_membership(request, pk: str, version: int):
     audit.remove_record(request.user, visible_record(request.user, GroupMembership, pk, "change"), version)
-    return 204, None
+    return Status(204, None)
 
 
 @api.get("/relations", response=list[RelationOut], tags=["kartläggning"])
@@ -392,7 +393,7 @@ def create_relation(request, payload: RelationIn):
     data = payload.dict(exclude_unset=True)
     data["group_a"] = visible_record(request.user, Group, data.pop("group_a_id"))
     data["group_b"] = visible_record(request.user, Group, data.pop("group_b_id"))
-    return 201, audit.create_relation(request.user, data)
+    return Status(201, audit.create_relation(request.user, data))
 
 
 @api.patch("/relations/{pk}", response={200: RelationOut, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
