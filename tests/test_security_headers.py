@@ -87,3 +87,12 @@ def test_the_app_serves_its_own_assets():
             "text/javascript",
             "application/javascript",
         }
+
+
+@pytest.mark.django_db
+def test_swedish_first_with_an_english_switch():
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert "Logga in" in client.get(reverse("access:login")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("access:login")).content.decode()
+    assert 'lang="en"' in html and "Sign in" in html

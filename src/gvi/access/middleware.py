@@ -1,6 +1,8 @@
 """Request-level guards: the second factor, and headers django-csp and Django do not set."""
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
@@ -41,3 +43,17 @@ class PermissionsPolicyMiddleware:
             "Cache-Control", "no-store" if request.user.is_authenticated else "private"
         )
         return response
+
+
+class SwedishFirstLocaleMiddleware(LocaleMiddleware):
+    """Swedish unless the user picked another language with the switch (cookie).
+
+    The browser's Accept-Language is ignored on purpose: a Swedish public-sector service starts in Swedish.
+    """
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

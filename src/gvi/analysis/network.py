@@ -357,7 +357,7 @@ def spring_layout(
     seed: int = DEFAULT_SEED,
     iterations: int | None = None,
 ) -> dict[Hashable, Point]:
-    """Deterministic force-directed (Fruchterman–Reingold, networkx) positions, scaled into the drawing box.
+    """Deterministic force-directed (ForceAtlas2, networkx) positions, scaled into the drawing box.
 
     Nodes are added in a fixed order and the layout is seeded, so the result does not depend on input order.
     """
@@ -369,8 +369,11 @@ def spring_layout(
     ordered = nx.Graph()
     ordered.add_nodes_from(nodes)
     ordered.add_edges_from(sorted(graph.edges, key=lambda edge: tuple(sorted(map(_order, edge)))))
-    spread = 1.5 / math.sqrt(len(nodes))  # a little more room than the default, for labels
-    positions = nx.spring_layout(ordered, k=spread, seed=seed, iterations=iterations or 100)
+    # ForceAtlas2 with strong gravity keeps separate components (common in a group audit) on one page
+    # instead of pushing them to the corners as plain spring layouts do.
+    positions = nx.forceatlas2_layout(
+        ordered, seed=seed, strong_gravity=True, gravity=0.2, max_iter=iterations or 200
+    )
     return _scale_to_box(
         {node: (float(x), float(y)) for node, (x, y) in positions.items()}, width, height, margin
     )
