@@ -1,10 +1,10 @@
 """Request-level guards: the second factor, and headers django-csp and Django do not set."""
 
 from django.conf import settings
-from django.middleware.locale import LocaleMiddleware
-from django.utils import translation
 from django.http import JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
+from django.utils import translation
 
 # Paths a user who has only passed the password step may reach.
 OPEN_PREFIXES = ("/static/", "/konto/", "/i18n/", "/api/v1/openapi.json", "/halsa")
