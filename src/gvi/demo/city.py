@@ -309,6 +309,7 @@ class _Builder:
         relations = self._create_relations(spec, site, police, groups)
         persons, memberships = self._create_persons(spec, site, orgs, groups)
         incidents, involvements = self._create_incidents(spec, site, police, groups, relations, memberships)
+        self._create_audit_rounds(site, orgs)
         self.per_site[spec.slug] = {
             "groups": len(groups),
             "group_relations": len(relations),
@@ -319,6 +320,30 @@ class _Builder:
         }
         for key, value in self.per_site[spec.slug].items():
             self.counts[key] += value
+
+    def _create_audit_rounds(self, site: Site, orgs: dict[str, Organisation]) -> None:
+        """Two earlier refreshes of the audit, so the audit page and its history have something to show."""
+        from gvi.groups.models import AuditRound
+        from gvi.groups.services import audit_changes
+
+        previous = None
+        for days_ago, note in [
+            (120, "Halvårsgenomgång av kartläggningen (fiktiv)."),
+            (30, "Kvartalsgenomgång (fiktiv)."),
+        ]:
+            held_on = self.today - timedelta(days=days_ago)
+            audit_round = AuditRound.objects.create(
+                site=site,
+                owner=orgs["police"],
+                held_on=held_on,
+                note=note,
+                changes=audit_changes(site.pk, previous, held_on),
+            )
+            audit_round.participants.set(
+                [org for key, org in orgs.items() if key in {"police", "social", "probation"}]
+            )
+            previous = held_on
+        self.counts["audit_rounds"] += 2
 
     def _create_groups(self, spec: SiteSpec, site: Site, police: Organisation) -> list[Group]:
         groups = []
