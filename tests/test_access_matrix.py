@@ -86,6 +86,13 @@ MATRIX = {
     "audit_io:export": Route(only([C, A], 200, 403), anon=302),
     "network:site_network": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "network:group_network": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
+    "incidents:incident_create": Route(only([A], 200, 403), anon=302),
+    "incidents:incident_edit": Route(only([A], SITE_WIDE, 403), anon=302, kind="incident"),
+    "incidents:involvement_create": Route(only([A, CW, P], SITE_WIDE, 403), anon=302, kind="incident"),
+    "incidents:involvement_edit": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="involvement"),
+    "incidents:involvement_remove": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="involvement"),
+    "incidents:timeline": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "incidents:map": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "evaluation:site_statistics": Route(only([C, S, A], 200, 403), anon=302),
     "evaluation:national": Route(only([N], 200, 403), anon=302),
     "set_language": Route(only(ALL_ROLES, 302, 0), anon=302, method="post", data={"language": "en"}),
@@ -177,6 +184,23 @@ MATRIX = {
     "api:get_group": Route(only(PERSON_WORKERS, SITE_WIDE, 404), anon=401, kind="group"),
     "api:list_incidents": Route(only(ALL_ROLES, 200, 0), anon=401),
     "api:get_incident": Route(only(PERSON_WORKERS, SITE_WIDE, 404), anon=401, kind="incident"),
+    "api:push_incident": Route(
+        only([A], 201, 403),
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {
+            "type": "shooting",
+            "occurred_at": "2026-01-05T21:10:00+01:00",
+            "area": "Centrum",
+        },
+    ),
+    "api:patch_incident": Route(
+        {**only([A], SITE_WIDE, 404), C: (403, 403, 404), CW: (403, 403, 404), P: (403, 403, 404)},
+        anon=401,
+        kind="incident",
+        method="patch",
+    ),
 }
 
 # The Django admin's own model pages are guarded by is_staff (only administrators) and list no person-data

@@ -1,8 +1,11 @@
 """The JSON API (OpenAPI schema at /api/v1/openapi.json). Same `visible_to` scoping as the pages."""
 
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -15,9 +18,10 @@ from ninja.security import HttpBearer, django_auth
 
 from gvi.access.models import AccessLog, ApiToken
 from gvi.access.selectors import read_record, visible_record
-from gvi.access.services import EditConflict
+from gvi.access.services import EditConflict, remove_record
 from gvi.groups import services as audit
 from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
+from gvi.incidents import services as incident_services
 from gvi.incidents.models import Incident
 
 
@@ -261,6 +265,38 @@ class IncidentOut(Schema):
     status: str
 
 
+class InvolvementIn(Schema):
+    group_id: int
+    role: Literal["suspect", "victim", "other"]
+    member_status: Literal["confirmed", "suspected", "none", "unknown"] = "unknown"
+    confidence: Literal["high", "medium", "low"] = "medium"
+
+
+class IncidentIn(Schema):
+    type: Literal["shooting", "explosion", "lethal", "attempted_murder", "aggravated_assault", "arson", "other"]
+    confirmed_shooting: bool = False
+    occurred_at: datetime
+    area: str = Field("", max_length=120)
+    latitude: Decimal | None = Field(None, ge=-90, le=90, decimal_places=6)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, decimal_places=6)
+    dead: int = Field(0, ge=0, le=1000)
+    injured: int = Field(0, ge=0, le=1000)
+    police_reference: str = Field("", max_length=40)
+    status: Literal["new", "reviewed", "closed"] = "new"
+    summary: str = Field("", max_length=4000)
+    involvements: list[InvolvementIn] = Field(default_factory=list, max_length=50)
+
+
+class IncidentPatch(Schema):
+    version: int
+    status: Literal["new", "reviewed", "closed"] | None = None
+    summary: str | None = Field(None, max_length=4000)
+    dead: int | None = Field(None, ge=0, le=1000)
+    injured: int | None = Field(None, ge=0, le=1000)
+    confirmed_shooting: bool | None = None
+    area: str | None = Field(None, max_length=120)
+
+
 class ErrorOut(Schema):
     detail: object
 
@@ -309,7 +345,7 @@ def create_person(request, payload: PersonIn):
 
 @api.delete("/persons/{pk}", response={204: None, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
 def delete_person(request, pk: str, version: int):
-    audit.remove_record(request.user, visible_record(request.user, Person, pk, "change"), version)
+    remove_record(request.user, visible_record(request.user, Person, pk, "change"), version)
     return Status(204, None)
 
 
@@ -373,7 +409,7 @@ def patch_membership(request, pk: str, payload: MembershipPatch):
 
 @api.delete("/memberships/{pk}", response={204: None, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
 def delete_membership(request, pk: str, version: int):
-    audit.remove_record(request.user, visible_record(request.user, GroupMembership, pk, "change"), version)
+    remove_record(request.user, visible_record(request.user, GroupMembership, pk, "change"), version)
     return Status(204, None)
 
 
@@ -413,3 +449,33 @@ def list_incidents(request):
 @api.get("/incidents/{pk}", response={200: IncidentOut, **ERRORS}, tags=["incidenter"])
 def get_incident(request, pk: str):
     return read_record(request.user, Incident, pk, via=AccessLog.Action.API)
+
+
+@api.post("/incidents", response={201: IncidentOut, **ERRORS}, tags=["incidenter"])
+def push_incident(request, payload: IncidentIn):
+    """For systems that push incidents: the incident and its group involvement in one transaction."""
+    data = payload.dict(exclude_unset=True)
+    involvements = data.pop("involvements", [])
+    with transaction.atomic():
+        incident = incident_services.register_incident(request.user, data)
+        for item in involvements:
+            group = visible_record(request.user, Group, item["group_id"])
+            incident_services.code_involvement(
+                request.user,
+                incident,
+                {
+                    "group": group,
+                    "role": item["role"],
+                    "member_status": item.get("member_status", "unknown"),
+                    "confidence": item.get("confidence", "medium"),
+                },
+            )
+    return Status(201, incident)
+
+
+@api.patch("/incidents/{pk}", response={200: IncidentOut, 409: ErrorOut, **ERRORS}, tags=["incidenter"])
+def patch_incident(request, pk: str, payload: IncidentPatch):
+    incident = visible_record(request.user, Incident, pk)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    return incident_services.update_incident(request.user, incident, changes, version)

@@ -220,6 +220,16 @@ GVI_REVIEW_GRACE_DAYS = int(os.environ.get("GVI_REVIEW_GRACE_DAYS", "30"))  # ov
 GVI_PURGE_AFTER_DAYS = int(os.environ.get("GVI_PURGE_AFTER_DAYS", "30"))  # deactivated → purged
 GVI_PAGE_SIZE = 50
 
+# Maps are drawn from coordinates without external tiles. A tile server inside the closed network can be
+# configured, e.g. GVI_MAP_TILE_URL=https://kartor.example.se/tiles/{z}/{x}/{y}.png
+GVI_MAP_TILE_URL = os.environ.get("GVI_MAP_TILE_URL", "")
+GVI_MAP_TILE_ATTRIBUTION = os.environ.get("GVI_MAP_TILE_ATTRIBUTION", "")
+if GVI_MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(GVI_MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -464,7 +464,7 @@ def test_the_size_limit_is_enforced(world, analyst):
 @pytest.mark.django_db
 def test_unknown_kind_and_roles_without_create_are_refused(world):
     upload = csv_upload([["namn"], ["A"]])
-    report = dry_run(world.users[Role.ANALYST], "incidenter", upload)
+    report = dry_run(world.users[Role.ANALYST], "sanktioner", upload)
     assert report.file_errors and "Okänd typ av import" in report.file_errors[0]
     for role in (Role.COORDINATOR, Role.COMMUNITY_PARTNER, Role.ADMINISTRATOR, Role.CASEWORKER):
         report = dry_run(world.users[role], "grupper", csv_upload([["namn"], ["A"]]))

@@ -91,7 +91,7 @@ def test_a_reviewed_entry_is_kept_and_reactivated(world, retention_settings):
 
 @pytest.mark.django_db
 def test_removed_entries_keep_history_until_the_purge_period(world, retention_settings):
-    from gvi.groups.services import remove_record
+    from gvi.access.services import remove_record
 
     person = _person(world, TODAY + timedelta(days=365))
     person_id = person.pk

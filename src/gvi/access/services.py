@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvi.access.models import AccessLog, AccessLogHead, CompartmentedRecord, Disclosure
-from gvi.access.permissions import DISCLOSE, OWN, VIEW, grant_for
+from gvi.access.permissions import CHANGE, DISCLOSE, OWN, VIEW, grant_for
 from gvi.partnership.models import Membership
 
 
@@ -99,6 +99,17 @@ def save_versioned(record: CompartmentedRecord, expected_version: int, user=None
     record.full_clean()
     record.save()
     return record
+
+
+@transaction.atomic
+def remove_record(user, record: CompartmentedRecord, expected_version: int) -> None:
+    """Removing is as easy as adding: the row goes, its history records who removed it and when."""
+    if granting_membership(user, record, CHANGE) is None:
+        raise PermissionDenied(_("Du får inte ändra den här posten."))
+    if not type(record)._base_manager.filter(pk=record.pk, version=expected_version).exists():
+        raise EditConflict(record, expected_version)
+    record._history_user = user
+    record.delete()
 
 
 @dataclass

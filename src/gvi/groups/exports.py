@@ -33,7 +33,6 @@ from gvi.groups.importers import (
     CRITERION_CODES,
     GROUP_STATUS_CODES,
     GROUPS,
-    KINDS,
     MEMBERSHIPS,
     MODELS,
     PERSONS,
@@ -43,6 +42,7 @@ from gvi.groups.importers import (
 from gvi.groups.models import Group, GroupMembership, Person
 
 FORMATS = ("csv", "xlsx")
+KINDS = (GROUPS, PERSONS, MEMBERSHIPS)  # what this module exports (imports cover more kinds)
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -32,6 +32,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from gvi.access import identity
@@ -49,9 +50,16 @@ logger = logging.getLogger(__name__)
 GROUPS = "grupper"
 PERSONS = "personer"
 MEMBERSHIPS = "medlemskap"
-KINDS = (GROUPS, PERSONS, MEMBERSHIPS)
+# The kinds of file this module imports. Other apps add theirs with `register_kind` (incidents do).
+KINDS = [GROUPS, PERSONS, MEMBERSHIPS]
 MODELS = {GROUPS: Group, PERSONS: Person, MEMBERSHIPS: GroupMembership}
 RECORD_TYPES = {kind: model._meta.label_lower for kind, model in MODELS.items()}
+LABELS = {GROUPS: _lazy("grupper"), PERSONS: _lazy("personer"), MEMBERSHIPS: _lazy("medlemskap")}
+COUNT_LABELS = {
+    GROUPS: lambda n: ngettext("%(count)s grupp", "%(count)s grupper", n),
+    PERSONS: lambda n: ngettext("%(count)s person", "%(count)s personer", n),
+    MEMBERSHIPS: lambda n: ngettext("%(count)s medlemskap", "%(count)s medlemskap", n),
+}
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -68,15 +76,23 @@ INTEGER_RE = re.compile(r"[+-]?\d{1,9}")
 
 
 def kind_label(kind: str) -> str:
-    return {GROUPS: _("grupper"), PERSONS: _("personer"), MEMBERSHIPS: _("medlemskap")}.get(kind, kind)
+    return str(LABELS.get(kind, kind))
 
 
 def _count_of(kind: str, count: int) -> str:
-    if kind == GROUPS:
-        return ngettext("%(count)s grupp", "%(count)s grupper", count) % {"count": count}
-    if kind == PERSONS:
-        return ngettext("%(count)s person", "%(count)s personer", count) % {"count": count}
-    return ngettext("%(count)s medlemskap", "%(count)s medlemskap", count) % {"count": count}
+    return COUNT_LABELS[kind](count) % {"count": count}
+
+
+def register_kind(kind: str, model, columns: list, importer, label, count_label) -> None:
+    """Let another app import its records through the same dry-run / all-or-nothing machinery."""
+    if kind not in KINDS:
+        KINDS.append(kind)
+    MODELS[kind] = model
+    RECORD_TYPES[kind] = model._meta.label_lower
+    COLUMNS[kind] = columns
+    IMPORTERS[kind] = importer
+    LABELS[kind] = label
+    COUNT_LABELS[kind] = count_label  # n -> ngettext(...) with a %(count)s placeholder
 
 
 # ----- the column format -----

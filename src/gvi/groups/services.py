@@ -167,19 +167,6 @@ def update_relation(user, relation: GroupRelation, changes: dict, expected_versi
 
 
 @transaction.atomic
-def remove_record(user, record: CompartmentedRecord, expected_version: int) -> None:
-    """Removing is as easy as adding: the row goes, its history records who removed it and when."""
-    _require(user, record, CHANGE)
-    model = type(record)
-    if not model._base_manager.filter(pk=record.pk, version=expected_version).exists():
-        from gvi.access.services import EditConflict
-
-        raise EditConflict(record, expected_version)
-    record._history_user = user
-    record.delete()
-
-
-@transaction.atomic
 def confirm_review(user, record: RetainedRecord, expected_version: int, next_review: date | None = None):
     """The owner has reviewed the entry: it stays (reactivated if it was deactivated) until the next review."""
     _require(user, record, CHANGE)

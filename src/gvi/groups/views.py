@@ -16,7 +16,7 @@ from gvi.access.forms import DisclosureForm
 from gvi.access.models import Disclosure
 from gvi.access.permissions import CHANGE, CREATE, DISCLOSE, REVEAL
 from gvi.access.selectors import access_log_for_record, read_record, visible_record
-from gvi.access.services import DisclosureRequest, EditConflict, disclose, granting_membership
+from gvi.access.services import DisclosureRequest, EditConflict, disclose, granting_membership, remove_record
 from gvi.groups import selectors, services
 from gvi.groups.forms import (
     AuditRoundForm,
@@ -361,7 +361,7 @@ def record_remove(request, kind, pk):
     form = ConfirmVersionForm(request.POST or None, initial={"version": record.version})
     if request.method == "POST" and form.is_valid():
         try:
-            services.remove_record(request.user, record, form.cleaned_data["version"])
+            remove_record(request.user, record, form.cleaned_data["version"])
         except EditConflict as conflict:
             return render(
                 request,

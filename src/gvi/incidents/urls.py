@@ -5,5 +5,12 @@ from gvi.incidents import views
 app_name = "incidents"
 urlpatterns = [
     path("incidenter/", views.incident_list, name="incident_list"),
+    path("incidenter/ny/", views.incident_create, name="incident_create"),
+    path("incidenter/tidslinje/", views.incident_timeline, name="timeline"),
+    path("incidenter/karta/", views.incident_map, name="map"),
+    path("incidenter/inblandning/<str:pk>/andra/", views.involvement_edit, name="involvement_edit"),
+    path("incidenter/inblandning/<str:pk>/ta-bort/", views.involvement_remove, name="involvement_remove"),
     path("incidenter/<str:pk>/", views.incident_detail, name="incident_detail"),
+    path("incidenter/<str:pk>/andra/", views.incident_edit, name="incident_edit"),
+    path("incidenter/<str:pk>/inblandning/ny/", views.involvement_create, name="involvement_create"),
 ]

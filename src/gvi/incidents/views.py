@@ -1,47 +1,224 @@
-from datetime import date
+"""Incident pages: list with filters, registration, coding of involvement, timeline and map."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gvi.access.decorators import record_permission_required
-from gvi.access.selectors import read_record
+from gvi.access.permissions import CHANGE, CREATE
+from gvi.access.selectors import read_record, visible_record
+from gvi.access.services import EditConflict, granting_membership, remove_record
+from gvi.analysis.charts import timeline
+from gvi.analysis.geo import fit_view
+from gvi.groups.forms import ConfirmVersionForm
+from gvi.groups.selectors import may_create
+from gvi.incidents import selectors, services
+from gvi.incidents.forms import IncidentFilterForm, IncidentForm, InvolvementForm
 from gvi.incidents.models import Incident, Involvement
 
+TIMELINE_MAX = 400
+MAP_MAX = 2000
 
-def _parse_date(raw: str) -> date | None:
+
+def _save(request, form, save, template, context, success):
     try:
-        return date.fromisoformat(raw)
-    except (TypeError, ValueError):
-        return None
+        record = save()
+    except EditConflict as conflict:
+        return render(request, template, {**context, "form": form, "conflict": conflict}, status=409)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return render(request, template, {**context, "form": form})
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+        return render(request, template, {**context, "form": form}, status=403)
+    messages.success(request, _("Ändringarna är sparade."))
+    return redirect(success(record))
+
+
+def _filters(request):
+    form = IncidentFilterForm(request.GET or None)
+    return form, form.filters() if request.GET else {}
 
 
 @record_permission_required("incidents.incident")
 def incident_list(request):
-    incidents = Incident.objects.visible_to(request.user).select_related("site")
-    kind = request.GET.get("typ", "")
-    if kind in Incident.Type.values:
-        incidents = incidents.filter(type=kind)
-    start, end = _parse_date(request.GET.get("fran", "")), _parse_date(request.GET.get("till", ""))
-    if start:
-        incidents = incidents.filter(occurred_at__date__gte=start)
-    if end:
-        incidents = incidents.filter(occurred_at__date__lte=end)
-    page = Paginator(incidents, 50).get_page(request.GET.get("sida"))
+    form, filters = _filters(request)
+    incidents = selectors.incidents_for(request.user, filters)
     return render(
         request,
         "incidents/incident_list.html",
-        {"page": page, "types": Incident.Type.choices, "typ": kind, "fran": start, "till": end},
+        {
+            "page": Paginator(incidents, 50).get_page(request.GET.get("sida")),
+            "filter_form": form,
+            "groups": selectors.groups_for_filter(request.user),
+            "may_create": may_create(request.user, Incident),
+        },
     )
+
+
+@record_permission_required("incidents.incident", CREATE)
+def incident_create(request):
+    form = IncidentForm(request.POST or None, initial={"occurred_at": timezone.localtime().replace(second=0)})
+    context = {"form": form, "creating": True}
+    if request.method == "POST" and form.is_valid():
+        return _save(
+            request,
+            form,
+            lambda: services.register_incident(request.user, form.changes()),
+            "incidents/incident_form.html",
+            context,
+            lambda incident: f"/incidenter/{incident.pk}/",
+        )
+    return render(request, "incidents/incident_form.html", context)
 
 
 @record_permission_required("incidents.incident")
 def incident_detail(request, pk):
     incident = read_record(request.user, Incident, pk)
-    involvements = (
-        Involvement.objects.visible_to(request.user)
-        .filter(incident=incident)
-        .select_related("person", "group")
+    may_code = may_create(request.user, Involvement)
+    form = InvolvementForm(**selectors.coding_choices(request.user, incident)) if may_code else None
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "involvements": selectors.involvements_of(request.user, incident),
+            "may_change": granting_membership(request.user, incident, CHANGE) is not None,
+            "involvement_form": form,
+            "group_involved": services.group_involved(incident),
+        },
+    )
+
+
+@record_permission_required("incidents.incident", CHANGE)
+def incident_edit(request, pk):
+    incident = visible_record(request.user, Incident, pk, CHANGE)
+    form = IncidentForm(request.POST or None, instance=incident)
+    context = {"form": form, "incident": incident}
+    if request.method == "POST" and form.is_valid():
+        return _save(
+            request,
+            form,
+            lambda: services.update_incident(
+                request.user, incident, form.changes(), form.cleaned_data["version"]
+            ),
+            "incidents/incident_form.html",
+            context,
+            lambda saved: f"/incidenter/{saved.pk}/",
+        )
+    return render(request, "incidents/incident_form.html", context)
+
+
+@record_permission_required("incidents.involvement", CREATE)
+def involvement_create(request, pk):
+    incident = visible_record(request.user, Incident, pk)
+    form = InvolvementForm(request.POST or None, **selectors.coding_choices(request.user, incident))
+    context = {"form": form, "incident": incident, "creating": True}
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in InvolvementForm.Meta.fields}
+        return _save(
+            request,
+            form,
+            lambda: services.code_involvement(request.user, incident, data),
+            "incidents/involvement_form.html",
+            context,
+            lambda involvement: f"/incidenter/{incident.pk}/",
+        )
+    return render(request, "incidents/involvement_form.html", context)
+
+
+@record_permission_required("incidents.involvement", CHANGE)
+def involvement_edit(request, pk):
+    involvement = visible_record(request.user, Involvement, pk, CHANGE)
+    incident = involvement.incident
+    form = InvolvementForm(
+        request.POST or None, instance=involvement, **selectors.coding_choices(request.user, incident)
+    )
+    context = {"form": form, "incident": incident, "involvement": involvement}
+    if request.method == "POST" and form.is_valid():
+        return _save(
+            request,
+            form,
+            lambda: services.update_involvement(
+                request.user, involvement, form.changes(), form.cleaned_data["version"]
+            ),
+            "incidents/involvement_form.html",
+            context,
+            lambda saved: f"/incidenter/{incident.pk}/",
+        )
+    return render(request, "incidents/involvement_form.html", context)
+
+
+@record_permission_required("incidents.involvement", CHANGE)
+def involvement_remove(request, pk):
+    involvement = visible_record(request.user, Involvement, pk, CHANGE)
+    form = ConfirmVersionForm(request.POST or None, initial={"version": involvement.version})
+    context = {"form": form, "record": involvement, "back": f"/incidenter/{involvement.incident_id}/"}
+    if request.method == "POST" and form.is_valid():
+        try:
+            remove_record(request.user, involvement, form.cleaned_data["version"])
+        except EditConflict as conflict:
+            return render(request, "groups/remove.html", {**context, "conflict": conflict}, status=409)
+        messages.success(request, _("Inblandningen är borttagen."))
+        return redirect(context["back"])
+    return render(request, "groups/remove.html", context)
+
+
+@record_permission_required("incidents.incident")
+def incident_timeline(request):
+    form, filters = _filters(request)
+    if not filters.get("fran"):
+        filters["fran"] = timezone.localdate() - timedelta(days=180)
+    incidents = list(selectors.incidents_for(request.user, filters)[:TIMELINE_MAX])
+    end = timezone.now()
+    start = timezone.make_aware(timezone.datetime.combine(filters["fran"], timezone.datetime.min.time()))
+    lanes, marks = timeline(selectors.timeline_events(request.user, incidents), start, end)
+    return render(
+        request,
+        "incidents/timeline.html",
+        {
+            "filter_form": form,
+            "groups": selectors.groups_for_filter(request.user),
+            "lanes": [(label, (index + 0.5) * 28 + 4, (index + 1) * 28) for index, label in enumerate(lanes)],
+            "marks": marks,
+            "height": max(len(lanes), 1) * 28 + 30,
+            "start": start,
+            "end": end,
+            "incidents": incidents,
+            "truncated": len(incidents) == TIMELINE_MAX,
+        },
+    )
+
+
+@record_permission_required("incidents.incident")
+def incident_map(request):
+    form, filters = _filters(request)
+    incidents = list(selectors.incidents_for(request.user, filters)[:MAP_MAX])
+    located = selectors.located(incidents)
+    view = fit_view(
+        [(incident, float(incident.latitude), float(incident.longitude)) for incident in located],
+        tile_url=settings.GVI_MAP_TILE_URL,
     )
     return render(
-        request, "incidents/incident_detail.html", {"incident": incident, "involvements": involvements}
+        request,
+        "incidents/map.html",
+        {
+            "filter_form": form,
+            "groups": selectors.groups_for_filter(request.user),
+            "view": view,
+            "located_count": len(located),
+            "unlocated_count": len(incidents) - len(located),
+            "tile_attribution": settings.GVI_MAP_TILE_ATTRIBUTION,
+            "truncated": len(incidents) == MAP_MAX,
+        },
     )

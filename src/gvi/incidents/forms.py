@@ -1,0 +1,72 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gvi.groups.forms import DATE, VersionedModelForm
+from gvi.incidents.models import Incident, Involvement
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class IncidentForm(VersionedModelForm):
+    class Meta:
+        model = Incident
+        fields = [
+            "type",
+            "confirmed_shooting",
+            "occurred_at",
+            "area",
+            "latitude",
+            "longitude",
+            "dead",
+            "injured",
+            "police_reference",
+            "status",
+            "summary",
+        ]
+        widgets = {"occurred_at": DATETIME, "summary": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "confirmed_shooting": _("Enligt Polisens definition av konstaterad skjutning."),
+            "latitude": _("Valfritt, WGS 84 (t.ex. 59.2741)."),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            self.add_error("longitude", _("Ange både latitud och longitud, eller ingen av dem."))
+        return data
+
+
+class InvolvementForm(VersionedModelForm):
+    class Meta:
+        model = Involvement
+        fields = ["group", "person", "role", "member_status", "confidence", "relation"]
+        help_texts = {
+            "member_status": _("Lämna 'Okänd' så fylls den i från registrerade medlemskap när det går."),
+            "relation": _("Konflikten som incidenten hör till, om den är känd."),
+        }
+
+    def __init__(self, *args, persons=None, groups=None, relations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = persons
+        self.fields["group"].queryset = groups
+        self.fields["relation"].queryset = relations
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("person") and not data.get("group"):
+            raise forms.ValidationError(_("Ange en grupp, en person eller båda."))
+        return data
+
+
+class IncidentFilterForm(forms.Form):
+    """The list's filters; invalid values are ignored rather than shown as errors."""
+
+    fran = forms.DateField(label=_("Från"), required=False, widget=DATE)
+    till = forms.DateField(label=_("Till"), required=False, widget=DATE)
+    typ = forms.ChoiceField(label=_("Typ"), required=False, choices=[("", _("Alla"))] + Incident.Type.choices)
+    omrade = forms.CharField(label=_("Område"), required=False, max_length=120)
+    grupp = forms.IntegerField(label=_("Grupp"), required=False, min_value=1, max_value=2**62)
+
+    def filters(self) -> dict:
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}

@@ -1,0 +1,188 @@
+"""Import of incident lists (CSV or .xlsx) through the same dry-run / all-or-nothing machinery as the group
+audit (gvi.groups.importers). Registered as the kind ``incidenter`` when the app is ready."""
+
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+
+from gvi.groups import importers as base
+from gvi.incidents.models import Incident, Involvement
+from gvi.incidents.services import code_involvement, register_incident
+
+INCIDENTS = "incidenter"
+DATETIME_RE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2})(?::\d{2})?)?")
+
+TYPES = base._choices(
+    {
+        Incident.Type.SHOOTING: ["skjutning", "shooting"],
+        Incident.Type.EXPLOSION: ["sprangning", "explosion"],
+        Incident.Type.LETHAL: ["dodligt vald", "dodligt_vald", "lethal"],
+        Incident.Type.ATTEMPTED_MURDER: ["forsok till mord", "mordforsok", "attempted murder"],
+        Incident.Type.AGGRAVATED_ASSAULT: ["grov misshandel", "grov_misshandel", "aggravated assault"],
+        Incident.Type.ARSON: ["mordbrand", "arson"],
+        Incident.Type.OTHER: ["annat", "other"],
+    }
+)
+STATUSES = base._choices(
+    {
+        Incident.Status.NEW: ["ny", "new"],
+        Incident.Status.REVIEWED: ["genomgangen", "reviewed"],
+        Incident.Status.CLOSED: ["avslutad", "closed"],
+    }
+)
+MEMBER_STATUS = base._choices(
+    {
+        Involvement.MemberStatus.CONFIRMED: ["bekraftad", "confirmed"],
+        Involvement.MemberStatus.SUSPECTED: ["misstankt", "suspected"],
+        Involvement.MemberStatus.UNKNOWN: ["okand", "unknown"],
+    }
+)
+
+COLUMNS = [
+    base.Column("tidpunkt", "occurred_at", True, "ÅÅÅÅ-MM-DD TT:MM (lokal tid)"),
+    base.Column(
+        "typ",
+        "type",
+        True,
+        "skjutning, sprangning, dodligt_vald, mordforsok, grov_misshandel, mordbrand, annat",
+    ),
+    base.Column("konstaterad_skjutning", "confirmed_shooting", description="ja/nej (endast skjutningar)"),
+    base.Column("omrade", "area", description="Område"),
+    base.Column("latitud", "latitude", description="WGS 84, t.ex. 59.2741"),
+    base.Column("longitud", "longitude", description="WGS 84, t.ex. 15.2066"),
+    base.Column("doda", "dead", description="Antal döda (heltal)"),
+    base.Column("skadade", "injured", description="Antal skadade (heltal)"),
+    base.Column("diarienummer", "police_reference", description="Polisens diarienummer"),
+    base.Column("status", "status", description="ny, genomgangen eller avslutad (standard ny)"),
+    base.Column("sammanfattning", "summary", description="Kort sammanfattning"),
+    base.Column("grupper_misstankta", None, description="Namn på misstänkta grupper, åtskilda med |"),
+    base.Column("grupper_utsatta", None, description="Namn på utsatta grupper, åtskilda med |"),
+    base.Column("gruppkoppling", None, description="bekraftad, misstankt eller okand (standard misstankt)"),
+]
+
+
+def _coordinate(row: base.Row, column: str, low: float, high: float) -> Decimal | None:
+    text = row.text(column).replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not low <= value <= high:
+        row.error(
+            _("kolumnen %(column)s ska vara ett tal från %(low)s till %(high)s")
+            % {"column": column, "low": low, "high": high}
+        )
+        return None
+    return value.quantize(Decimal("0.000001"))
+
+
+def _moment(row: base.Row, column: str) -> datetime | None:
+    value = row.raw(column)
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = base._as_text(value)
+        if not text:
+            row.error(_("%(column)s saknas") % {"column": column})
+            return None
+        match = DATETIME_RE.fullmatch(text)
+        try:
+            moment = datetime.fromisoformat(match.group(1)).replace(
+                hour=int(match.group(2) or 0), minute=int(match.group(3) or 0)
+            )
+        except (AttributeError, ValueError):
+            row.error(
+                _("felaktig tidpunkt '%(value)s' i kolumnen %(column)s (ange ÅÅÅÅ-MM-DD TT:MM)")
+                % {"value": base._echo(text), "column": column}
+            )
+            return None
+    moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    if moment > timezone.now():
+        row.error(_("tidpunkten ligger i framtiden"))
+        return None
+    return moment
+
+
+class IncidentImporter(base._Importer):
+    kind = INCIDENTS
+
+    def import_row(self, row: base.Row) -> str | None:
+        data = {
+            "occurred_at": _moment(row, "tidpunkt"),
+            "type": row.choice(
+                "typ",
+                TYPES,
+                "skjutning, sprangning, dodligt_vald, mordforsok, grov_misshandel, mordbrand, annat",
+                required=True,
+            ),
+            "confirmed_shooting": bool(row.boolean("konstaterad_skjutning")),
+            "area": row.text("omrade"),
+            "latitude": _coordinate(row, "latitud", -90, 90),
+            "longitude": _coordinate(row, "longitud", -180, 180),
+            "dead": row.integer("doda", 0, 100) or 0,
+            "injured": row.integer("skadade", 0, 100) or 0,
+            "police_reference": row.text("diarienummer"),
+            "status": row.choice("status", STATUSES, "ny, genomgangen, avslutad") or Incident.Status.NEW,
+            "summary": row.text("sammanfattning"),
+        }
+        if (data["latitude"] is None) != (data["longitude"] is None) and not row.errors:
+            row.error(_("ange både latitud och longitud, eller ingen av dem"))
+        member_status = row.choice("gruppkoppling", MEMBER_STATUS, "bekraftad, misstankt, okand")
+        involved = [
+            (name, role)
+            for column, role in (
+                ("grupper_misstankta", Involvement.Role.SUSPECT),
+                ("grupper_utsatta", Involvement.Role.VICTIM),
+            )
+            for name in (part.strip() for part in row.text(column).split("|"))
+            if name
+        ]
+        groups = {}
+        for name, _role in involved:
+            group = self.visible_groups.filter(name__iexact=name).first()
+            if group is None:
+                row.error(_("okänd grupp '%(name)s'") % {"name": base._echo(name)})
+            groups[name] = group
+        if (
+            data["police_reference"]
+            and Incident.objects.filter(
+                site_id=self.site_id, police_reference=data["police_reference"]
+            ).exists()
+        ):
+            row.error(
+                _("diarienumret %(ref)s finns redan på platsen")
+                % {"ref": base._echo(data["police_reference"])}
+            )
+        if row.errors:
+            return None
+        incident = register_incident(self.user, data, site_id=self.site_id)
+        for name, role in involved:
+            code_involvement(
+                self.user,
+                incident,
+                {
+                    "group": groups[name],
+                    "role": role,
+                    "member_status": member_status or Involvement.MemberStatus.SUSPECTED,
+                    "confidence": "medium",
+                },
+            )
+        return f"{incident.get_type_display()} {timezone.localtime(incident.occurred_at):%Y-%m-%d %H:%M}"
+
+
+def register() -> None:
+    base.register_kind(
+        INCIDENTS,
+        Incident,
+        COLUMNS,
+        IncidentImporter,
+        _lazy("incidenter"),
+        lambda n: ngettext("%(count)s incident", "%(count)s incidenter", n),
+    )

@@ -1,0 +1,68 @@
+"""Reads of incidents, always starting from `visible_to(user)`."""
+
+from gvi.groups.models import Group, GroupRelation, Person
+from gvi.incidents.models import Incident, Involvement
+
+
+def incidents_for(user, filters: dict | None = None):
+    filters = filters or {}
+    incidents = Incident.objects.visible_to(user).select_related("site")
+    if filters.get("fran"):
+        incidents = incidents.filter(occurred_at__date__gte=filters["fran"])
+    if filters.get("till"):
+        incidents = incidents.filter(occurred_at__date__lte=filters["till"])
+    if filters.get("typ"):
+        incidents = incidents.filter(type=filters["typ"])
+    if filters.get("omrade"):
+        incidents = incidents.filter(area__icontains=filters["omrade"])
+    if filters.get("grupp"):
+        involved = Involvement.objects.filter(group_id=filters["grupp"]).values("incident_id")
+        incidents = incidents.filter(pk__in=involved)
+    return incidents.order_by("-occurred_at", "-pk")
+
+
+def involvements_of(user, incident):
+    return (
+        Involvement.objects.visible_to(user)
+        .filter(incident=incident)
+        .select_related("person", "group", "relation__group_a", "relation__group_b")
+    )
+
+
+def coding_choices(user, incident) -> dict:
+    """What an involvement at this incident may point to: visible records at the incident's site."""
+    return {
+        "persons": Person.objects.visible_to(user).filter(
+            site_id=incident.site_id, deactivated_at__isnull=True
+        ),
+        "groups": Group.objects.visible_to(user).filter(site_id=incident.site_id),
+        "relations": GroupRelation.objects.visible_to(user)
+        .filter(site_id=incident.site_id, deactivated_at__isnull=True)
+        .select_related("group_a", "group_b"),
+    }
+
+
+def groups_for_filter(user):
+    return Group.objects.visible_to(user).order_by("name")
+
+
+def timeline_events(user, incidents) -> list[tuple]:
+    """(incident, when, lane, kind) per involved group; incidents without a visible group get their own lane."""
+    incidents = list(incidents)
+    lanes: dict[int, set[str]] = {}
+    for involvement in (
+        Involvement.objects.visible_to(user)
+        .filter(incident__in=incidents, group__isnull=False)
+        .select_related("group")
+        .only("incident_id", "group__name")
+    ):
+        lanes.setdefault(involvement.incident_id, set()).add(involvement.group.name)
+    events = []
+    for incident in incidents:
+        for lane in sorted(lanes.get(incident.pk, set())) or ["–"]:
+            events.append((incident, incident.occurred_at, lane, incident.type))
+    return events
+
+
+def located(incidents) -> list:
+    return [i for i in incidents if i.latitude is not None and i.longitude is not None]
