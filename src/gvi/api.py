@@ -479,3 +479,11 @@ def patch_incident(request, pk: str, payload: IncidentPatch):
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
     return incident_services.update_incident(request.user, incident, changes, version)
+
+
+# Routers of the apps that keep their API beside their models.
+from gvi.communication.api import router as communication_router  # noqa: E402
+from gvi.support.api import router as support_router  # noqa: E402
+
+api.add_router("/communication", communication_router)
+api.add_router("/support", support_router)

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "gvi.access",
     "gvi.groups",
     "gvi.incidents",
+    "gvi.communication",
+    "gvi.support",
     "gvi.evaluation",
 ]
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("gvi.groups.network_urls")),
     path("", include("gvi.groups.import_urls")),
     path("", include("gvi.incidents.urls")),
+    path("", include("gvi.communication.urls")),
+    path("", include("gvi.support.urls")),
     path("", include("gvi.evaluation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -56,6 +56,40 @@ INCIDENT_LEVEL = {
     Role.PROBATION_OFFICER: grant(SITE, VIEW),
 }
 
+# Offer of help lives under social-services secrecy (26 kap. OSL): only the owning organisation's
+# caseworkers (and a coordinator employed by that organisation) see a case. Others see nothing of it;
+# a caseworker may disclose a single fact to a named organisation (gvi.support), never the case.
+SOCIAL_SERVICES_ONLY = {
+    Role.CASEWORKER: grant(OWN, VIEW, CREATE, CHANGE, EXPORT),
+    Role.COORDINATOR: grant(OWN, VIEW),
+}
+
+# Call-in logistics: the whole partnership at the site, community partners included (no person data).
+CALL_IN_LOGISTICS = {
+    Role.ANALYST: grant(SITE, VIEW, CREATE, CHANGE, EXPORT),
+    Role.COORDINATOR: grant(SITE, VIEW, CREATE, CHANGE, EXPORT),
+    Role.CASEWORKER: grant(SITE, VIEW, CREATE, CHANGE),
+    Role.PROBATION_OFFICER: grant(SITE, VIEW, CREATE, CHANGE),
+    Role.COMMUNITY_PARTNER: grant(SITE, VIEW),
+}
+
+# Communicating back is addressed to groups, not persons: visible across the partnership at the site.
+GROUP_MESSAGES = {
+    Role.ANALYST: grant(SITE, VIEW, CREATE, CHANGE),
+    Role.COORDINATOR: grant(SITE, VIEW, CREATE, CHANGE, EXPORT),
+    Role.CASEWORKER: grant(SITE, VIEW),
+    Role.PROBATION_OFFICER: grant(SITE, VIEW),
+    Role.COMMUNITY_PARTNER: grant(SITE, VIEW),
+}
+
+# Who is invited to or attended a call-in, and custom notifications, are person data of the owner.
+PERSON_CONTACTS = {
+    Role.ANALYST: grant(OWN, VIEW, CREATE, CHANGE, DISCLOSE, EXPORT),
+    Role.COORDINATOR: grant(OWN, VIEW, CREATE, CHANGE, EXPORT),
+    Role.CASEWORKER: grant(OWN, VIEW, CREATE, CHANGE, DISCLOSE),
+    Role.PROBATION_OFFICER: grant(OWN, VIEW, CREATE, CHANGE, DISCLOSE),
+}
+
 # record type (app_label.model_name) -> role -> grant
 PERMISSIONS: dict[str, dict[str, Grant]] = {
     "groups.person": PERSON_WORKERS,
@@ -65,6 +99,14 @@ PERMISSIONS: dict[str, dict[str, Grant]] = {
     "groups.auditround": GROUP_LEVEL,
     "incidents.incident": INCIDENT_LEVEL,
     "incidents.involvement": PERSON_WORKERS,
+    "support.supportcase": SOCIAL_SERVICES_ONLY,
+    "support.needassessment": SOCIAL_SERVICES_ONLY,
+    "support.planitem": SOCIAL_SERVICES_ONLY,
+    "support.contact": SOCIAL_SERVICES_ONLY,
+    "communication.callin": CALL_IN_LOGISTICS,
+    "communication.callininvitation": PERSON_CONTACTS,
+    "communication.notification": PERSON_CONTACTS,
+    "communication.communicationback": GROUP_MESSAGES,
 }
 
 

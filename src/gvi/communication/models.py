@@ -1,0 +1,1 @@
+"""Direct communication: call-ins, custom notifications and communicating back."""

@@ -1,0 +1,1 @@
+"""Support cases (offer of help) inside the social-services compartment."""
