@@ -483,7 +483,9 @@ def patch_incident(request, pk: str, payload: IncidentPatch):
 
 # Routers of the apps that keep their API beside their models.
 from gvi.communication.api import router as communication_router  # noqa: E402
+from gvi.sanctions.api import router as sanctions_router  # noqa: E402
 from gvi.support.api import router as support_router  # noqa: E402
 
 api.add_router("/communication", communication_router)
 api.add_router("/support", support_router)
+api.add_router("/sanctions", sanctions_router)

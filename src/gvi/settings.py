@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "gvi.incidents",
     "gvi.communication",
     "gvi.support",
+    "gvi.sanctions",
     "gvi.evaluation",
 ]
 

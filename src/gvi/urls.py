@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("gvi.incidents.urls")),
     path("", include("gvi.communication.urls")),
     path("", include("gvi.support.urls")),
+    path("", include("gvi.sanctions.urls")),
     path("", include("gvi.evaluation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -90,6 +90,31 @@ PERSON_CONTACTS = {
     Role.PROBATION_OFFICER: grant(OWN, VIEW, CREATE, CHANGE, DISCLOSE),
 }
 
+# Sanction episodes target groups and are the partnership's shared business; the coordinator leads them.
+SANCTION_EPISODES = {
+    Role.COORDINATOR: grant(SITE, VIEW, CREATE, CHANGE, EXPORT),
+    Role.ANALYST: grant(SITE, VIEW, CREATE, CHANGE, EXPORT),
+    Role.CASEWORKER: grant(SITE, VIEW),
+    Role.PROBATION_OFFICER: grant(SITE, VIEW),
+}
+
+# Each organisation sees and updates its own actions (levers); the coordinator sees the whole episode.
+SANCTION_ACTIONS = {
+    Role.COORDINATOR: grant(SITE, VIEW, EXPORT),
+    Role.ANALYST: grant(OWN, VIEW, CREATE, CHANGE),
+    Role.CASEWORKER: grant(OWN, VIEW, CREATE, CHANGE),
+    Role.PROBATION_OFFICER: grant(OWN, VIEW, CREATE, CHANGE),
+}
+
+# What the partnership has told the groups will happen: public to the partnership at the site.
+ANNOUNCED_RULES = {
+    Role.COORDINATOR: grant(SITE, VIEW, CREATE, CHANGE),
+    Role.ANALYST: grant(SITE, VIEW),
+    Role.CASEWORKER: grant(SITE, VIEW),
+    Role.PROBATION_OFFICER: grant(SITE, VIEW),
+    Role.COMMUNITY_PARTNER: grant(SITE, VIEW),
+}
+
 # record type (app_label.model_name) -> role -> grant
 PERMISSIONS: dict[str, dict[str, Grant]] = {
     "groups.person": PERSON_WORKERS,
@@ -107,6 +132,9 @@ PERMISSIONS: dict[str, dict[str, Grant]] = {
     "communication.callininvitation": PERSON_CONTACTS,
     "communication.notification": PERSON_CONTACTS,
     "communication.communicationback": GROUP_MESSAGES,
+    "sanctions.sanctionepisode": SANCTION_EPISODES,
+    "sanctions.sanctionaction": SANCTION_ACTIONS,
+    "sanctions.announcedrule": ANNOUNCED_RULES,
 }
 
 
