@@ -91,6 +91,7 @@ MATRIX = {
     "incidents:involvement_create": Route(only([A, CW, P], SITE_WIDE, 403), anon=302, kind="incident"),
     "incidents:involvement_edit": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="involvement"),
     "incidents:involvement_remove": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="involvement"),
+    "risk:overview": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "incidents:timeline": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "incidents:map": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "evaluation:site_statistics": Route(only([C, S, A], 200, 403), anon=302),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("gvi.groups.urls")),
     path("", include("gvi.groups.network_urls")),
     path("", include("gvi.groups.import_urls")),
+    path("", include("gvi.incidents.risk_urls")),  # before incidents: "incidenter/risk/" is not a pk
     path("", include("gvi.incidents.urls")),
     path("", include("gvi.communication.urls")),
     path("", include("gvi.support.urls")),

@@ -16,6 +16,29 @@ from gvi.access.permissions import OWN, VIEW, grant_for
 from gvi.partnership.models import Organisation, Site
 
 
+def membership_q(membership, model, action: str = VIEW) -> Q:
+    """The rows of `model` one membership (organisation x site x role) may act on."""
+    allowed = Q(pk__in=[])
+    if membership.site_id is None:
+        return allowed
+    shared_rows = getattr(model, "shared_rows", None)
+    if shared_rows is not None and action == VIEW:
+        shared = grant_for(membership.role, model.shared_record_type)
+        if shared is not None and VIEW in shared.actions:
+            allowed |= Q(site_id=membership.site_id) & shared_rows
+    found = grant_for(membership.role, model._meta.label_lower)
+    if found is None:
+        return allowed
+    if action in found.actions:
+        if found.scope == OWN:
+            allowed |= Q(site_id=membership.site_id, owner_id=membership.organisation_id)
+        else:
+            allowed |= Q(site_id=membership.site_id)
+    if VIEW in found.actions and action == VIEW:
+        allowed |= Q(id__in=Disclosure.objects.active().disclosed_ids(model, membership.organisation_id))
+    return allowed
+
+
 def compartment_q(user, model, action: str = VIEW) -> Q:
     """The rows of `model` that `user` may act on, as a filter on `site_id`, `owner_id` and `id`.
 
@@ -24,18 +47,8 @@ def compartment_q(user, model, action: str = VIEW) -> Q:
     allowed = Q(pk__in=[])
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return allowed
-    record_type = model._meta.label_lower
     for membership in user.memberships.active():
-        found = grant_for(membership.role, record_type)
-        if found is None or membership.site_id is None:
-            continue
-        if action in found.actions:
-            if found.scope == OWN:
-                allowed |= Q(site_id=membership.site_id, owner_id=membership.organisation_id)
-            else:
-                allowed |= Q(site_id=membership.site_id)
-        if VIEW in found.actions and action == VIEW:
-            allowed |= Q(id__in=Disclosure.objects.active().disclosed_ids(model, membership.organisation_id))
+        allowed |= membership_q(membership, model, action)
     return allowed
 
 
@@ -66,6 +79,10 @@ class CompartmentedRecord(models.Model):
     objects = CompartmentQuerySet.as_manager()
 
     logs_reads = True
+    # Rows matching `shared_rows` (a Q) are readable by whoever may read `shared_record_type` at the site:
+    # used where part of a record type holds no person data (an involvement that names only a group).
+    shared_rows = None
+    shared_record_type = ""
 
     class Meta:
         abstract = True

@@ -9,8 +9,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gvi.access.models import AccessLog, AccessLogHead, CompartmentedRecord, Disclosure
-from gvi.access.permissions import CHANGE, DISCLOSE, OWN, VIEW, grant_for
+from gvi.access.models import AccessLog, AccessLogHead, CompartmentedRecord, Disclosure, membership_q
+from gvi.access.permissions import CHANGE, DISCLOSE, VIEW
 from gvi.partnership.models import Membership
 
 
@@ -29,25 +29,13 @@ class EditConflict(Exception):
 
 
 def granting_membership(user, record: CompartmentedRecord, action: str = VIEW) -> Membership | None:
-    """The membership through which `user` may act on `record`, or None."""
-    record_type = record._meta.label_lower
-    memberships = list(user.memberships.active().select_related("organisation"))
-    for membership in memberships:
-        found = grant_for(membership.role, record_type)
-        if found is None or action not in found.actions or membership.site_id != record.site_id:
-            continue
-        if found.scope != OWN or membership.organisation_id == record.owner_id:
+    """The membership through which `user` may act on `record`, or None. Same rules as `visible_to`."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    rows = type(record)._base_manager.filter(pk=record.pk)
+    for membership in user.memberships.active().select_related("organisation").order_by("pk"):
+        if rows.filter(membership_q(membership, type(record), action)).exists():
             return membership
-    if action == VIEW:
-        disclosed_to = set(
-            Disclosure.objects.active()
-            .filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
-            .values_list("to_organisation_id", flat=True)
-        )
-        for membership in memberships:
-            found = grant_for(membership.role, record_type)
-            if found and VIEW in found.actions and membership.organisation_id in disclosed_to:
-                return membership
     return None
 
 

@@ -559,6 +559,7 @@ class _Builder:
 
         incidents: list[Incident] = []
         pending: list[tuple[int, dict]] = []  # (incident index, involvement fields)
+        conflict_events: list[tuple] = []  # (day, relation, attacker, target): may provoke retaliation
         for day in self._incident_days(spec, gvi_start):
             type_ = rng.choices(list(INCIDENT_TYPES), weights=list(INCIDENT_TYPES.values()))[0]
             dead, injured = self._casualties(type_)
@@ -576,6 +577,7 @@ class _Builder:
                 if active and rng.random() < 0.55:
                     relation = rng.choices(active, weights=[c.intensity for c in active])[0]
                     attacker, target = rng.sample([relation.group_a, relation.group_b], 2)
+                    conflict_events.append((day, relation, attacker, target))
                     area = target.area or area
                     coded.append(
                         self._group_involvement(attacker, Involvement.Role.SUSPECT, suspects, relation)
@@ -620,6 +622,13 @@ class _Builder:
             pending.extend((len(incidents), fields) for fields in coded)
             incidents.append(incident)
 
+        for day, relation, attacker, target in self._retaliations(conflict_events, conflicts):
+            incident, coded = self._retaliation(
+                day, relation, attacker, target, site, police, spec, suspects, references
+            )
+            pending.extend((len(incidents), fields) for fields in coded)
+            incidents.append(incident)
+
         incidents = bulk_create_with_history(incidents, Incident)
         involvements = []
         for index, fields in pending:
@@ -628,6 +637,57 @@ class _Builder:
             involvements.append(involvement)
         involvements = bulk_create_with_history(involvements, Involvement)
         return incidents, involvements
+
+    def _retaliations(self, conflict_events: list[tuple], conflicts: list[GroupRelation]) -> list[tuple]:
+        """Violence between groups in conflict begets violence: a share of attacks are answered within days,
+        and the latest round in the fiercest conflict is still fresh, as it would be before a weekly review."""
+        rng = self.rng
+        answers = []
+        for day, relation, attacker, target in conflict_events:
+            if rng.random() < 0.4:
+                answer = day + timedelta(days=rng.randint(2, 12))
+                if answer < self.today:
+                    answers.append((answer, relation, target, attacker))
+        live = [
+            c
+            for c in conflicts
+            if c.group_a.status == Group.Status.ACTIVE and c.group_b.status == Group.Status.ACTIVE
+        ]
+        if live:
+            fiercest = max(live, key=lambda c: c.intensity)
+            answers.append((self.today - timedelta(days=9), fiercest, fiercest.group_a, fiercest.group_b))
+            answers.append((self.today - timedelta(days=4), fiercest, fiercest.group_b, fiercest.group_a))
+        return answers
+
+    def _retaliation(self, day, relation, attacker, target, site, police, spec, suspects, references):
+        rng = self.rng
+        type_ = rng.choices([IT.SHOOTING, IT.EXPLOSION, IT.AGGRAVATED_ASSAULT], weights=[70, 20, 10])[0]
+        dead, injured = self._casualties(type_)
+        occurred_at = datetime.combine(
+            day, time(rng.choices(range(24), weights=HOUR_WEIGHTS)[0], rng.randint(0, 59)), tzinfo=self.tz
+        )
+        area = target.area if target.area in spec.areas else rng.choice(list(spec.areas))
+        incident = Incident(
+            site=site,
+            owner=police,
+            type=type_,
+            confirmed_shooting=type_ == IT.SHOOTING and rng.random() < 0.85,
+            occurred_at=occurred_at,
+            area=area,
+            latitude=self._coordinate(spec.centre[0] + spec.areas[area][0]),
+            longitude=self._coordinate(spec.centre[1] + spec.areas[area][1]),
+            dead=dead,
+            injured=injured,
+            police_reference=self._reference(day, references),
+            status=self._status(day),
+            summary=self._summary(type_, area, dead, injured, relation),
+        )
+        incident.full_clean()
+        coded = [
+            self._group_involvement(attacker, Involvement.Role.SUSPECT, suspects, relation),
+            self._group_involvement(target, Involvement.Role.VICTIM, {}, relation),
+        ]
+        return incident, coded
 
     def _group_involvement(self, group: Group, role: str, pool: dict, relation: GroupRelation | None) -> dict:
         """A group's involvement; sometimes naming a member, whose membership role sets the status."""

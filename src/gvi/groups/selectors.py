@@ -146,3 +146,11 @@ def audit_as_of(user, when: date) -> dict:
         ],
         "rounds_before": AuditRound.objects.visible_to(user).filter(held_on__lte=when)[:5],
     }
+
+
+def retaliation_risk_for(user, group):
+    """The group's retaliation-risk alerts for its page (group-level only; never a person)."""
+    from gvi.incidents.risk import group_risk
+
+    found = group_risk(user, group)
+    return found.alerts if found else []

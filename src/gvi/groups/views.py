@@ -225,6 +225,7 @@ def group_detail(request, pk):
             "may_change": _may(request.user, group, CHANGE),
             "may_add_member": selectors.may_create(request.user, GroupMembership),
             "metrics": selectors.network_metrics(request.user, group),
+            "alerts": selectors.retaliation_risk_for(request.user, group),
             "today": timezone.localdate(),
         },
     )

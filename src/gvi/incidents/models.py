@@ -53,6 +53,10 @@ class Incident(CompartmentedRecord):
 
 
 class Involvement(CompartmentedRecord):
+    # A group-only involvement holds no person data: the partnership at the site reads it with the incident.
+    shared_rows = models.Q(person__isnull=True)
+    shared_record_type = "incidents.incident"
+
     class Role(models.TextChoices):
         SUSPECT = "suspect", _("Misstänkt gärningsperson")
         VICTIM = "victim", _("Brottsoffer")

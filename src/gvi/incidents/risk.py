@@ -1,0 +1,596 @@
+"""Retaliation risk: a self-exciting model of serious incidents per group and per conflicting pair.
+
+Reads start from `visible_to(user)` like every other selector: incidents, involvements, groups and
+conflict relations at the user's site, nothing else. Involvements are read as (incident, group, relation,
+member status) only: **persons never enter the model**, and no score is ever put on a person. The page is
+therefore not a logged person read (as with the group network).
+
+Streams (all in days, over the last `WINDOW_DAYS`):
+- per group: the incidents with an involvement of that group whose member status is confirmed or
+  suspected;
+- per active conflict relation: the incidents linked to that relation, or involving both groups (with a
+  confirmed or suspected link).
+
+The pooled model (`gvi.analysis.hawkes.fit_pooled`) shares the branching ratio α and the decay β across
+streams, with one background μ per stream. The fit is cached per site, fit end (the current hour) and a
+digest of exactly the data the user sees, so users who see different data never share an entry, and a new
+incident (or a new coding) forces a new fit.
+
+Note: involvements are compartmented per owning organisation (`incidents.involvement` has scope OWN), so
+a user whose organisation neither owns nor was disclosed the involvements sees incidents but not which
+groups they concern, and gets no streams. That is the access model working as designed.
+"""
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+import numpy as np
+from django.core.cache import cache
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gvi.access.decorators import user_roles
+from gvi.access.permissions import role_may
+from gvi.analysis import hawkes
+from gvi.groups.models import Group, GroupRelation
+from gvi.incidents.models import Incident, Involvement
+from gvi.partnership.models import Site
+
+WINDOW_DAYS = 3 * 365  # the model is fitted on the last three years
+MIN_STREAM_DAYS = 90  # a conflict registered recently is still observed over at least this long
+MIN_EVENTS = 10  # fewer events in all streams together: no model
+LINKED_STATUSES = (Involvement.MemberStatus.CONFIRMED, Involvement.MemberStatus.SUSPECTED)
+
+# An alert: the intensity is at least RATIO times the background, and at least EXTRA_30 more events than
+# usual are expected over the next 30 days.
+ALERT_RATIO = 1.5
+ALERT_EXTRA_30 = 0.25
+TRIGGERS = 3  # the largest contributors listed
+TRIGGER_MIN_SHARE = 0.1  # ... that explain at least this share of the excess
+EXPLAINED_TRIGGERS = 2  # ... of which the explanation names at most this many
+
+# Fit bounds with domain knowledge: a mean delay between 12 hours and 90 days (slower clustering is trend
+# or season, not retaliation); a background of at least about one event in
+# 270 years, so that a quiet stream does not get a zero background and an infinite ratio.
+BETA_BOUNDS = (1 / 90, 2.0)
+MU_BOUNDS = (1e-5, 10.0)
+# TNC reaches the same optimum as L-BFGS-B (the analysis tests check it) without SciPy's per-iteration
+# threaded BLAS calls: on a busy two-core host a site fit took 0.2–1.2 s with L-BFGS-B, 0.05–0.13 s with TNC.
+FIT_METHOD = "TNC"
+CACHE_SECONDS = 24 * 3600
+CACHE_VERSION = 1
+
+SPARK_DAYS = 90
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 180, 40, 2
+
+GROUP = "group"
+CONFLICT = "conflict"
+
+# The incident type in the definite form, for "Risken höjd efter skjutningen 12 mars ...".
+TYPE_DEFINITE = {
+    Incident.Type.SHOOTING: gettext_lazy("skjutningen"),
+    Incident.Type.EXPLOSION: gettext_lazy("sprängningen"),
+    Incident.Type.LETHAL: gettext_lazy("det dödliga våldet"),
+    Incident.Type.ATTEMPTED_MURDER: gettext_lazy("mordförsöket"),
+    Incident.Type.AGGRAVATED_ASSAULT: gettext_lazy("den grova misshandeln"),
+    Incident.Type.ARSON: gettext_lazy("mordbranden"),
+    Incident.Type.OTHER: gettext_lazy("händelsen"),
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Presentation types (templates read attributes)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A past incident that still raises the intensity now."""
+
+    incident: Incident
+    occurred_at: datetime
+    type_label: str
+    contribution_30: float  # its part of the current intensity, in events per 30 days
+    share: float  # of the excess, 0–1
+    remaining: float  # further incidents it is still expected to trigger directly
+
+    @property
+    def share_percent(self) -> int:
+        return round(self.share * 100)
+
+
+@dataclass(frozen=True)
+class SparkRow:
+    day: datetime
+    intensity_30: float
+    incidents: int  # in the seven days up to `day`
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A small SVG line of the intensity over the last SPARK_DAYS days (events per 30 days).
+
+    Coordinates are strings with a decimal point, so that templates never localise them.
+    """
+
+    points: str  # "x,y x,y ..." for <polyline>
+    background_y: str
+    ticks: list[str]  # x of the incidents in the period
+    peak_30: float
+    rows: list[SparkRow]  # weekly, for the table alternative
+    width: int = SPARK_WIDTH
+    height: int = SPARK_HEIGHT
+    tick_top: int = SPARK_HEIGHT - 8
+
+
+@dataclass
+class RiskAlert:
+    """The state of one stream (a group, or a pair of groups in conflict) at `now`.
+
+    Intensities are events per day in the model; the *_30 figures are per 30 days for display.
+    """
+
+    key: str
+    kind: str  # GROUP | CONFLICT
+    groups: tuple[Group, ...]
+    relation: GroupRelation | None
+    intensity: float
+    background: float
+    usual: float
+    excess_ratio: float
+    expected_7: float
+    expected_30: float
+    usual_7: float
+    usual_30: float
+    half_life_days: float
+    fade_days: float
+    n_events: int
+    raised: bool
+    triggers: list[Trigger] = field(default_factory=list)
+    explanation: str = ""
+    sparkline: Sparkline | None = None
+
+    @property
+    def group(self) -> Group:
+        return self.groups[0]
+
+    @property
+    def label(self) -> str:
+        return " – ".join(g.name for g in self.groups)
+
+    @property
+    def excess(self) -> float:
+        return self.intensity - self.background
+
+    @property
+    def intensity_30(self) -> float:
+        return self.intensity * 30
+
+    @property
+    def background_30(self) -> float:
+        return self.background * 30
+
+    @property
+    def extra_30(self) -> float:
+        return self.expected_30 - self.usual_30
+
+    @property
+    def is_conflict(self) -> bool:
+        return self.kind == CONFLICT
+
+    @property
+    def fade_days_rounded(self) -> int:
+        return _round_days(self.fade_days)
+
+    @property
+    def half_life_rounded(self) -> int:
+        return _round_days(self.half_life_days)
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """Model diagnostics for the page's <details>."""
+
+    alpha: float
+    beta: float
+    loglik: float
+    poisson_loglik: float
+    n_events: int
+    n_streams: int
+    converged: bool
+    window_days: int
+    fitted_to: datetime
+
+    @property
+    def half_life(self) -> float:
+        return hawkes.half_life(self.beta)
+
+    @property
+    def mean_delay(self) -> float:
+        return 1 / self.beta
+
+    @property
+    def loglik_gain(self) -> float:
+        return self.loglik - self.poisson_loglik
+
+    @property
+    def aic_gain(self) -> float:
+        return 2 * self.loglik_gain - 4
+
+
+@dataclass
+class RiskPicture:
+    site: Site | None
+    now: datetime
+    alerts: list[RiskAlert]  # raised only, largest excess first
+    states: dict[str, RiskAlert]  # every stream, raised or not
+    fit: FitSummary | None
+    n_events: int = 0
+    enough_data: bool = False
+
+    @property
+    def window_days(self) -> int:
+        return WINDOW_DAYS
+
+
+@dataclass
+class GroupRisk:
+    """One group's risk for its page: its own stream's state and the raised alerts that concern it."""
+
+    group: Group
+    state: RiskAlert | None
+    alerts: list[RiskAlert]
+    fit: FitSummary | None
+
+
+@dataclass
+class RiskSuggestion:
+    """A group at raised risk: a candidate for a custom notification (decided by people, not here)."""
+
+    group: Group
+    site: Site
+    alerts: list[RiskAlert]
+
+    @property
+    def excess(self) -> float:
+        return max(a.excess for a in self.alerts)
+
+    @property
+    def excess_ratio(self) -> float:
+        return max(a.excess_ratio for a in self.alerts)
+
+    @property
+    def reason(self) -> str:
+        return self.alerts[0].explanation
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading what the user may see
+# --------------------------------------------------------------------------------------------------
+
+
+def risk_sites(user) -> list[Site]:
+    """The sites where `user` holds a role that may view incidents (the roles that get the risk page)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if not any(role_may(role, "incidents.incident", "view") for role in user_roles(user)):
+        return []
+    ids = {
+        m.site_id
+        for m in user.memberships.active()
+        if m.site_id and role_may(m.role, "incidents.incident", "view")
+    }
+    return list(Site.objects.filter(pk__in=ids).order_by("name"))
+
+
+@dataclass
+class _SiteData:
+    origin: datetime  # time zero of the model
+    end: float  # fit end in days
+    groups: dict[int, Group]
+    relations: dict[int, GroupRelation]
+    incidents: dict[int, Incident]
+    streams: list[hawkes.Stream]
+    events: dict[str, list[int]]  # stream key -> incident ids in time order
+
+
+def _days(moment: datetime, origin: datetime) -> float:
+    return (moment - origin).total_seconds() / 86400
+
+
+def _fit_end(now: datetime) -> datetime:
+    """The current hour's end: fits are reused within the hour (and refitted when the data changes)."""
+    floor = now.replace(minute=0, second=0, microsecond=0)
+    return floor if floor == now else floor + timedelta(hours=1)
+
+
+def _site_data(user, site: Site, now: datetime) -> _SiteData:
+    fit_end = _fit_end(now)
+    origin = fit_end - timedelta(days=WINDOW_DAYS)
+    end = float(WINDOW_DAYS)
+    incidents_qs = Incident.objects.visible_to(user).filter(
+        site=site, occurred_at__gt=origin, occurred_at__lte=now
+    )
+    incidents = {i.pk: i for i in incidents_qs.only("id", "type", "occurred_at", "area", "site_id")}
+    groups = {g.pk: g for g in Group.objects.visible_to(user).filter(site=site)}
+    relations = {
+        r.pk: r
+        for r in GroupRelation.objects.visible_to(user)
+        .filter(site=site, type=GroupRelation.Type.CONFLICT, deactivated_at__isnull=True)
+        .order_by("pk")
+        if r.group_a_id in groups and r.group_b_id in groups
+    }
+    linked: dict[int, set[int]] = {}  # incident -> groups with a confirmed or suspected link
+    by_relation: dict[int, set[int]] = {}  # relation -> incidents linked to it
+    rows = (
+        Involvement.objects.visible_to(user)
+        .filter(site=site, incident__in=incidents_qs)
+        .values_list("incident_id", "group_id", "relation_id", "member_status")
+    )
+    for incident_id, group_id, relation_id, status in rows:
+        if incident_id not in incidents:
+            continue
+        if group_id in groups and status in LINKED_STATUSES:
+            linked.setdefault(incident_id, set()).add(group_id)
+        if relation_id in relations:
+            by_relation.setdefault(relation_id, set()).add(incident_id)
+
+    def ordered(ids) -> list[int]:
+        return sorted(ids, key=lambda pk: (incidents[pk].occurred_at, pk))
+
+    events: dict[str, list[int]] = {}
+    starts: dict[str, float] = {}
+    for pk in sorted(groups):
+        events[f"g{pk}"] = ordered(i for i, found in linked.items() if pk in found)
+        starts[f"g{pk}"] = 0.0
+    for pk, relation in relations.items():
+        both = {i for i, found in linked.items() if {relation.group_a_id, relation.group_b_id} <= found}
+        events[f"r{pk}"] = ordered(both | by_relation.get(pk, set()))
+        start = 0.0
+        if relation.since:
+            since = timezone.make_aware(datetime.combine(relation.since, time.min))
+            start = min(max(_days(since, origin), 0.0), end - MIN_STREAM_DAYS)
+        starts[f"r{pk}"] = start
+    streams = [
+        hawkes.Stream(np.array([_days(incidents[i].occurred_at, origin) for i in ids]), end, starts[key], key)
+        for key, ids in events.items()
+    ]
+    return _SiteData(origin, end, groups, relations, incidents, streams, events)
+
+
+# --------------------------------------------------------------------------------------------------
+# The cached fit
+# --------------------------------------------------------------------------------------------------
+
+
+def _cache_key(site: Site, data: _SiteData) -> str:
+    """Site, fit end, the latest incident and a digest of exactly the streams the user sees."""
+    latest = max((i.occurred_at for i in data.incidents.values()), default=None)
+    payload = {
+        "site": site.pk,
+        "origin": data.origin.isoformat(),
+        "streams": [
+            [s.key, round(s.start, 6), [round(t, 6) for t in s.times.tolist()]] for s in data.streams
+        ],
+    }
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    stamp = latest.strftime("%Y%m%dT%H%M%S") if latest else "none"
+    return f"gvi:risk:v{CACHE_VERSION}:site{site.pk}:{stamp}:{digest}"
+
+
+def _fit(site: Site, data: _SiteData) -> hawkes.PooledFit:
+    key = _cache_key(site, data)
+    found = cache.get(key)
+    if found is None:
+        found = hawkes.fit_pooled(
+            data.streams, mu_bounds=MU_BOUNDS, beta_bounds=BETA_BOUNDS, method=FIT_METHOD
+        )
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
+# Building the picture
+# --------------------------------------------------------------------------------------------------
+
+
+def _round_days(days: float) -> int:
+    if not math.isfinite(days):
+        return 999
+    return max(1, math.ceil(days))
+
+
+def _format_day(moment: datetime, now: datetime) -> str:
+    local = timezone.localtime(moment)
+    same_year = local.year == timezone.localtime(now).year
+    return dateformat.format(local, "j F" if same_year else "j F Y")
+
+
+def _sparkline(times: np.ndarray, t_now: float, origin: datetime, mu: float, alpha: float, beta: float):
+    grid = t_now - np.arange(SPARK_DAYS, -1, -1, dtype=float)  # SPARK_DAYS + 1 daily points up to now
+    path = hawkes.intensity_path(times, grid, mu, alpha, beta) * 30
+    usual = mu / (1 - alpha) * 30
+    top = max(float(path.max()), usual * 1.5, 1e-9)
+    inner_w = SPARK_WIDTH - 2 * SPARK_PAD
+    inner_h = SPARK_HEIGHT - 2 * SPARK_PAD - 8  # room for the incident ticks below
+
+    def x_of(t: float) -> str:
+        return f"{SPARK_PAD + (t - grid[0]) / SPARK_DAYS * inner_w:.1f}"
+
+    def y_of(value: float) -> str:
+        return f"{SPARK_PAD + inner_h - value / top * inner_h:.1f}"
+
+    points = " ".join(f"{x_of(t)},{y_of(v)}" for t, v in zip(grid.tolist(), path.tolist(), strict=True))
+    in_period = times[(times > grid[0]) & (times <= t_now)]
+    rows = []
+    for index in range(SPARK_DAYS, -1, -7)[::-1]:
+        day_t = float(grid[index])
+        rows.append(
+            SparkRow(
+                day=origin + timedelta(days=day_t),
+                intensity_30=float(path[index]),
+                incidents=int(np.sum((times > day_t - 7) & (times <= day_t))),
+            )
+        )
+    return Sparkline(
+        points=points,
+        background_y=y_of(mu * 30),
+        ticks=[x_of(float(t)) for t in in_period],
+        peak_30=float(path.max()),
+        rows=rows,
+    )
+
+
+def _explanation(alert: RiskAlert, now: datetime) -> str:
+    named = alert.triggers[:EXPLAINED_TRIGGERS]
+    events = _(" och ").join(
+        f"{TYPE_DEFINITE.get(t.incident.type, TYPE_DEFINITE[Incident.Type.OTHER])} {_format_day(t.occurred_at, now)}"
+        for t in named
+    )
+    if not events:
+        events = _("flera incidenter")
+    days = alert.fade_days_rounded
+    if alert.kind == CONFLICT:
+        return _(
+            "Risken höjd efter %(events)s mellan %(a)s och %(b)s; avtar under ungefär %(days)s dagar."
+        ) % {
+            "events": events,
+            "a": alert.groups[0].name,
+            "b": alert.groups[1].name,
+            "days": days,
+        }
+    return _("Risken höjd för %(group)s efter %(events)s; avtar under ungefär %(days)s dagar.") % {
+        "group": alert.groups[0].name,
+        "events": events,
+        "days": days,
+    }
+
+
+def _state(data: _SiteData, fit: hawkes.PooledFit, stream: hawkes.Stream, t_now: float, now: datetime):
+    mu, alpha, beta = fit.params(stream.key)
+    state = hawkes.stream_state(stream.times, t_now, mu, alpha, beta)
+    if stream.key.startswith("g"):
+        kind, relation = GROUP, None
+        groups = (data.groups[int(stream.key[1:])],)
+    else:
+        kind, relation = CONFLICT, data.relations[int(stream.key[1:])]
+        groups = (data.groups[relation.group_a_id], data.groups[relation.group_b_id])
+    raised = state.ratio >= ALERT_RATIO and state.extra_expected(30) >= ALERT_EXTRA_30
+    alert = RiskAlert(
+        key=stream.key,
+        kind=kind,
+        groups=groups,
+        relation=relation,
+        intensity=state.intensity,
+        background=mu,
+        usual=state.usual,
+        excess_ratio=state.ratio,
+        expected_7=state.expected(7),
+        expected_30=state.expected(30),
+        usual_7=state.usual_expected(7),
+        usual_30=state.usual_expected(30),
+        half_life_days=state.half_life,
+        fade_days=state.fade_days(ALERT_RATIO),
+        n_events=state.n_events,
+        raised=raised,
+        sparkline=_sparkline(stream.times, t_now, data.origin, mu, alpha, beta),
+    )
+    ids = data.events[stream.key]
+    for part in hawkes.contributions(
+        stream.times, t_now, alpha, beta, top=TRIGGERS, min_share=TRIGGER_MIN_SHARE
+    ):
+        incident = data.incidents[ids[part.index]]
+        alert.triggers.append(
+            Trigger(
+                incident=incident,
+                occurred_at=incident.occurred_at,
+                type_label=str(incident.get_type_display()),
+                contribution_30=part.intensity * 30,
+                share=part.share,
+                remaining=part.remaining,
+            )
+        )
+    if raised:
+        alert.explanation = _explanation(alert, now)
+    return alert
+
+
+def _empty(site, now, n_events=0, fit=None) -> RiskPicture:
+    return RiskPicture(site=site, now=now, alerts=[], states={}, fit=fit, n_events=n_events)
+
+
+def retaliation_risk(user, site: Site | None = None, now: datetime | None = None) -> RiskPicture:
+    """The retaliation-risk picture at `site` (default: the user's first site) from what `user` sees.
+
+    A site the user holds no incident-viewing role at gives an empty picture, never data.
+    """
+    now = now or timezone.now()
+    sites = risk_sites(user)
+    if site is None:
+        site = sites[0] if sites else None
+    elif not isinstance(site, Site):
+        site = next((s for s in sites if s.pk == site), None)
+    if site is None or site.pk not in {s.pk for s in sites}:
+        return _empty(None, now)
+    data = _site_data(user, site, now)
+    n_events = len({i for ids in data.events.values() for i in ids})
+    if sum(s.n_events for s in data.streams) < MIN_EVENTS:
+        return _empty(site, now, n_events)
+    fit = _fit(site, data)
+    if not fit.n_events or not math.isfinite(fit.beta):
+        return _empty(site, now, n_events)
+    summary = FitSummary(
+        alpha=fit.alpha,
+        beta=fit.beta,
+        loglik=fit.loglik,
+        poisson_loglik=fit.poisson_loglik,
+        n_events=fit.n_events,
+        n_streams=fit.n_streams,
+        converged=fit.converged,
+        window_days=WINDOW_DAYS,
+        fitted_to=data.origin + timedelta(days=data.end),
+    )
+    t_now = _days(now, data.origin)
+    states = {stream.key: _state(data, fit, stream, t_now, now) for stream in data.streams}
+    alerts = sorted(
+        (a for a in states.values() if a.raised),
+        key=lambda a: (-a.excess, a.label.lower(), a.key),
+    )
+    return RiskPicture(
+        site=site, now=now, alerts=alerts, states=states, fit=summary, n_events=n_events, enough_data=True
+    )
+
+
+def group_risk(user, group: Group, now: datetime | None = None) -> GroupRisk | None:
+    """The risk for one group's page; None when the user may not see the group or its incidents."""
+    if not Group.objects.visible_to(user).filter(pk=group.pk).exists():
+        return None
+    site = next((s for s in risk_sites(user) if s.pk == group.site_id), None)
+    if site is None:
+        return None
+    picture = retaliation_risk(user, site, now)
+    return GroupRisk(
+        group=group,
+        state=picture.states.get(f"g{group.pk}"),
+        alerts=[a for a in picture.alerts if any(g.pk == group.pk for g in a.groups)],
+        fit=picture.fit,
+    )
+
+
+def suggested_notifications(user, now: datetime | None = None) -> list[RiskSuggestion]:
+    """The groups at raised risk at all the user's sites, most raised first.
+
+    A raised conflict puts both groups on the list (either side may act next). Each suggestion carries the
+    alerts that concern the group, the largest first.
+    """
+    found: dict[int, RiskSuggestion] = {}
+    for site in risk_sites(user):
+        for alert in retaliation_risk(user, site, now).alerts:
+            for group in alert.groups:
+                suggestion = found.setdefault(group.pk, RiskSuggestion(group=group, site=site, alerts=[]))
+                suggestion.alerts.append(alert)
+    return sorted(found.values(), key=lambda s: (-s.excess, s.group.name.lower(), s.group.pk))
