@@ -226,6 +226,9 @@ def build_world(with_relations: bool = True) -> World:
             purpose="Test",
             decided_by=world.users[Role.ANALYST],
         )
+    from tests.partnership.factories import add_meeting_records  # local import: it imports this module
+
+    add_meeting_records(world)
     return world
 
 

@@ -19,6 +19,8 @@ C, A, CW, P = Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OF
 CP, S, N, AD = Role.COMMUNITY_PARTNER, Role.STEERING_MEMBER, Role.NATIONAL_ANALYST, Role.ADMINISTRATOR
 ALL_ROLES = [C, A, CW, P, CP, S, N, AD]
 PERSON_WORKERS = [C, A, CW, P]
+MEETING_VIEWERS, RUNNERS, TASK_HOLDERS = [C, A, CW, P], [C, A], [C, A, CW, P, CP, S]
+RUN_POST = (302, 302, 404)
 OWNER_ONLY = (200, 404, 404)  # compartment: own organisation at own site
 SITE_WIDE = (200, 200, 404)  # group-level records: any organisation at the user's site
 
@@ -37,6 +39,21 @@ class Route:
 def only(roles, answer, default):
     return {role: (answer if role in roles else default) for role in ALL_ROLES}
 
+
+TASK_EDIT = {
+    **only(RUNNERS, (200, 200, 404), 403),
+    CW: (200, 403, 404),
+    P: (200, 403, 404),
+    CP: (200, 404, 404),
+    S: (200, 404, 404),
+}
+TASK_STATUS = {
+    **only(RUNNERS, RUN_POST, 403),
+    CW: (302, 403, 404),
+    P: (302, 403, 404),
+    CP: (302, 404, 404),
+    S: (302, 404, 404),
+}
 
 MATRIX = {
     "partnership:home": Route(only(ALL_ROLES, 200, 0), anon=302),
@@ -94,6 +111,34 @@ MATRIX = {
     "risk:overview": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "incidents:timeline": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "incidents:map": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "meetings:meeting_list": Route(only(MEETING_VIEWERS + [S], 200, 403), anon=302),
+    "meetings:meeting_create": Route(only(RUNNERS, 200, 403), anon=302),
+    "meetings:meeting_detail": Route({**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"),
+    "meetings:meeting_edit": Route(only(RUNNERS, SITE_WIDE, 403), anon=302, kind="meeting"),
+    "meetings:agenda_refresh": Route(only(RUNNERS, RUN_POST, 403), anon=302, kind="meeting", method="post"),
+    "meetings:agenda_item_create": Route(
+        only(RUNNERS, RUN_POST, 403), anon=302, kind="meeting", method="post", data={"title": "Övrigt"}
+    ),
+    "meetings:meeting_status": Route(
+        only(RUNNERS, RUN_POST, 403),
+        anon=302,
+        kind="meeting",
+        method="post",
+        data=lambda world, role, record: {"status": "closed", "version": record.version},
+    ),
+    "meetings:decision_create": Route(only(RUNNERS, SITE_WIDE, 403), anon=302, kind="meeting"),
+    "meetings:meeting_mode": Route({**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"),
+    "meetings:minutes_pdf": Route({**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"),
+    "meetings:task_create": Route(only(RUNNERS, SITE_WIDE, 403), anon=302, kind="decision"),
+    "meetings:task_list": Route(only(TASK_HOLDERS, 200, 403), anon=302),
+    "meetings:task_edit": Route(TASK_EDIT, anon=302, kind="task"),
+    "meetings:task_status": Route(
+        TASK_STATUS,
+        anon=302,
+        kind="task",
+        method="post",
+        data=lambda world, role, record: {"status": "in_progress", "version": record.version},
+    ),
     "evaluation:site_statistics": Route(only([C, S, A], 200, 403), anon=302),
     "evaluation:national": Route(only([N], 200, 403), anon=302),
     "set_language": Route(only(ALL_ROLES, 302, 0), anon=302, method="post", data={"language": "en"}),

@@ -10,6 +10,7 @@ admin.site.login = login_required(admin.site.login)
 
 urlpatterns = [
     path("", include("gvi.partnership.urls")),
+    path("", include("gvi.partnership.meeting_urls")),
     path("", include("gvi.access.urls")),
     path("", include("gvi.groups.urls")),
     path("", include("gvi.groups.network_urls")),

@@ -2,6 +2,7 @@ from django.conf import settings
 
 from gvi.access.decorators import user_roles
 from gvi.access.permissions import role_may
+from gvi.partnership.selectors import TASK_ROLES
 
 
 def partnership(request):
@@ -17,5 +18,7 @@ def partnership(request):
             "statistics": bool(roles & {"coordinator", "steering_member", "analyst"}),
             "national": "national_analyst" in roles,
             "audit": "administrator" in roles,
+            "meetings": bool(roles & {"coordinator", "analyst", "caseworker", "probation_officer", "steering_member"}),
+            "tasks": bool(roles & TASK_ROLES),
         },
     }

@@ -1,8 +1,12 @@
 """The partnership: sites, partner organisations and who works where in which role."""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -115,3 +119,323 @@ class Membership(models.Model):
             raise ValidationError({"site": _("Den här rollen hör inte till någon plats.")})
         if self.role not in SITELESS_ROLES and not self.site_id:
             raise ValidationError({"site": _("Välj en plats för den här rollen.")})
+
+
+# ----- the governance cycle: meetings, agenda, decisions and tasks -----
+
+
+def is_active_member(user_id, site_id, organisation_id=None) -> bool:
+    memberships = Membership.objects.active().filter(user_id=user_id, site_id=site_id)
+    if organisation_id is not None:
+        memberships = memberships.filter(organisation_id=organisation_id)
+    return memberships.exists()
+
+
+#
+# These are partnership records, not person data: they belong to a site (not to one organisation) and are
+# visible by role (see gvi.partnership.selectors). Tasks may reference a group but never a person.
+
+
+class Meeting(models.Model):
+    """A meeting of the partnership at one site: the weekly incident review, the steering group, or an
+    extra meeting after an incident. Versioned (optimistic locking) and historised."""
+
+    class Type(models.TextChoices):
+        WEEKLY_REVIEW = "weekly_review", _("Veckovis incidentgenomgång")
+        STEERING_GROUP = "steering_group", _("Styrgruppsmöte")
+        EXTRA = "extra", _("Extra möte efter incident")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planerat")
+        HELD = "held", _("Genomfört")
+        CLOSED = "closed", _("Avslutat")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("plats"))
+    type = models.CharField(_("typ av möte"), max_length=20, choices=Type.choices, default=Type.WEEKLY_REVIEW)
+    starts_at = models.DateTimeField(_("datum och tid"), db_index=True)
+    place = models.CharField(_("lokal"), max_length=200, blank=True)
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ordförande"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    participants = models.ManyToManyField(
+        Organisation, related_name="+", blank=True, verbose_name=_("deltagande organisationer")
+    )
+    attendees = models.TextField(
+        _("närvarande"),
+        blank=True,
+        max_length=2000,
+        help_text=_("Valfritt: namn på de närvarande, ett per rad."),
+    )
+    notes = models.TextField(_("anteckningar"), blank=True, max_length=8000)
+    agenda_since = models.DateTimeField(_("dagordningen omfattar tiden från"), null=True, blank=True)
+    agenda_generated_at = models.DateTimeField(_("dagordningen skapad"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("skapat av"),
+    )
+    created_at = models.DateTimeField(_("skapat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ändrat"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[participants])
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("möte")
+        verbose_name_plural = _("möten")
+        indexes = [models.Index(fields=["site", "type", "status", "starts_at"])]
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.starts_at) if self.starts_at else None
+        return f"{self.get_type_display()} {when:%Y-%m-%d %H:%M}" if when else self.get_type_display()
+
+    def chair_errors(self) -> dict:
+        """Checked when the chair is set or changed (a chair who later leaves keeps the old minutes valid)."""
+        if self.chair_id and self.site_id and not is_active_member(self.chair_id, self.site_id):
+            return {"chair": _("Ordföranden måste ha en aktiv roll på platsen.")}
+        return {}
+
+    @property
+    def is_planned(self) -> bool:
+        return self.status == self.Status.PLANNED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+class AgendaItem(models.Model):
+    """One point on a meeting's agenda. Generated points are snapshots: title, summary and facts are
+    copied when the agenda is generated (at the latest when the meeting is opened), so the minutes stay
+    stable when the underlying records change or are purged."""
+
+    class Kind(models.TextChoices):
+        RISK = "risk", _("Konflikt med stigande risk")
+        INCIDENT = "incident", _("Incident sedan förra genomgången")
+        SANCTION = "sanction", _("Pågående sanktionsepisod")
+        NOTIFICATION = "notification", _("Pågående enskilt samtal")
+        OVERDUE_TASK = "overdue_task", _("Försenad uppgift")
+        REVIEW_DUE = "review_due", _("Omprövning inom två veckor")
+        MANUAL = "manual", _("Övrig punkt")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("möte")
+    )
+    order = models.PositiveIntegerField(_("ordning"), default=0)
+    kind = models.CharField(_("slag"), max_length=20, choices=Kind.choices, default=Kind.MANUAL)
+    title = models.CharField(_("rubrik"), max_length=300)
+    summary = models.TextField(_("sammanfattning"), blank=True, max_length=4000)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    data = models.JSONField(_("fakta"), default=dict, blank=True)
+    is_generated = models.BooleanField(_("skapad automatiskt"), default=False)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("dagordningspunkt")
+        verbose_name_plural = _("dagordningspunkter")
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"
+
+    @property
+    def reference_label(self) -> str:
+        return f"{self.content_type.app_label}.{self.content_type.model}" if self.content_type_id else ""
+
+    @property
+    def link(self) -> str:
+        """The page of the record the point is about ("" if none); that page checks access itself."""
+        from django.urls import NoReverseMatch, reverse
+
+        url = (self.data or {}).get("url", "")
+        if isinstance(url, str) and url.startswith("/") and not url.startswith("//"):
+            return url  # a provider's own link to its record (e.g. a sanction episode)
+        route = REFERENCE_ROUTES.get(self.reference_label)
+        if not route or not self.object_id:
+            return ""
+        try:
+            return reverse(route, args=[self.object_id])
+        except NoReverseMatch:
+            return ""
+
+
+# Pages for the records an agenda point may reference, by "app_label.model".
+REFERENCE_ROUTES = {
+    "incidents.incident": "incidents:incident_detail",
+    "groups.group": "groups:group_detail",
+    "partnership.task": "meetings:task_edit",
+}
+
+
+class Decision(models.Model):
+    """A decision taken at a meeting, optionally under one agenda item."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("möte")
+    )
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("dagordningspunkt"),
+    )
+    text = models.TextField(_("beslut"), max_length=4000)
+    decided_at = models.DateTimeField(_("beslutat"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registrerat av"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        verbose_name = _("beslut")
+        verbose_name_plural = _("beslut")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def clean(self):
+        if not (self.text or "").strip():
+            raise ValidationError({"text": _("Skriv vad som beslutades.")})
+        if self.agenda_item_id and self.meeting_id and self.agenda_item.meeting_id != self.meeting_id:
+            raise ValidationError({"agenda_item": _("Punkten hör inte till det här mötet.")})
+
+
+class Task(models.Model):
+    """An action the partnership assigned to one organisation at a site, with a responsible member and a
+    due date. Free of person data: it may reference a group, never a person. Versioned and historised."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Ej påbörjad")
+        IN_PROGRESS = "in_progress", _("Pågår")
+        DONE = "done", _("Klar")
+        CANCELLED = "cancelled", _("Avbruten")
+
+    ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    decision = models.ForeignKey(
+        Decision,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("beslut"),
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("plats"))
+    owner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("ansvarig organisation")
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gvi_tasks",
+        verbose_name=_("ansvarig person"),
+    )
+    group = models.ForeignKey(
+        "groups.Group",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("grupp"),
+        help_text=_("Valfritt: den grupp uppgiften gäller."),
+    )
+    title = models.CharField(
+        _("uppgift"), max_length=300, help_text=_("Skriv inga uppgifter om enskilda personer.")
+    )
+    due_date = models.DateField(_("klart senast"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    done_at = models.DateTimeField(_("klar"), null=True, blank=True)
+    note = models.TextField(
+        _("anteckning"),
+        blank=True,
+        max_length=4000,
+        help_text=_("Skriv inga uppgifter om enskilda personer."),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("skapad av"),
+    )
+    created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ändrad"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("uppgift")
+        verbose_name_plural = _("uppgifter")
+        indexes = [models.Index(fields=["site", "status", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # done_at follows the status: set when the task becomes done, cleared when it is reopened.
+        if self.status == self.Status.DONE and not self.done_at:
+            self.done_at = timezone.now()
+        elif self.status != self.Status.DONE:
+            self.done_at = None
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_active and self.due_date is not None and self.due_date < timezone.localdate()
+
+    def clean(self):
+        errors = {}
+        if not (self.title or "").strip():
+            errors["title"] = _("Beskriv uppgiften.")
+        if self.owner_id and self.site_id and not self.owner.sites.filter(pk=self.site_id).exists():
+            errors["owner"] = _("Organisationen är inte med i samverkan på den här platsen.")
+        if self.decision_id and self.site_id and self.decision.meeting.site_id != self.site_id:
+            errors["decision"] = _("Beslutet hör till en annan plats.")
+        if self.group_id and self.site_id and self.group.site_id != self.site_id:
+            errors["group"] = _("Gruppen hör till en annan plats.")
+        if errors:
+            raise ValidationError(errors)
+
+    def responsible_errors(self) -> dict:
+        """Checked when the task is assigned or reassigned: the responsible user must be an active member
+        of the owning organisation at the task's site. (A member who later leaves does not block closing.)"""
+        if not self.responsible_id:
+            return {"responsible": _("Välj en ansvarig person.")}
+        if self.owner_id and self.site_id:
+            if not is_active_member(self.responsible_id, self.site_id, self.owner_id):
+                return {
+                    "responsible": _(
+                        "Den ansvariga måste vara aktiv medlem i den ansvariga organisationen på platsen."
+                    )
+                }
+        return {}

@@ -13,6 +13,7 @@ from gvi.groups.models import Group, GroupRelation, Person
 from gvi.groups.selectors import overdue_entries
 from gvi.incidents.models import Incident
 from gvi.partnership.models import Membership, Role
+from gvi.partnership.selectors import TASK_ROLES, overdue_tasks_for
 
 # When a user holds several roles, the start page follows the first of these.
 START_PAGE_ORDER = [
@@ -36,6 +37,8 @@ def home(request):
     builder = START_PAGES.get(primary)
     if builder:
         context.update(builder(request))
+    if roles & TASK_ROLES:
+        context["overdue_tasks"] = overdue_tasks_for(request.user)
     return render(request, "partnership/home.html", context)
 
 

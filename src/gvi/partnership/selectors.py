@@ -1,0 +1,597 @@
+"""Reads of the governance cycle: meetings, agenda generation, decisions and tasks.
+
+Meetings and tasks are partnership records, not person data: they belong to a site, not to one
+organisation, so they are scoped by explicit role checks here instead of the compartment table:
+
+- a meeting is visible to users with an active membership at its site as coordinator, analyst,
+  caseworker or probation officer; steering-group meetings also to the site's steering group members;
+- a task is visible to the same site roles, to every active member of its owning organisation at the site,
+  to its responsible user, and (for tasks decided at a steering-group meeting) to steering group members.
+
+The agenda of a weekly review is built from a list of *agenda providers*, each a function
+``(user, site, since) -> list[AgendaEntry]``. Later modules (sanctions, custom notifications) register
+theirs with ``register_agenda_provider`` from their AppConfig.ready(), without editing this module.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import models, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from gvi.partnership.models import AgendaItem, Meeting, Membership, Organisation, Role, Site, Task
+
+logger = logging.getLogger(__name__)
+
+# Roles that see every meeting and task at their site, and the roles that run meetings.
+MEETING_ROLES = frozenset({Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OFFICER})
+STEERING_ROLES = frozenset({Role.STEERING_MEMBER})
+RUNNER_ROLES = frozenset({Role.COORDINATOR, Role.ANALYST})
+# Roles that may hold tasks: every role that belongs to a site.
+TASK_ROLES = MEETING_ROLES | STEERING_ROLES | {Role.COMMUNITY_PARTNER}
+
+# Meetings whose agenda is generated from incidents, risk and follow-up. A steering group works on
+# aggregate level: its agenda is written by hand, so no incident or group detail reaches it.
+GENERATED_AGENDA_TYPES = (Meeting.Type.WEEKLY_REVIEW, Meeting.Type.EXTRA)
+
+DEFAULT_LOOKBACK_DAYS = 14  # without an earlier held weekly review
+RISK_WINDOW_DAYS = 30  # fallback: conflicts with incidents in this window (or since the last review)
+REVIEW_HORIZON_DAYS = 14
+
+
+def _site_ids(user, roles) -> set[int]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    return set(
+        user.memberships.active()
+        .filter(role__in=list(roles), site__isnull=False)
+        .values_list("site_id", flat=True)
+    )
+
+
+def runner_site_ids(user) -> set[int]:
+    """Sites where `user` may create and run meetings (coordinator or analyst)."""
+    return _site_ids(user, RUNNER_ROLES)
+
+
+def runner_sites(user):
+    return Site.objects.filter(pk__in=runner_site_ids(user))
+
+
+def may_run(user, site_id: int) -> bool:
+    return site_id in runner_site_ids(user)
+
+
+# ----- meetings -----
+
+
+def meetings_visible_to(user):
+    """The meetings `user` may see: the single entry point for meeting pages."""
+    full = _site_ids(user, MEETING_ROLES)
+    steering = _site_ids(user, STEERING_ROLES)
+    if not full and not steering:
+        return Meeting.objects.none()
+    return Meeting.objects.filter(
+        Q(site_id__in=full) | Q(site_id__in=steering, type=Meeting.Type.STEERING_GROUP)
+    ).select_related("site", "chair")
+
+
+def upcoming_meetings(user):
+    return meetings_visible_to(user).filter(status=Meeting.Status.PLANNED).order_by("starts_at", "pk")
+
+
+def past_meetings(user):
+    return meetings_visible_to(user).exclude(status=Meeting.Status.PLANNED).order_by("-starts_at", "-pk")
+
+
+def agenda_of(meeting: Meeting):
+    return meeting.agenda_items.select_related("content_type").prefetch_related("decisions")
+
+
+def decisions_of(meeting: Meeting):
+    return meeting.decisions.select_related("agenda_item", "decided_by").prefetch_related(
+        models.Prefetch("tasks", queryset=Task.objects.select_related("owner", "responsible", "group"))
+    )
+
+
+def tasks_of_meeting(meeting: Meeting):
+    return (
+        Task.objects.filter(decision__meeting=meeting)
+        .select_related("owner", "responsible", "decision", "group")
+        .order_by("due_date", "pk")
+    )
+
+
+def last_held_review(site, before: datetime | None = None, exclude_pk: int | None = None) -> Meeting | None:
+    reviews = Meeting.objects.filter(
+        site=site,
+        type=Meeting.Type.WEEKLY_REVIEW,
+        status__in=[Meeting.Status.HELD, Meeting.Status.CLOSED],
+    )
+    if before is not None:
+        reviews = reviews.filter(starts_at__lt=before)
+    if exclude_pk is not None:
+        reviews = reviews.exclude(pk=exclude_pk)
+    return reviews.order_by("-starts_at").first()
+
+
+def agenda_since(site, meeting: Meeting | None = None, now: datetime | None = None) -> datetime:
+    """Start of the period an agenda covers: the last held weekly review, or the last 14 days."""
+    now = now or timezone.now()
+    before = meeting.starts_at if meeting is not None else now
+    previous = last_held_review(site, before=before, exclude_pk=meeting.pk if meeting else None)
+    return previous.starts_at if previous else now - timedelta(days=DEFAULT_LOOKBACK_DAYS)
+
+
+def organisations_at(site):
+    return Organisation.objects.filter(sites=site).order_by("name")
+
+
+def members_at(site, roles=None):
+    """Active memberships at `site` (for choosing a chair or a responsible user)."""
+    memberships = Membership.objects.active().filter(site=site).select_related("user", "organisation")
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return memberships.order_by("organisation__name", "user__last_name", "user__username")
+
+
+def display_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+# ----- agenda generation -----
+
+
+@dataclass
+class AgendaEntry:
+    """One generated agenda point before it is snapshotted into an AgendaItem."""
+
+    kind: str
+    title: str
+    summary: str = ""
+    reference: models.Model | None = None  # what the point is about (stored as content type + id)
+    weight: float = 0.0  # within a section, higher comes first (risk ratio)
+    rank: int | None = None  # section; defaults from the kind
+    data: dict = field(default_factory=dict)  # facts shown with the point (JSON-serialisable)
+
+    def sort_key(self) -> tuple:
+        rank = self.rank if self.rank is not None else KIND_RANK.get(self.kind, 80)
+        return (rank, -self.weight)
+
+
+KIND_RANK = {
+    AgendaItem.Kind.RISK: 10,
+    AgendaItem.Kind.INCIDENT: 20,
+    AgendaItem.Kind.SANCTION: 30,
+    AgendaItem.Kind.NOTIFICATION: 40,
+    AgendaItem.Kind.OVERDUE_TASK: 50,
+    AgendaItem.Kind.REVIEW_DUE: 60,
+    AgendaItem.Kind.MANUAL: 90,
+}
+
+AgendaProvider = Callable[..., list[AgendaEntry]]
+# name -> provider, in registration order. Register a provider under an existing name to replace it.
+AGENDA_PROVIDERS: dict[str, AgendaProvider] = {}
+
+
+def register_agenda_provider(name: str, provider: AgendaProvider | None = None):
+    """Add (or replace) an agenda provider: ``provider(user, site, since) -> list[AgendaEntry]``.
+
+    Usable directly or as a decorator: ``@register_agenda_provider("sanctions")``.
+    """
+
+    def add(function: AgendaProvider) -> AgendaProvider:
+        AGENDA_PROVIDERS[name] = function
+        return function
+
+    return add(provider) if provider is not None else add
+
+
+def _fmt_dt(value: datetime) -> str:
+    return date_format(timezone.localtime(value), "Y-m-d H:i")
+
+
+def _fmt_date(value: date) -> str:
+    return date_format(value, "Y-m-d")
+
+
+def _load_retaliation_risk():
+    """The risk model's entry point, or None while gvi.incidents.risk does not exist."""
+    try:
+        from gvi.incidents.risk import retaliation_risk
+    except ImportError:
+        return None
+    return retaliation_risk
+
+
+def risk_alerts(user, site) -> list | None:
+    """Raised alerts from the retaliation-risk model, most urgent first (the model's own order), or None
+    when the model is not available, fails, or has too little data to say anything."""
+    retaliation_risk = _load_retaliation_risk()
+    if retaliation_risk is None:
+        return None
+    try:
+        result = retaliation_risk(user, site)
+    except Exception:  # the meeting must go on: fall back to the conflict list
+        logger.exception("retaliation_risk failed for site %s; using the conflict fallback", site.pk)
+        return None
+    if not getattr(result, "enough_data", True):
+        return None
+    return list(getattr(result, "alerts", None) or [])
+
+
+def _group_facts(groups) -> list[dict]:
+    return [{"id": group.pk, "name": group.name} for group in groups]
+
+
+def _number(alert, *names) -> float:
+    for name in names:
+        value = getattr(alert, name, None)
+        if value is not None:
+            return float(value)
+    return 0.0
+
+
+def _risk_entries_from_alerts(alerts) -> list[AgendaEntry]:
+    """One point per alert, in the model's order; `weight` keeps that order and ranks the incidents."""
+    entries = []
+    for position, alert in enumerate(alerts):
+        groups = list(getattr(alert, "groups", None) or [])
+        label = getattr(alert, "label", None) or " – ".join(group.name for group in groups)
+        title = getattr(alert, "title", None) or _("Förhöjd risk: %(label)s") % {"label": label}
+        ratio = _number(alert, "excess_ratio")
+        expected = _number(alert, "expected_30d", "expected_30")
+        relation = getattr(alert, "relation", None)
+        entries.append(
+            AgendaEntry(
+                kind=AgendaItem.Kind.RISK,
+                title=str(title),
+                summary=str(getattr(alert, "explanation", "") or ""),
+                reference=relation or (groups[0] if groups else None),
+                weight=float(len(alerts) - position),
+                data={
+                    "groups": _group_facts(groups),
+                    "excess_ratio": round(ratio, 2),
+                    "expected_30d": round(expected, 2),
+                },
+            )
+        )
+    return entries
+
+
+def _conflict_fallback(user, site, since: datetime) -> list[AgendaEntry]:
+    """Active conflicts with incidents involving either group, most recent incident first."""
+    from gvi.groups.models import GroupRelation
+    from gvi.incidents.models import Incident, Involvement
+
+    window_start = min(since, timezone.now() - timedelta(days=RISK_WINDOW_DAYS))
+    incidents = Incident.objects.visible_to(user).filter(site=site, occurred_at__gte=window_start)
+    latest_by_group = dict(
+        Involvement.objects.filter(incident__in=incidents, group__isnull=False)
+        .values("group_id")
+        .annotate(latest=Max("incident__occurred_at"))
+        .values_list("group_id", "latest")
+    )
+    if not latest_by_group:
+        return []
+    conflicts = (
+        GroupRelation.objects.visible_to(user)
+        .filter(site=site, type=GroupRelation.Type.CONFLICT, deactivated_at__isnull=True)
+        .filter(Q(group_a_id__in=latest_by_group) | Q(group_b_id__in=latest_by_group))
+        .select_related("group_a", "group_b")
+    )
+    found = []
+    for relation in conflicts:
+        latest = max(
+            moment
+            for moment in (latest_by_group.get(relation.group_a_id), latest_by_group.get(relation.group_b_id))
+            if moment
+        )
+        found.append((latest, relation))
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    total = len(found)
+    return [
+        AgendaEntry(
+            kind=AgendaItem.Kind.RISK,
+            title=_("Konflikt: %(a)s – %(b)s") % {"a": relation.group_a.name, "b": relation.group_b.name},
+            summary=_(
+                "Aktiv konflikt med incident %(when)s. Intensitet %(intensity)s av 5. Bedöm risken för hämnd."
+            )
+            % {"when": _fmt_dt(latest), "intensity": relation.intensity},
+            reference=relation,
+            weight=float(total - position),
+            data={
+                "groups": _group_facts([relation.group_a, relation.group_b]),
+                "latest_incident": _fmt_dt(latest),
+            },
+        )
+        for position, (latest, relation) in enumerate(found)
+    ]
+
+
+def risk_provider(user, site, since) -> list[AgendaEntry]:
+    """(2) Conflicts with rising risk: the risk model's alerts, or active conflicts with recent incidents."""
+    alerts = risk_alerts(user, site)
+    if alerts is None:
+        return _conflict_fallback(user, site, since)
+    return _risk_entries_from_alerts(alerts)
+
+
+def incident_provider(user, site, since) -> list[AgendaEntry]:
+    """(1) Every incident at the site since the last review, newest first."""
+    from gvi.groups.models import Group
+    from gvi.incidents.models import Incident, Involvement
+
+    incidents = list(
+        Incident.objects.visible_to(user).filter(site=site, occurred_at__gte=since).order_by("-occurred_at")
+    )
+    groups_by_incident: dict[int, list] = {}
+    # The incident-group link is read as on the group page (groups.selectors.incidents_of_group): only
+    # (incident, group) for incidents and groups the user sees; persons are never read.
+    visible_groups = Group.objects.visible_to(user).filter(site=site)
+    for involvement in (
+        Involvement.objects.filter(incident__in=incidents, group__in=visible_groups)
+        .select_related("group")
+        .order_by("group__name")
+    ):
+        groups = groups_by_incident.setdefault(involvement.incident_id, [])
+        if involvement.group not in groups:
+            groups.append(involvement.group)
+    entries = []
+    for incident in incidents:
+        groups = groups_by_incident.get(incident.pk, [])
+        harm = _("%(dead)s döda, %(injured)s skadade") % {"dead": incident.dead, "injured": incident.injured}
+        entries.append(
+            AgendaEntry(
+                kind=AgendaItem.Kind.INCIDENT,
+                title=f"{incident.get_type_display()} {_fmt_dt(incident.occurred_at)} {incident.area}".strip(),
+                summary=(incident.summary or "").strip(),
+                reference=incident,
+                data={
+                    "groups": _group_facts(groups),
+                    "harm": harm,
+                    "status": str(incident.get_status_display()),
+                },
+            )
+        )
+    return entries
+
+
+def overdue_task_provider(user, site, since) -> list[AgendaEntry]:
+    """(3) Tasks at the site that are past their due date and not done."""
+    today = timezone.localdate()
+    tasks = (
+        Task.objects.filter(site=site, status__in=Task.ACTIVE_STATUSES, due_date__lt=today)
+        .select_related("owner", "responsible")
+        .order_by("due_date", "pk")
+    )
+    return [
+        AgendaEntry(
+            kind=AgendaItem.Kind.OVERDUE_TASK,
+            title=task.title,
+            summary=_("%(owner)s, ansvarig %(who)s. Skulle vara klar %(due)s.")
+            % {
+                "owner": task.owner.short_name,
+                "who": display_name(task.responsible) or _("ingen utsedd"),
+                "due": _fmt_date(task.due_date),
+            },
+            reference=task,
+            weight=float((today - task.due_date).days),
+            data={"due_date": _fmt_date(task.due_date), "owner": task.owner.short_name},
+        )
+        for task in tasks
+    ]
+
+
+def review_provider(user, site, since) -> list[AgendaEntry]:
+    """(4) Group reviews falling due within two weeks, and (as counts only) the entries the user's
+    organisation owns whose review is overdue: names of persons never reach the shared agenda."""
+    from gvi.groups.models import Group
+    from gvi.groups.selectors import overdue_entries
+
+    today = timezone.localdate()
+    horizon = today + timedelta(days=REVIEW_HORIZON_DAYS)
+    entries = [
+        AgendaEntry(
+            kind=AgendaItem.Kind.REVIEW_DUE,
+            title=_("Granskning av %(group)s") % {"group": group.name},
+            summary=_("Nästa granskning %(when)s.") % {"when": _fmt_date(group.next_review)},
+            reference=group,
+            weight=float((horizon - group.next_review).days),
+            data={"groups": _group_facts([group]), "next_review": _fmt_date(group.next_review)},
+        )
+        for group in Group.objects.visible_to(user)
+        .filter(site=site, next_review__lte=horizon)
+        .exclude(status=Group.Status.DISSOLVED)
+        .order_by("next_review", "name")
+    ]
+    counts = {
+        key: queryset.filter(site=site).count() for key, queryset in overdue_entries(user, today).items()
+    }
+    if any(counts.values()):
+        entries.append(
+            AgendaEntry(
+                kind=AgendaItem.Kind.REVIEW_DUE,
+                title=_("Försenade omprövningar i kartläggningen"),
+                summary=_(
+                    "%(p)s personposter, %(m)s medlemskap och %(r)s relationer är försenade. "
+                    "De inaktiveras efter respittiden och gallras sedan."
+                )
+                % {"p": counts["persons"], "m": counts["memberships"], "r": counts["relations"]},
+                data={"counts": counts},
+            )
+        )
+    return entries
+
+
+def sanctions_placeholder(user, site, since) -> list[AgendaEntry]:
+    """(5) Sanction episodes in progress. Replaced by gvi.sanctions when it registers "sanctions"."""
+    return []
+
+
+def notifications_placeholder(user, site, since) -> list[AgendaEntry]:
+    """(5) Custom notifications in progress. Replaced by gvi.communication when it registers "notifications"."""
+    return []
+
+
+register_agenda_provider("risk", risk_provider)
+register_agenda_provider("incidents", incident_provider)
+register_agenda_provider("sanctions", sanctions_placeholder)
+register_agenda_provider("notifications", notifications_placeholder)
+register_agenda_provider("overdue_tasks", overdue_task_provider)
+register_agenda_provider("reviews", review_provider)
+
+
+def _incident_weights(entries: list[AgendaEntry]) -> None:
+    """Incidents involving a group with a risk point come first, ranked by that group's most urgent point;
+    the others keep their order (newest first)."""
+    urgency_by_group: dict[int, float] = {}
+    for entry in entries:
+        if entry.kind != AgendaItem.Kind.RISK:
+            continue
+        for group in entry.data.get("groups", []):
+            urgency_by_group[group["id"]] = max(urgency_by_group.get(group["id"], 0.0), entry.weight)
+    for entry in entries:
+        if entry.kind == AgendaItem.Kind.INCIDENT:
+            urgencies = [urgency_by_group.get(group["id"], 0.0) for group in entry.data.get("groups", [])]
+            entry.weight = max(urgencies, default=0.0)
+
+
+PROVIDER_LABELS = {
+    "risk": _lazy("konflikter med stigande risk"),
+    "incidents": _lazy("incidenter"),
+    "sanctions": _lazy("sanktionsepisoder"),
+    "notifications": _lazy("enskilda samtal"),
+    "overdue_tasks": _lazy("försenade uppgifter"),
+    "reviews": _lazy("omprövningar"),
+}
+
+
+def _run_provider(name: str, provider: AgendaProvider, user, site, since) -> list[AgendaEntry]:
+    """One provider's points. A failing provider (a module under construction, a broken query) does not
+    stop the meeting: its error is logged and the agenda says which part could not be fetched."""
+    try:
+        with transaction.atomic():  # a failed query must not break the request's transaction
+            return list(provider(user, site, since) or [])
+    except Exception:
+        logger.exception("agenda provider %r failed for site %s", name, site.pk)
+        return [
+            AgendaEntry(
+                kind=AgendaItem.Kind.MANUAL,
+                title=_("Kunde inte hämta %(part)s") % {"part": PROVIDER_LABELS.get(name, name)},
+                summary=_("Ett fel uppstod när dagordningen skapades. Gå igenom den delen manuellt."),
+                rank=95,
+                data={"provider": name},
+            )
+        ]
+
+
+def generate_agenda(user, site, since: datetime | None = None) -> list[AgendaEntry]:
+    """The agenda for a review at `site`, ordered by risk: risk points first (the risk model's order, or
+    the most recently active conflict first), then incidents (those involving groups with a risk point
+    first, otherwise newest first), sanctions, notifications, overdue tasks and reviews due. Every query
+    starts from what `user` may see."""
+    since = since or agenda_since(site)
+    entries: list[AgendaEntry] = []
+    for name, provider in list(AGENDA_PROVIDERS.items()):
+        entries.extend(_run_provider(name, provider, user, site, since))
+    _incident_weights(entries)
+    return sorted(entries, key=AgendaEntry.sort_key)  # stable: providers' own order breaks ties
+
+
+# ----- tasks -----
+
+
+def tasks_visible_to(user):
+    """The tasks `user` may see (see the module docstring)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Task.objects.none()
+    memberships = list(user.memberships.active().filter(site__isnull=False))
+    if not memberships:
+        return Task.objects.none()
+    full = {m.site_id for m in memberships if m.role in MEETING_ROLES}
+    steering = {m.site_id for m in memberships if m.role in STEERING_ROLES}
+    any_site = {m.site_id for m in memberships}
+    allowed = Q(site_id__in=full) | Q(
+        site_id__in=steering, decision__meeting__type=Meeting.Type.STEERING_GROUP
+    )
+    allowed |= Q(site_id__in=any_site, responsible=user)
+    for membership in memberships:
+        allowed |= Q(site_id=membership.site_id, owner_id=membership.organisation_id)
+    return Task.objects.filter(allowed).select_related("site", "owner", "responsible", "decision__meeting")
+
+
+def may_change_task(user, task: Task) -> bool:
+    """Coordinators and analysts at the site, the owning organisation's members there, and the
+    responsible user may change a task."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if task.responsible_id == user.pk and user.memberships.active().filter(site_id=task.site_id).exists():
+        return True
+    return (
+        user.memberships.active()
+        .filter(site_id=task.site_id)
+        .filter(Q(role__in=list(RUNNER_ROLES)) | Q(organisation_id=task.owner_id))
+        .exists()
+    )
+
+
+def my_tasks(user, include_finished: bool = False):
+    tasks = tasks_visible_to(user).filter(responsible=user)
+    if not include_finished:
+        tasks = tasks.filter(status__in=Task.ACTIVE_STATUSES)
+    return tasks.order_by("due_date", "pk")
+
+
+def open_tasks(user, status: str = ""):
+    tasks = tasks_visible_to(user)
+    tasks = tasks.filter(status=status) if status else tasks.filter(status__in=Task.ACTIVE_STATUSES)
+    return tasks.order_by("due_date", "pk")
+
+
+def overdue_tasks_for(user, today: date | None = None):
+    """Overdue tasks for a start page: those the user is responsible for, those of the user's own
+    organisations at their sites, and for coordinators every overdue task at their sites."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Task.objects.none()
+    today = today or timezone.localdate()
+    coordinated = _site_ids(user, {Role.COORDINATOR})
+    mine = Q(responsible=user) | Q(site_id__in=coordinated)
+    for membership in user.memberships.active().filter(site__isnull=False):
+        mine |= Q(site_id=membership.site_id, owner_id=membership.organisation_id)
+    return (
+        tasks_visible_to(user)
+        .filter(mine, status__in=Task.ACTIVE_STATUSES, due_date__lt=today)
+        .order_by("due_date", "pk")
+    )
+
+
+def task_history(task: Task, limit: int = 20):
+    return task.history.select_related("history_user").order_by("-history_date")[:limit]
+
+
+def visible_group_ids(user, group_ids) -> set[int]:
+    """The subset of `group_ids` the user may see: a task's group is shown only to those who may."""
+    from gvi.groups.models import Group
+
+    ids = {pk for pk in group_ids if pk}
+    if not ids:
+        return set()
+    return set(Group.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def groups_for_tasks(user, site, keep: int | None = None):
+    """Groups a task at `site` may reference: those the user sees there, not dissolved (the task's
+    current group stays selectable)."""
+    from gvi.groups.models import Group
+
+    groups = Group.objects.visible_to(user).filter(site=site)
+    return groups.filter(~Q(status=Group.Status.DISSOLVED) | Q(pk=keep)).order_by("name")
