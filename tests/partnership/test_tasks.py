@@ -14,7 +14,7 @@ from gvi.partnership.models import Decision, Meeting, Role, Task
 from tests.factories import GroupFactory, MembershipFactory, UserFactory, verified_login
 from tests.partnership.factories import AgendaItemFactory, DecisionFactory, MeetingFactory, TaskFactory
 
-pytestmark = pytest.mark.urls("tests.partnership.meeting_test_urls")
+pytestmark = pytest.mark.django_db
 
 YESTERDAY = timezone.localdate() - timedelta(days=1)
 
