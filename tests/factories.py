@@ -229,6 +229,16 @@ def build_world(with_relations: bool = True) -> World:
     from tests.partnership.factories import add_meeting_records  # local import: it imports this module
 
     add_meeting_records(world)
+    from tests.communication.factories import add_communication_records
+
+    add_communication_records(world)
+    from tests.support.factories import add_support_records
+
+    add_support_records(world)
+    if with_relations:
+        from tests.sanctions.factories import add_sanction_records
+
+        add_sanction_records(world)
     return world
 
 

@@ -13,7 +13,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from gvi.partnership.models import Role
-from tests.factories import verified_login
+from tests.factories import ROLE_ORG_TYPE, PersonFactory, verified_login
+from tests.sanctions.factories import ORG_LEVER
+from tests.support.factories import support_case_payload, support_close_payload, support_contact_payload
 
 C, A, CW, P = Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OFFICER
 CP, S, N, AD = Role.COMMUNITY_PARTNER, Role.STEERING_MEMBER, Role.NATIONAL_ANALYST, Role.ADMINISTRATOR
@@ -113,7 +115,9 @@ MATRIX = {
     "incidents:map": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "meetings:meeting_list": Route(only(MEETING_VIEWERS + [S], 200, 403), anon=302),
     "meetings:meeting_create": Route(only(RUNNERS, 200, 403), anon=302),
-    "meetings:meeting_detail": Route({**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"),
+    "meetings:meeting_detail": Route(
+        {**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"
+    ),
     "meetings:meeting_edit": Route(only(RUNNERS, SITE_WIDE, 403), anon=302, kind="meeting"),
     "meetings:agenda_refresh": Route(only(RUNNERS, RUN_POST, 403), anon=302, kind="meeting", method="post"),
     "meetings:agenda_item_create": Route(
@@ -127,8 +131,12 @@ MATRIX = {
         data=lambda world, role, record: {"status": "closed", "version": record.version},
     ),
     "meetings:decision_create": Route(only(RUNNERS, SITE_WIDE, 403), anon=302, kind="meeting"),
-    "meetings:meeting_mode": Route({**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"),
-    "meetings:minutes_pdf": Route({**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"),
+    "meetings:meeting_mode": Route(
+        {**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"
+    ),
+    "meetings:minutes_pdf": Route(
+        {**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"
+    ),
     "meetings:task_create": Route(only(RUNNERS, SITE_WIDE, 403), anon=302, kind="decision"),
     "meetings:task_list": Route(only(TASK_HOLDERS, 200, 403), anon=302),
     "meetings:task_edit": Route(TASK_EDIT, anon=302, kind="task"),
@@ -248,6 +256,289 @@ MATRIX = {
         method="patch",
     ),
 }
+
+# ----- offer of help (gvi.support) -----
+SOCIAL = [C, CW]  # the owning social-services organisation: its caseworker and coordinator
+RECIPIENTS = [C, A, CW, P]  # who may read a fact disclosed to their organisation
+PARTNERSHIP = [C, S, A, CW, P]  # aggregate statistics at the site
+
+SUPPORT_MATRIX = {
+    "support:case_list": Route(only(SOCIAL, 200, 403), anon=302),
+    "support:case_create": Route(only([CW], 200, 403), anon=302),
+    "support:case_export": Route(only([CW], 200, 403), anon=302),
+    "support:statistics": Route(only(PARTNERSHIP, 200, 403), anon=302),
+    "support:facts_received": Route(only(RECIPIENTS, 200, 403), anon=302),
+    "support:case_detail": Route(only(SOCIAL, OWNER_ONLY, 403), anon=302, kind="supportcase"),
+    "support:case_edit": Route(only([CW], OWNER_ONLY, 403), anon=302, kind="supportcase"),
+    "support:case_close": Route(only([CW], OWNER_ONLY, 403), anon=302, kind="supportcase"),
+    "support:needs_edit": Route(only([CW], OWNER_ONLY, 403), anon=302, kind="supportcase"),
+    "support:plan_item_create": Route(only([CW], OWNER_ONLY, 403), anon=302, kind="supportcase"),
+    "support:contact_create": Route(only([CW], OWNER_ONLY, 403), anon=302, kind="supportcase"),
+    "support:fact_create": Route(only([CW], OWNER_ONLY, 403), anon=302, kind="supportcase"),
+    "support:plan_item_edit": Route(only([CW], OWNER_ONLY, 403), anon=302, kind="planitem"),
+    "support:fact_revoke": Route(
+        only([CW], (302, 404, 404), 403), anon=302, kind="supportfact", method="post"
+    ),
+    "api:list_support_cases": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:list_support_facts": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_support_case": Route(only(SOCIAL, OWNER_ONLY, 404), anon=401, kind="supportcase"),
+    "api:create_support_case": Route(
+        only([CW], 201, 403), anon=401, method="post", json=True, data=support_case_payload
+    ),
+    "api:patch_support_case": Route(
+        {**only([CW], OWNER_ONLY, 404), C: (403, 404, 404)}, anon=401, kind="supportcase", method="patch"
+    ),
+    "api:close_support_case": Route(
+        {**only([CW], OWNER_ONLY, 404), C: (403, 404, 404)},
+        anon=401,
+        kind="supportcase",
+        method="post",
+        json=True,
+        data=support_close_payload,
+    ),
+    "api:add_support_contact": Route(
+        {**only([CW], (201, 404, 404), 404), C: (403, 404, 404)},
+        anon=401,
+        kind="supportcase",
+        method="post",
+        json=True,
+        data=support_contact_payload,
+    ),
+}
+
+MATRIX.update(SUPPORT_MATRIX)
+
+# ----- direct communication (gvi.communication) -----
+CALL_IN_ROLES = [C, A, CW, P, CP]
+REACH_ROLES = [C, A, CW, P, CP, S]
+
+
+def _tick(world, role, record):
+    return {"version": record.version, "done": [item.pk for item in record.checklist.all()]}
+
+
+def _new_invitation(world, role, record):
+    own_person = world.record("person", role, "own")
+    return {
+        "call_in_id": world.record("callin", role, "own").pk,
+        "person_id": PersonFactory(site=own_person.site, owner=own_person.owner).pk,
+        "channel": "letter",
+    }
+
+
+COMMUNICATION_MATRIX = {
+    "communication:callin_list": Route(only(CALL_IN_ROLES, 200, 403), anon=302),
+    "communication:callin_create": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "communication:callin_detail": Route(only(CALL_IN_ROLES, SITE_WIDE, 403), anon=302, kind="callin"),
+    "communication:callin_edit": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="callin"),
+    "communication:callin_checklist": Route(
+        only(CALL_IN_ROLES, (302, 302, 404), 403), anon=302, kind="callin", method="post", data=_tick
+    ),
+    "communication:callin_outcome": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="callin"),
+    "communication:callin_remove": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="callin"),
+    "communication:invitation_create": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="callin"),
+    "communication:invitation_edit": Route(
+        only(PERSON_WORKERS, OWNER_ONLY, 403), anon=302, kind="invitation"
+    ),
+    "communication:invitation_remove": Route(
+        only(PERSON_WORKERS, OWNER_ONLY, 403), anon=302, kind="invitation"
+    ),
+    "communication:notification_list": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "communication:notification_create": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "communication:notification_suggestions": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "communication:notification_detail": Route(
+        only(PERSON_WORKERS, OWNER_ONLY, 403), anon=302, kind="notification"
+    ),
+    "communication:notification_edit": Route(
+        only(PERSON_WORKERS, OWNER_ONLY, 403), anon=302, kind="notification"
+    ),
+    "communication:notification_outcome": Route(
+        only(PERSON_WORKERS, OWNER_ONLY, 403), anon=302, kind="notification"
+    ),
+    "communication:notification_remove": Route(
+        only(PERSON_WORKERS, OWNER_ONLY, 403), anon=302, kind="notification"
+    ),
+    "communication:communicationback_list": Route(only(CALL_IN_ROLES, 200, 403), anon=302),
+    "communication:communicationback_create": Route(only([C, A], 200, 403), anon=302),
+    "communication:communicationback_edit": Route(
+        only([C, A], SITE_WIDE, 403), anon=302, kind="communicationback"
+    ),
+    "communication:reach": Route(only(REACH_ROLES, 200, 403), anon=302),
+    "api:list_call_ins": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_call_in": Route(only(CALL_IN_ROLES, SITE_WIDE, 404), anon=401, kind="callin"),
+    "api:create_call_in": Route(
+        only(PERSON_WORKERS, 201, 403),
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {
+            "title": "Vårens stormöte",
+            "starts_at": "2030-03-12T17:00:00+01:00",
+            "place": "Aulan",
+        },
+    ),
+    "api:patch_call_in": Route(
+        {**only(PERSON_WORKERS, SITE_WIDE, 404), CP: (403, 403, 404)}, anon=401, kind="callin", method="patch"
+    ),
+    "api:list_invitations": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_invitation": Route(only(PERSON_WORKERS, OWNER_ONLY, 404), anon=401, kind="invitation"),
+    "api:create_invitation": Route(
+        only(PERSON_WORKERS, 201, 404), anon=401, method="post", json=True, data=_new_invitation
+    ),
+    "api:patch_invitation": Route(
+        only(PERSON_WORKERS, OWNER_ONLY, 404), anon=401, kind="invitation", method="patch"
+    ),
+    "api:list_notifications": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_notification": Route(only(PERSON_WORKERS, OWNER_ONLY, 404), anon=401, kind="notification"),
+    "api:create_notification": Route(
+        only(PERSON_WORKERS, 201, 404),
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {
+            "person_id": w.record("person", r, "own").pk,
+            "date": "2026-01-10",
+            "delivered_by": "polis + socialsekreterare",
+        },
+    ),
+    "api:patch_notification": Route(
+        only(PERSON_WORKERS, OWNER_ONLY, 404), anon=401, kind="notification", method="patch"
+    ),
+    "api:list_communications_back": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_communication_back": Route(
+        only(CALL_IN_ROLES, SITE_WIDE, 404), anon=401, kind="communicationback"
+    ),
+    "api:create_communication_back": Route(
+        {**only([C, A], 201, 404), CW: 403, P: 403},
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {
+            "date": "2026-01-12",
+            "message": "Skjutningen fick konsekvenser för hela gruppen.",
+            "channel": "public_statement",
+            "audience_group_ids": [w.record("group", r, "own").pk],
+        },
+    ),
+    "api:patch_communication_back": Route(
+        {**only([C, A], SITE_WIDE, 404), CW: (403, 403, 404), P: (403, 403, 404), CP: (403, 403, 404)},
+        anon=401,
+        kind="communicationback",
+        method="patch",
+    ),
+    "api:communication_reach": Route(only(ALL_ROLES, 200, 0), anon=401),
+}
+MATRIX.update(COMMUNICATION_MATRIX)
+
+# ----- sanctions (gvi.sanctions) -----
+EPISODE_VIEWERS = [C, A, CW, P]
+EPISODE_RUNNERS = [C, A]
+ACTION_OWNERS = [A, CW, P]
+RULE_VIEWERS = [C, A, CW, P, CP]
+METRICS_VIEWERS = [C, A, CW, P, S]
+VIEW_NOT_CHANGE = (403, 403, 404)  # found (site-wide view), but the role may not change it
+
+SANCTIONS_MATRIX = {
+    # pages
+    "sanctions:episode_list": Route(only(EPISODE_VIEWERS, 200, 403), anon=302),
+    "sanctions:episode_create": Route(only(EPISODE_RUNNERS, 200, 403), anon=302),
+    "sanctions:episode_detail": Route(
+        only(EPISODE_VIEWERS, SITE_WIDE, 403), anon=302, kind="sanctionepisode"
+    ),
+    "sanctions:episode_edit": Route(only(EPISODE_RUNNERS, SITE_WIDE, 403), anon=302, kind="sanctionepisode"),
+    "sanctions:episode_decide": Route(
+        only(EPISODE_RUNNERS, SITE_WIDE, 403), anon=302, kind="sanctionepisode"
+    ),
+    "sanctions:episode_close": Route(only(EPISODE_RUNNERS, SITE_WIDE, 403), anon=302, kind="sanctionepisode"),
+    "sanctions:action_create": Route(only(ACTION_OWNERS, SITE_WIDE, 403), anon=302, kind="sanctionepisode"),
+    "sanctions:action_edit": Route(only(ACTION_OWNERS, OWNER_ONLY, 403), anon=302, kind="sanctionaction"),
+    "sanctions:action_remove": Route(only(ACTION_OWNERS, OWNER_ONLY, 403), anon=302, kind="sanctionaction"),
+    "sanctions:rule_list": Route(only(RULE_VIEWERS, 200, 403), anon=302),
+    "sanctions:rule_create": Route(only([C], 200, 403), anon=302),
+    "sanctions:rule_edit": Route(only([C], SITE_WIDE, 403), anon=302, kind="announcedrule"),
+    "sanctions:metrics": Route(only(METRICS_VIEWERS, 200, 403), anon=302),
+    # API
+    "api:list_sanction_episodes": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_sanction_episode": Route(
+        only(EPISODE_VIEWERS, SITE_WIDE, 404), anon=401, kind="sanctionepisode"
+    ),
+    "api:create_sanction_episode": Route(
+        {**only(EPISODE_RUNNERS, 201, 404), CW: 403, P: 403},
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {
+            "group_id": w.record("relation", r, "own").group_b_id,
+            "trigger_incident_ids": [w.record("incident", r, "own").pk],
+        },
+    ),
+    "api:patch_sanction_episode": Route(
+        {**only(EPISODE_RUNNERS, SITE_WIDE, 404), CW: VIEW_NOT_CHANGE, P: VIEW_NOT_CHANGE},
+        anon=401,
+        kind="sanctionepisode",
+        method="patch",
+    ),
+    "api:decide_sanction_episode": Route(
+        {**only(EPISODE_RUNNERS, (422, 422, 404), 404), CW: VIEW_NOT_CHANGE, P: VIEW_NOT_CHANGE},
+        anon=401,
+        kind="sanctionepisode",
+        method="post",
+        json=True,
+        data=lambda w, r, x: {"version": x.version, "run": True},
+    ),
+    "api:close_sanction_episode": Route(
+        {**only(EPISODE_RUNNERS, (422, 422, 404), 404), CW: VIEW_NOT_CHANGE, P: VIEW_NOT_CHANGE},
+        anon=401,
+        kind="sanctionepisode",
+        method="post",
+        json=True,
+        data=lambda w, r, x: {"version": x.version, "end_reason": "other"},
+    ),
+    "api:list_sanction_actions": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_sanction_action": Route(
+        {**only(ACTION_OWNERS, OWNER_ONLY, 404), C: SITE_WIDE}, anon=401, kind="sanctionaction"
+    ),
+    "api:create_sanction_action": Route(
+        {**only(ACTION_OWNERS, 201, 404), C: 403},
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {
+            "episode_id": w.record("sanctionepisode", r, "own").pk,
+            "lever": ORG_LEVER.get(ROLE_ORG_TYPE[r], "other"),
+            "description": "Kontroller",
+        },
+    ),
+    "api:patch_sanction_action": Route(
+        {**only(ACTION_OWNERS, OWNER_ONLY, 404), C: VIEW_NOT_CHANGE},
+        anon=401,
+        kind="sanctionaction",
+        method="patch",
+    ),
+    "api:list_announced_rules": Route(only(ALL_ROLES, 200, 0), anon=401),
+    "api:get_announced_rule": Route(only(RULE_VIEWERS, SITE_WIDE, 404), anon=401, kind="announcedrule"),
+    "api:create_announced_rule": Route(
+        only([C], 201, 403),
+        anon=401,
+        method="post",
+        json=True,
+        data=lambda w, r, x: {
+            "title": "Nästa skjutning",
+            "message": "Nästa skjutning leder till ökat fokus mot hela gruppen.",
+            "announced_on": "2026-01-01",
+            "levers": ["targeted_controls"],
+        },
+    ),
+    "api:patch_announced_rule": Route(
+        {**only(RULE_VIEWERS, VIEW_NOT_CHANGE, 404), C: SITE_WIDE},
+        anon=401,
+        kind="announcedrule",
+        method="patch",
+    ),
+    "api:sanction_metrics": Route(only(METRICS_VIEWERS, 200, 403), anon=401),
+}
+
+MATRIX.update(SANCTIONS_MATRIX)
 
 # The Django admin's own model pages are guarded by is_staff (only administrators) and list no person-data
 # model; test_admin_registers_no_person_data checks the latter. Its index is in the matrix above.

@@ -273,7 +273,9 @@ class InvolvementIn(Schema):
 
 
 class IncidentIn(Schema):
-    type: Literal["shooting", "explosion", "lethal", "attempted_murder", "aggravated_assault", "arson", "other"]
+    type: Literal[
+        "shooting", "explosion", "lethal", "attempted_murder", "aggravated_assault", "arson", "other"
+    ]
     confirmed_shooting: bool = False
     occurred_at: datetime
     area: str = Field("", max_length=120)

@@ -222,6 +222,8 @@ GVI_REVIEW_DAYS_MINOR = int(os.environ.get("GVI_REVIEW_DAYS_MINOR", "180"))
 GVI_REVIEW_GRACE_DAYS = int(os.environ.get("GVI_REVIEW_GRACE_DAYS", "30"))  # overdue → deactivated
 GVI_PURGE_AFTER_DAYS = int(os.environ.get("GVI_PURGE_AFTER_DAYS", "30"))  # deactivated → purged
 GVI_PAGE_SIZE = 50
+# A proposed sanction episode must be decided within this many hours of the triggering incident.
+GVI_SANCTION_DECISION_HOURS = int(os.environ.get("GVI_SANCTION_DECISION_HOURS", "48"))
 
 # Maps are drawn from coordinates without external tiles. A tile server inside the closed network can be
 # configured, e.g. GVI_MAP_TILE_URL=https://kartor.example.se/tiles/{z}/{x}/{y}.png

@@ -35,8 +35,9 @@ class LoginView(auth_views.LoginView):
         context["demo_mode"] = settings.DEMO_MODE
         if settings.DEMO_MODE:
             from gvi.demo.accounts import DEMO_ACCOUNTS
+            from gvi.demo.loader import extra_accounts
 
-            context["demo_accounts"] = DEMO_ACCOUNTS
+            context["demo_accounts"] = [*DEMO_ACCOUNTS, *extra_accounts()]
         return context
 
 

@@ -21,5 +21,11 @@ def site_statistics(request):
 
 @roles_required(Role.NATIONAL_ANALYST)
 def national_statistics(request):
+    from gvi.support.selectors import national_support_table
+
     rows, years = national_table()
-    return render(request, "evaluation/national.html", {"rows": rows, "years": years})
+    return render(
+        request,
+        "evaluation/national.html",
+        {"rows": rows, "years": years, "support_rows": national_support_table()},
+    )

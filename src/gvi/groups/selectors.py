@@ -154,3 +154,14 @@ def retaliation_risk_for(user, group):
 
     found = group_risk(user, group)
     return found.alerts if found else []
+
+
+def contacts_context(user, person) -> dict:
+    """The communication module's contacts with the person (invitations, notifications) the user may see."""
+    from gvi.communication.models import Notification
+    from gvi.communication.selectors import contacts_of_person
+
+    return {
+        "contacts": contacts_of_person(user, person),
+        "may_plan_notification": may_create(user, Notification),
+    }

@@ -105,6 +105,7 @@ def person_detail(request, pk):
             "history": person.history.select_related("history_user")[:20] if may_disclose else [],
             "reads": access_log_for_record(person) if may_disclose else [],
             "today": timezone.localdate(),
+            **selectors.contacts_context(request.user, person),
         },
     )
 

@@ -141,7 +141,15 @@ def code_involvement(user, incident: Incident, data: dict) -> Involvement:
     _link_conflict(incident, user)
     involvement.refresh_from_db()
     _note_evidence(involvement.relation, incident, user)
+    _propose_sanctions(incident)
     return involvement
+
+
+def _propose_sanctions(incident: Incident) -> None:
+    """Group involvement proposes a sanction episode for the group (decided by people, within a deadline)."""
+    from gvi.sanctions.services import propose_episodes  # imported here: sanctions builds on incidents
+
+    propose_episodes(incident)
 
 
 @transaction.atomic
@@ -152,6 +160,7 @@ def update_involvement(user, involvement: Involvement, changes: dict, expected_v
     _check(involvement)
     saved = save_versioned(involvement, expected_version, user=user)
     _note_evidence(saved.relation, saved.incident, user)
+    _propose_sanctions(saved.incident)
     return saved
 
 

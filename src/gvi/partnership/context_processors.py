@@ -6,9 +6,11 @@ from gvi.partnership.selectors import TASK_ROLES
 
 
 def partnership(request):
+    from gvi.support.selectors import nav_flags
+
     user = getattr(request, "user", None)
     roles = user_roles(user) if user is not None else set()
-    return {
+    context = {
         "demo_mode": settings.DEMO_MODE,
         "user_roles": roles,
         "nav": {
@@ -18,7 +20,19 @@ def partnership(request):
             "statistics": bool(roles & {"coordinator", "steering_member", "analyst"}),
             "national": "national_analyst" in roles,
             "audit": "administrator" in roles,
-            "meetings": bool(roles & {"coordinator", "analyst", "caseworker", "probation_officer", "steering_member"}),
+            "meetings": bool(
+                roles & {"coordinator", "analyst", "caseworker", "probation_officer", "steering_member"}
+            ),
             "tasks": bool(roles & TASK_ROLES),
+            "sanctions": any(role_may(r, "sanctions.sanctionepisode", "view") for r in roles),
+            "sanction_metrics": "steering_member" in roles,
+            "communication": any(
+                role_may(r, "communication.callin", "view")
+                or role_may(r, "communication.communicationback", "view")
+                for r in roles
+            ),
+            "reach": "steering_member" in roles,
         },
     }
+    context["nav"].update(nav_flags(roles))
+    return context

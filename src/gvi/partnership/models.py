@@ -274,6 +274,7 @@ class AgendaItem(models.Model):
 # Pages for the records an agenda point may reference, by "app_label.model".
 REFERENCE_ROUTES = {
     "incidents.incident": "incidents:incident_detail",
+    "sanctions.sanctionepisode": "sanctions:episode_detail",
     "groups.group": "groups:group_detail",
     "partnership.task": "meetings:task_edit",
 }

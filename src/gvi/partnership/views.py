@@ -7,6 +7,7 @@ from django.utils import timezone
 from gvi.access.audit import verify_chain
 from gvi.access.decorators import user_roles
 from gvi.access.models import Disclosure
+from gvi.access.permissions import role_may
 from gvi.analysis.charts import bar_chart
 from gvi.evaluation.selectors import monthly_incident_counts
 from gvi.groups.models import Group, GroupRelation, Person
@@ -39,7 +40,25 @@ def home(request):
         context.update(builder(request))
     if roles & TASK_ROLES:
         context["overdue_tasks"] = overdue_tasks_for(request.user)
+    _add_module_summaries(request.user, roles, context)
+    if any(role_may(role, "sanctions.sanctionepisode", "view") for role in roles):
+        from gvi.sanctions.selectors import overdue_proposals
+
+        context["overdue_proposals"] = overdue_proposals(request.user)
     return render(request, "partnership/home.html", context)
+
+
+def _add_module_summaries(user, roles, context) -> None:
+    """What the communication and support modules put on a start page, for the roles they concern."""
+    from gvi.communication.selectors import home_summary
+    from gvi.support.selectors import case_summary, nav_flags, received_fact_count
+
+    context["communication_home"] = home_summary(user)
+    flags = nav_flags(roles)
+    if flags["support_cases"]:
+        context["support_summary"] = case_summary(user)
+    if flags["support_facts"]:
+        context["support_fact_count"] = received_fact_count(user)
 
 
 def _soon():

@@ -20,19 +20,22 @@ class Command(BaseCommand):
         if not settings.DEMO_MODE:
             raise CommandError("Set GVI_DEMO_MODE=true to run the demo (it switches off the second factor).")
         from gvi.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
-        from gvi.demo.city import load_demo_city
+        from gvi.demo.loader import extra_accounts, load_demo
 
         call_command("compile_translations", verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         if Site.objects.filter(slug="exempelstad").exists():
             self.stdout.write("Demo city already loaded.")
         else:
-            summary = load_demo_city()
-            self.stdout.write("Demo city loaded: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+            summary = load_demo()
+            self.stdout.write(
+                "Demo city loaded: "
+                + ", ".join(f"{k}={v}" for k, v in summary.items() if not isinstance(v, dict))
+            )
         self.stdout.write("")
         self.stdout.write("DEMOLÄGE: tvåfaktorsinloggning är avstängd. Alla personer är påhittade.")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for account in DEMO_ACCOUNTS:
+        for account in [*DEMO_ACCOUNTS, *extra_accounts()]:
             self.stdout.write(f"  {account['username']:<20} {account['description']}")
         self.stdout.write("")
         if not options["no_serve"]:

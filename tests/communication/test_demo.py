@@ -1,0 +1,73 @@
+"""The demo city's direct communication: call-ins, notifications and communications back in Exempelstad."""
+
+import random
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from gvi.communication.models import CallIn, CallInInvitation, CommunicationBack, Notification
+from gvi.communication.reach import site_reach
+from gvi.demo.city import load_demo_city
+from gvi.demo.communication import load_demo_communication
+from gvi.partnership.models import Site
+from tests.factories import verified_login
+
+TODAY = date(2026, 3, 15)
+
+
+@pytest.fixture
+def demo(db):
+    load_demo_city(seed=2026, today=TODAY)
+    return load_demo_communication(TODAY, random.Random(2026))
+
+
+def test_demo_has_two_held_and_one_planned_call_in_with_people_and_outcomes(demo):
+    site = Site.objects.get(slug="exempelstad")
+    assert demo["call_ins"] == 3
+    assert CallIn.objects.filter(site=site, status="held").count() == 2
+    planned = CallIn.objects.get(site=site, status="planned")
+    assert planned.starts_at.date() > TODAY
+    assert planned.speakers.count() >= 5 and planned.message_points.count() >= 3
+    assert planned.checklist.filter(responsible__short_name="Föräldranätverket Exempelstad").exists()
+    held = CallInInvitation.objects.filter(call_in__status="held")
+    assert held.filter(attended="yes").exists() and held.filter(attended="no").exists()
+    assert not CallInInvitation.objects.filter(call_in=planned).exclude(attended="unknown").exists()
+    assert all(i.owner_id == i.person.owner_id for i in CallInInvitation.objects.select_related("person"))
+
+
+def test_demo_notifications_have_outcomes_and_repeats(demo):
+    notifications = Notification.objects.all()
+    assert 15 <= demo["notifications"] == notifications.count() <= 25
+    outcomes = set(notifications.values_list("outcome", flat=True))
+    assert {"delivered", "planned"} <= outcomes and outcomes & {"refused", "not_found"}
+    assert notifications.filter(repeat_of__isnull=False).count() >= 3
+    assert CommunicationBack.objects.count() == demo["communications_back"] == 3
+    figures = site_reach(Site.objects.get(slug="exempelstad"), TODAY)
+    assert 0 < figures.reached_6 <= figures.reached_12 < figures.members
+    assert figures.invited >= 15 and 0 < figures.attended < figures.invited
+
+
+def test_demo_pages_render_for_the_coordinator_and_the_community_partner(demo):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    coordinator = verified_login(Client(), users.get(username="samordnare"))
+    partner = verified_login(Client(), users.get(username="lokalsamhalle"))
+    planned = CallIn.objects.get(status="planned")
+    for client in (coordinator, partner):
+        assert client.get(reverse("communication:callin_list")).status_code == 200
+        assert client.get(reverse("communication:callin_detail", args=[planned.pk])).status_code == 200
+        assert client.get(reverse("communication:reach")).status_code == 200
+        assert client.get(reverse("communication:communicationback_list")).status_code == 200
+    page = partner.get(reverse("communication:callin_list")).content.decode()
+    assert "Förberedelser som din organisation ansvarar för" in page
+    for alias in CallInInvitation.objects.values_list("person__alias", flat=True):
+        assert (
+            alias
+            not in partner.get(reverse("communication:callin_detail", args=[planned.pk])).content.decode()
+        )
+    analyst = verified_login(Client(), users.get(username="analytiker"))
+    assert analyst.get(reverse("communication:notification_suggestions")).status_code == 200
+    assert analyst.get(reverse("communication:reach")).status_code == 200

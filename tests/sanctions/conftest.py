@@ -1,0 +1,20 @@
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def world(db):
+    """The shared two-site world without any sanction records, whether or not build_world adds them:
+    tests here add them (tests.sanctions.factories.add_sanction_records) or build their own."""
+    from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
+
+    found = factories.build_world()
+    SanctionAction.objects.all().delete()
+    SanctionEpisode.objects.all().delete()
+    AnnouncedRule.objects.all().delete()
+    for key in [
+        key for key in found.records if key[0] in {"sanctionepisode", "sanctionaction", "announcedrule"}
+    ]:
+        del found.records[key]
+    return found
