@@ -199,3 +199,36 @@ def test_rule_validation(setting):
             {"title": "T", "message": "M", "announced_on": date(2025, 1, 1) + timedelta(days=1)},
             groups=[other_group],
         )
+
+
+@pytest.mark.django_db
+def test_a_closed_episode_without_communication_back_is_a_reminder_on_the_start_page(world):
+    from datetime import date
+
+    from django.test import Client
+
+    from gvi.communication.models import CommunicationBack
+    from gvi.partnership.models import Role
+    from gvi.sanctions.models import SanctionEpisode
+    from gvi.sanctions.selectors import ended_without_communication
+    from tests.factories import verified_login
+    from tests.sanctions.factories import add_sanction_records
+
+    add_sanction_records(world)
+    coordinator = world.users[Role.COORDINATOR]
+    episode = world.records[("sanctionepisode", "a", "police")]
+    SanctionEpisode.objects.filter(pk=episode.pk).update(
+        status="closed", end_date=date.today(), end_reason="effect_seen", start_date=date.today()
+    )
+    assert episode.pk in [e.pk for e in ended_without_communication(coordinator)]
+    html = verified_login(Client(), coordinator).get("/").content.decode()
+    assert "Återkoppling saknas" in html and f"/sanktioner/{episode.pk}/" in html
+    message = CommunicationBack.objects.create(
+        site=episode.site,
+        owner=episode.owner,
+        date=date.today(),
+        message="Så blev det.",
+        channel="public_statement",
+    )
+    episode.communications.add(message)
+    assert episode.pk not in [e.pk for e in ended_without_communication(coordinator)]

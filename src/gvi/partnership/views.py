@@ -42,9 +42,10 @@ def home(request):
         context["overdue_tasks"] = overdue_tasks_for(request.user)
     _add_module_summaries(request.user, roles, context)
     if any(role_may(role, "sanctions.sanctionepisode", "view") for role in roles):
-        from gvi.sanctions.selectors import overdue_proposals
+        from gvi.sanctions.selectors import ended_without_communication, overdue_proposals
 
         context["overdue_proposals"] = overdue_proposals(request.user)
+        context["communication_due"] = ended_without_communication(request.user)
     return render(request, "partnership/home.html", context)
 
 

@@ -281,3 +281,16 @@ def agenda_items(user, site, since) -> list:
             )
         )
     return entries
+
+
+def ended_without_communication(user, since_days: int = 180) -> list:
+    """Closed episodes with no communication back: the partnership still owes the groups its message."""
+    recent = timezone.localdate() - timedelta(days=since_days)
+    closed = list(
+        SanctionEpisode.objects.visible_to(user)
+        .filter(status=S.CLOSED, end_date__gte=recent, communications__isnull=True)
+        .select_related("group")
+        .order_by("-end_date", "-pk")
+    )
+    referred = communications_referring_to([episode.pk for episode in closed])
+    return [episode for episode in closed if episode.pk not in referred]
