@@ -29,7 +29,8 @@ demo: install
 test: install-test
 	$(PY) -m ruff check src tests
 	$(PY) -m gvi.cli makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not browser and not slow" --ignore=tests/browser
+	$(PY) -m pytest tests/browser
 
 lint: install-test
 	$(PY) -m ruff check src tests

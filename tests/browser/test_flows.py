@@ -1,0 +1,221 @@
+"""The main flows per role in a real browser: what each role does, sees and does not see.
+
+Every page visit also asserts zero Content-Security-Policy violations, no JavaScript error, no server error
+and no request outside the server (see support.RoleSession.visit).
+"""
+
+import re
+from datetime import datetime
+
+import pytest
+
+from tests.browser import support
+
+pytestmark = support.browser_marks()
+expect = pytest.importorskip("playwright.sync_api").expect
+
+# Pages that show a site's groups, persons, incidents, meetings or cases: never for the national analyst.
+SITE_LEVEL_PAGES = (
+    "/personer/", "/grupper/", "/incidenter/", "/moten/", "/uppgifter/", "/utlamnanden/", "/kartlaggning/",
+    "/stod/", "/enskilda-samtal/", "/stormoten/", "/sanktioner/",
+)  # fmt: skip
+AGGREGATE_PAGES = ("/nationellt/", "/stod/statistik/", "/sanktioner/uppfoljning/")
+
+
+def test_login_through_the_form_lands_on_the_start_page_without_second_factor(session):
+    page = session.visit("/konto/logga-in/")
+    expect(page.locator(".demo-banner")).to_be_visible()
+    session.login("analytiker")
+    assert page.url == session.base_url + "/", "demo mode: the password alone completes the login"
+    expect(page.locator("h1")).to_contain_text("Välkommen")
+    session.assert_clean()
+
+
+def test_wrong_password_is_refused_with_a_message(session):
+    page = session.login("samordnare", password="fel-losenord-123")
+    assert page.url.endswith("/konto/logga-in/")
+    expect(page.locator("main [role=alert]").first).to_be_visible()
+    session.assert_clean()
+
+
+def test_analyst_registers_an_incident_and_codes_a_group_involvement(sessions):
+    analyst = sessions("analytiker")
+    page = analyst.visit("/incidenter/ny/")
+    page.locator("#id_type").select_option("shooting")
+    page.locator("#id_occurred_at").fill(datetime.now().strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_area").fill("Södra Exempelstad")
+    page.locator("#id_injured").fill("1")
+    page.locator("#id_summary").fill("Webbläsartest: skott mot port, en skadad.")
+    page.locator("main form button.primary").click()
+    page.wait_for_load_state("load")
+    analyst.assert_clean()
+    assert re.search(r"/incidenter/\d+/$", page.url), support.form_failure(page)
+    expect(page.locator("main")).to_contain_text("Webbläsartest: skott mot port")
+
+    # Code the group involvement on the incident page (group only: shared with the partnership).
+    page.locator("#id_group").select_option(label="Exempelgänget Syd")
+    page.locator("#id_role").select_option(label="Misstänkt gärningsperson")
+    page.locator("#id_member_status").select_option(label="Misstänkt")
+    page.locator("#id_confidence").select_option(label="Medel")
+    page.locator("main form[action$='/inblandning/ny/'] button.primary").click()
+    page.wait_for_load_state("load")
+    analyst.assert_clean()
+    assert re.search(r"/incidenter/\d+/$", page.url), support.form_failure(page)
+    table = page.locator("main table").first
+    expect(table).to_contain_text("Exempelgänget Syd")
+    expect(page.locator("main")).to_contain_text("Gruppmedlem bekräftad eller misstänkt inblandad")
+
+
+def test_analyst_reads_a_person_and_the_administrator_sees_the_logged_read(sessions, person_path):
+    analyst = sessions("analytiker")
+    page = analyst.visit(person_path)
+    expect(page.locator("main")).to_contain_text("Din läsning av den här posten har loggats.")
+    person_id = person_path.rstrip("/").rsplit("/", 1)[1]
+
+    admin = sessions("admin")
+    page = admin.visit("/granskning/logg/?anvandare=analytiker")
+    rows = page.locator("main table tbody tr")
+    texts = rows.all_inner_texts()
+    assert any(
+        "analytiker" in row
+        and "groups.person" in row
+        and f"\t{person_id}\t" in f"{row}\t"
+        and "Läsning" in row
+        for row in texts
+    ), f"no access-log row for person {person_id}:\n" + "\n".join(texts[:10])
+    # The log names users and record ids, never record content.
+    assert not support.PERSON_ALIAS.search(admin.main_text())
+
+
+def test_coordinator_opens_the_weekly_review(sessions, weekly_review_path):
+    coordinator = sessions("samordnare")
+    page = coordinator.visit(weekly_review_path)
+    expect(page.locator("h1")).to_contain_text("Veckovis incidentgenomgång")
+    items = page.locator("ol.agenda > li")
+    assert items.count() > 0, "the generated agenda is empty although the demo city has recent incidents"
+    # Open the meeting: the agenda is frozen.
+    page.get_by_role("button", name="Öppna mötet").click()
+    page.wait_for_load_state("load")
+    coordinator.assert_clean()
+    expect(page.locator("main .meeting-status")).to_have_text("Genomfört")
+
+    # Meeting mode for the projector: arrow keys move between agenda items (meeting.js, no inline script).
+    page = coordinator.visit(weekly_review_path + "motesvy/")
+    first_title = page.locator("h1").inner_text()
+    if page.locator("#next-item").count():
+        page.keyboard.press("ArrowRight")
+        page.wait_for_url(re.compile(r"\?punkt=\d+$"))
+        page.wait_for_load_state("load")
+        coordinator.assert_clean()
+        assert page.locator("h1").inner_text() != first_title
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(re.escape(weekly_review_path) + r"(#punkt-\d+)?$"))
+    coordinator.assert_clean()
+
+
+def test_steering_member_reads_the_statistics_as_chart_and_table(sessions):
+    steering = sessions("styrgrupp")
+    page = steering.visit("/statistik/")
+    chart = page.locator("main figure.chart svg[role=img]")
+    expect(chart).to_have_count(1)
+    assert chart.locator("rect.bar").count() > 0, "the chart has no bars"
+    page.locator("main details.chart-table summary").click()
+    rows = page.locator("main details.chart-table table tbody tr")
+    assert rows.count() >= 12, "the table behind the chart should list the months"
+    assert not support.PERSON_ALIAS.search(steering.main_text())
+    steering.visit("/personer/", status=403)
+
+
+def test_community_partner_sees_no_person_data(sessions, person_path):
+    analyst = sessions("analytiker")
+    aliases = analyst.visit("/personer/").locator("main table tbody tr td:first-child a").all_inner_texts()
+    assert aliases, "the analyst should see persons"
+
+    partner = sessions("lokalsamhalle")
+    page = partner.visit("/")
+    expect(page.locator("main blockquote")).to_contain_text("Vi vill inte att du ska dö.")
+    text = partner.main_text()
+    assert not support.PERSON_ALIAS.search(text), "a person alias on the community partner's start page"
+    assert not any(alias in text for alias in aliases)
+    nav = page.locator("header nav").inner_text()
+    assert "Personer" not in nav and "Incidenter" not in nav
+    partner.visit("/personer/", status=403)
+    partner.visit(person_path, status=403)
+
+
+def test_national_analyst_sees_the_national_table_only(sessions, group_path, incident_path):
+    national = sessions("nationell")
+    page = national.visit("/")
+    hrefs = page.locator("header nav a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert "/nationellt/" in hrefs
+    site_pages = [h for h in hrefs if h.startswith(SITE_LEVEL_PAGES) and not h.startswith(AGGREGATE_PAGES)]
+    assert not site_pages, f"the national analyst is offered site-level pages: {site_pages}"
+    page = national.visit("/nationellt/")
+    table = page.locator("main table")
+    expect(table).to_have_count(1)
+    expect(table.locator("caption")).to_contain_text("Incidenter per plats och år")
+    cells = [re.sub(r"\s", "", c) for c in table.locator("tbody td").all_inner_texts()]
+    assert cells, "the national table is empty"
+    small = [c for c in cells if c != "–" and 1 <= int(c) <= 4]
+    assert not small, f"counts 1–4 must be suppressed: {small}"
+    assert not support.PERSON_ALIAS.search(national.main_text())
+    for path in ("/personer/", "/grupper/", "/incidenter/", "/statistik/", group_path, incident_path):
+        national.visit(path, status=403)
+
+
+def test_administrator_sees_the_access_log_but_not_persons(sessions, person_path):
+    admin = sessions("admin")
+    page = admin.visit("/")
+    expect(page.locator("main")).to_contain_text("Åtkomstloggens kedja är hel")
+    admin.visit("/granskning/logg/")
+    page = admin.visit("/granskning/verifiera/")
+    assert not support.PERSON_ALIAS.search(admin.main_text())
+    admin.visit("/personer/", status=403)
+    admin.visit(person_path, status=403)
+
+
+def test_analyst_at_the_second_site_cannot_open_the_first_sites_records(sessions, group_path, person_path):
+    other = sessions("analytiker2")
+    page = other.visit("/grupper/")
+    expect(page.locator("main table")).to_contain_text("Norrbygänget")
+    expect(page.locator("main table")).not_to_contain_text("Exempelgänget Syd")
+    for path in (group_path, person_path):
+        response = other.page.goto(path)
+        assert response.status in (403, 404), f"{path} answered {response.status} for the Norrby analyst"
+        other.assert_clean()
+
+
+def test_analyst_plans_a_custom_notification(sessions, notification_path):
+    support.require_route("communication:notification_create")
+    analyst = sessions("analytiker")
+    page = analyst.visit(notification_path)
+    expect(page.locator("h1")).to_contain_text("Enskilt samtal med Person")
+    expect(page.locator("main dl.facts")).to_contain_text("Hembesök")
+    page = analyst.visit(support.require_route("communication:notification_list"))
+    assert page.locator(f"main a[href='{notification_path}']").count() >= 1
+
+
+def test_coordinator_opens_a_sanction_episode(sessions, sanction_episode_path):
+    support.require_route("sanctions:episode_create")
+    coordinator = sessions("samordnare")
+    page = coordinator.visit(sanction_episode_path)
+    expect(page.locator("h1")).to_contain_text("Exempelgänget Syd")
+    expect(page.locator("main dl.facts")).to_contain_text("Föreslagen")
+    page = coordinator.visit(support.require_route("sanctions:episode_list"))
+    assert page.locator(f"main a[href='{sanction_episode_path}']").count() >= 1
+
+    # The partnership decides to run it: the episode opens (status "Pågår").
+    page = coordinator.visit(sanction_episode_path + "beslut/")
+    violations = coordinator.axe_violations()
+    assert not violations, support.format_violations(violations)
+    page.locator("main form button.primary").click()
+    page.wait_for_load_state("load")
+    coordinator.assert_clean()
+    assert page.url == coordinator.base_url + sanction_episode_path, support.form_failure(page)
+    expect(page.locator("main dl.facts")).to_contain_text("Pågår")
+
+
+@pytest.mark.parametrize("username", ["samordnare", "analytiker", "socialsekreterare", "frivard"])
+def test_start_page_of_each_partner_role_loads_clean(sessions, username):
+    page = sessions(username).visit("/")
+    expect(page.locator("h1")).to_contain_text("Välkommen")
