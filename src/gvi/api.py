@@ -9,16 +9,17 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 from ninja.security import HttpBearer, django_auth
 
 from gvi.access.models import AccessLog, ApiToken
 from gvi.access.selectors import read_record, visible_record
 from gvi.access.services import EditConflict, remove_record
+from gvi.api_pagination import BoundedPagination
 from gvi.groups import services as audit
 from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
 from gvi.incidents import services as incident_services
@@ -319,7 +320,7 @@ def me(request):
 
 
 @api.get("/persons", response=list[PersonOut], tags=["kartläggning"])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_persons(request):
     return Person.objects.visible_to(request.user).order_by("pk")
 
@@ -352,7 +353,7 @@ def delete_person(request, pk: str, version: int):
 
 
 @api.get("/groups", response=list[GroupOut], tags=["kartläggning"])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_groups(request):
     return Group.objects.visible_to(request.user).order_by("pk")
 
@@ -376,8 +377,12 @@ def patch_group(request, pk: str, payload: GroupPatch):
 
 
 @api.get("/memberships", response=list[MembershipRecordOut], tags=["kartläggning"])
-@paginate(LimitOffsetPagination)
-def list_memberships(request, group: int | None = None, person: int | None = None):
+@paginate(BoundedPagination)
+def list_memberships(
+    request,
+    group: int | None = Query(None, ge=1, le=2**62),
+    person: int | None = Query(None, ge=1, le=2**62),
+):
     memberships = GroupMembership.objects.visible_to(request.user).order_by("pk")
     if group is not None:
         memberships = memberships.filter(group_id=group)
@@ -416,7 +421,7 @@ def delete_membership(request, pk: str, version: int):
 
 
 @api.get("/relations", response=list[RelationOut], tags=["kartläggning"])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_relations(request):
     return GroupRelation.objects.visible_to(request.user).order_by("pk")
 
@@ -443,7 +448,7 @@ def patch_relation(request, pk: str, payload: RelationPatch):
 
 
 @api.get("/incidents", response=list[IncidentOut], tags=["incidenter"])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_incidents(request):
     return Incident.objects.visible_to(request.user).order_by("-occurred_at", "pk")
 

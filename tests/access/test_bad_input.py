@@ -100,3 +100,15 @@ def test_bad_filter_values_are_ignored_not_errors(analyst):
     assert response.status_code == 200
     response = analyst.get("/grupper/?status=bogus&q=" + "z" * 5000)
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_huge_pagination_and_filter_values_are_refused_not_overflowed(analyst):
+    huge = "99999999999999999999"
+    for path in ["/api/v1/persons", "/api/v1/groups", "/api/v1/memberships", "/api/v1/relations"]:
+        for query in (f"?offset={huge}", f"?limit={huge}", "?limit=0", "?offset=-1"):
+            response = analyst.get(path + query)
+            assert response.status_code == 422, (path, query, response.status_code)
+    for query in (f"?group={huge}", f"?person={huge}", "?group=0"):
+        assert analyst.get("/api/v1/memberships" + query).status_code == 422
+    assert analyst.get("/api/v1/memberships?offset=0&limit=500").status_code == 200

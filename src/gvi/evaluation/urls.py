@@ -5,5 +5,8 @@ from gvi.evaluation import views
 app_name = "evaluation"
 urlpatterns = [
     path("statistik/", views.site_statistics, name="site_statistics"),
+    path("statistik/export.csv", views.research_export, name="research_export"),
+    path("statistik/rapport.pdf", views.report, name="report"),
+    path("statistik/installningar/", views.settings, name="settings"),
     path("nationellt/", views.national_statistics, name="national"),
 ]

@@ -11,11 +11,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gvi.access.models import AccessLog
 from gvi.access.selectors import read_record, visible_record
+from gvi.api_pagination import BoundedPagination
 from gvi.groups.models import Group
 from gvi.incidents.models import Incident
 from gvi.partnership.models import Role
@@ -251,7 +252,7 @@ def _split(payload) -> tuple[dict, int]:
 
 
 @router.get("/episodes", response=list[EpisodeOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_sanction_episodes(request, status: EpisodeStatus | None = None, group: int | None = None):
     episodes = (
         SanctionEpisode.objects.visible_to(request.user)
@@ -326,7 +327,7 @@ def close_sanction_episode(request, pk: str, payload: CloseIn):
 
 
 @router.get("/actions", response=list[ActionOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_sanction_actions(request, episode: int | None = None):
     actions = SanctionAction.objects.visible_to(request.user).order_by("pk")
     if episode is not None:
@@ -367,7 +368,7 @@ def patch_sanction_action(request, pk: str, payload: ActionPatch):
 
 
 @router.get("/rules", response=list[RuleOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_announced_rules(request):
     return AnnouncedRule.objects.visible_to(request.user).prefetch_related("groups").order_by("pk")
 

@@ -10,11 +10,12 @@ from typing import Literal
 
 from django.db import transaction
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gvi.access.models import AccessLog
 from gvi.access.selectors import read_record, visible_record
+from gvi.api_pagination import BoundedPagination
 from gvi.groups.models import Person
 from gvi.support import selectors, services
 from gvi.support.models import SupportCase
@@ -189,7 +190,7 @@ def _person(user, person_id):
 
 
 @router.get("/cases", response=list[SupportCaseOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_support_cases(request, status: str = "", route: str = "", overdue: bool = False):
     """The caller's organisation's cases (empty for everyone outside social services)."""
     return selectors.cases_for(request.user, status=status[:20], route=route[:20], overdue=overdue).order_by(
