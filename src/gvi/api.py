@@ -19,7 +19,8 @@ from ninja.security import HttpBearer, django_auth
 from gvi.access.models import AccessLog, ApiToken
 from gvi.access.selectors import read_record, visible_record
 from gvi.access.services import EditConflict, remove_record
-from gvi.api_pagination import BoundedPagination
+from gvi.api_input import ID_MAX, InputSchema, PatchSchema
+from gvi.api_pagination import BoundedPagination, LoggedPagination
 from gvi.groups import services as audit
 from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
 from gvi.incidents import services as incident_services
@@ -112,7 +113,8 @@ class PersonOut(Schema):
     review_date: date
 
 
-class PersonPatch(Schema):
+class PersonPatch(PatchSchema):
+    clearable = frozenset({"personal_number", "birth_year"})
     version: int
     personal_number: str | None = Field(None, max_length=20)
     alias: str | None = None
@@ -126,7 +128,7 @@ class PersonPatch(Schema):
     notes: str | None = None
 
 
-class PersonIn(Schema):
+class PersonIn(InputSchema):
     alias: str = Field(max_length=80)
     personal_number: str | None = Field(None, max_length=20)
     birth_year: int | None = None
@@ -139,7 +141,7 @@ class PersonIn(Schema):
     notes: str = ""
 
 
-class GroupIn(Schema):
+class GroupIn(InputSchema):
     name: str
     aliases: str = ""
     area: str = ""
@@ -151,7 +153,8 @@ class GroupIn(Schema):
     next_review: date
 
 
-class GroupPatch(Schema):
+class GroupPatch(PatchSchema):
+    clearable = frozenset({"size_min", "size_max", "last_reviewed"})
     version: int
     name: str | None = None
     aliases: str | None = None
@@ -181,7 +184,7 @@ class MembershipRecordOut(Schema):
     deactivated_at: datetime | None
 
 
-class MembershipIn(Schema):
+class MembershipIn(InputSchema):
     person_id: int
     group_id: int
     role: str
@@ -193,7 +196,8 @@ class MembershipIn(Schema):
     review_date: date | None = None
 
 
-class MembershipPatch(Schema):
+class MembershipPatch(PatchSchema):
+    clearable = frozenset({"valid_to"})
     version: int
     role: str | None = None
     valid_to: date | None = None
@@ -218,7 +222,7 @@ class RelationOut(Schema):
     review_date: date
 
 
-class RelationIn(Schema):
+class RelationIn(InputSchema):
     group_a_id: int
     group_b_id: int
     type: str
@@ -230,7 +234,8 @@ class RelationIn(Schema):
     review_date: date | None = None
 
 
-class RelationPatch(Schema):
+class RelationPatch(PatchSchema):
+    clearable = frozenset({"last_evidence"})
     version: int
     type: str | None = None
     intensity: int | None = None
@@ -266,14 +271,14 @@ class IncidentOut(Schema):
     status: str
 
 
-class InvolvementIn(Schema):
+class InvolvementIn(InputSchema):
     group_id: int
     role: Literal["suspect", "victim", "other"]
     member_status: Literal["confirmed", "suspected", "none", "unknown"] = "unknown"
     confidence: Literal["high", "medium", "low"] = "medium"
 
 
-class IncidentIn(Schema):
+class IncidentIn(InputSchema):
     type: Literal[
         "shooting", "explosion", "lethal", "attempted_murder", "aggravated_assault", "arson", "other"
     ]
@@ -290,7 +295,7 @@ class IncidentIn(Schema):
     involvements: list[InvolvementIn] = Field(default_factory=list, max_length=50)
 
 
-class IncidentPatch(Schema):
+class IncidentPatch(PatchSchema):
     version: int
     status: Literal["new", "reviewed", "closed"] | None = None
     summary: str | None = Field(None, max_length=4000)
@@ -304,10 +309,10 @@ class ErrorOut(Schema):
     detail: object
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-@api.get("/me", response=MeOut, tags=["konto"])
+@api.get("/me", response={200: MeOut, **ERRORS}, tags=["konto"])
 def me(request):
     memberships = request.user.memberships.active().select_related("organisation", "site")
     return {
@@ -319,8 +324,8 @@ def me(request):
     }
 
 
-@api.get("/persons", response=list[PersonOut], tags=["kartläggning"])
-@paginate(BoundedPagination)
+@api.get("/persons", response={200: list[PersonOut], **ERRORS}, tags=["kartläggning"])
+@paginate(LoggedPagination)
 def list_persons(request):
     return Person.objects.visible_to(request.user).order_by("pk")
 
@@ -352,7 +357,7 @@ def delete_person(request, pk: str, version: int):
     return Status(204, None)
 
 
-@api.get("/groups", response=list[GroupOut], tags=["kartläggning"])
+@api.get("/groups", response={200: list[GroupOut], **ERRORS}, tags=["kartläggning"])
 @paginate(BoundedPagination)
 def list_groups(request):
     return Group.objects.visible_to(request.user).order_by("pk")
@@ -376,12 +381,12 @@ def patch_group(request, pk: str, payload: GroupPatch):
     return audit.update_group(request.user, group, changes, version)
 
 
-@api.get("/memberships", response=list[MembershipRecordOut], tags=["kartläggning"])
-@paginate(BoundedPagination)
+@api.get("/memberships", response={200: list[MembershipRecordOut], **ERRORS}, tags=["kartläggning"])
+@paginate(LoggedPagination)
 def list_memberships(
     request,
-    group: int | None = Query(None, ge=1, le=2**62),
-    person: int | None = Query(None, ge=1, le=2**62),
+    group: int | None = Query(None, ge=1, le=ID_MAX),
+    person: int | None = Query(None, ge=1, le=ID_MAX),
 ):
     memberships = GroupMembership.objects.visible_to(request.user).order_by("pk")
     if group is not None:
@@ -420,7 +425,7 @@ def delete_membership(request, pk: str, version: int):
     return Status(204, None)
 
 
-@api.get("/relations", response=list[RelationOut], tags=["kartläggning"])
+@api.get("/relations", response={200: list[RelationOut], **ERRORS}, tags=["kartläggning"])
 @paginate(BoundedPagination)
 def list_relations(request):
     return GroupRelation.objects.visible_to(request.user).order_by("pk")
@@ -447,7 +452,7 @@ def patch_relation(request, pk: str, payload: RelationPatch):
     return audit.update_relation(request.user, relation, changes, version)
 
 
-@api.get("/incidents", response=list[IncidentOut], tags=["incidenter"])
+@api.get("/incidents", response={200: list[IncidentOut], **ERRORS}, tags=["incidenter"])
 @paginate(BoundedPagination)
 def list_incidents(request):
     return Incident.objects.visible_to(request.user).order_by("-occurred_at", "pk")

@@ -3,6 +3,8 @@
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
+from gvi.access.models import AccessLog
+
 MAX_LIMIT = 500
 MAX_OFFSET = 10**9
 
@@ -11,3 +13,16 @@ class BoundedPagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(100, ge=1, le=MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class LoggedPagination(BoundedPagination):
+    """For lists of person-level records: every record on the returned page gets its access-log row,
+    as a detail read does."""
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        from gvi.access.services import log_reads
+
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page[self.items_attribute] = list(page[self.items_attribute])
+        log_reads(request.user, page[self.items_attribute], action=AccessLog.Action.API)
+        return page

@@ -1,6 +1,7 @@
 """The `gvi` console command: a thin front to the Django management commands with friendly names.
 
-gvi demo | serve | migrate | purge | audit verify | import ... | seed ... | bench | <any manage.py command>
+gvi demo | serve | migrate | purge | audit verify | import ... | export ... | backup | restore | seed ... | bench
+    | <any manage.py command>
 """
 
 import os
@@ -13,6 +14,10 @@ ALIASES = {
     "purge": ["gvi_purge"],
     "import": ["gvi_import"],
     "export": ["gvi_export"],
+    "backup": ["gvi_backup"],
+    "restore": ["gvi_restore"],
+    "seed": ["gvi_seed"],
+    "bench": ["gvi_bench"],
 }
 
 

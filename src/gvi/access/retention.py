@@ -91,7 +91,9 @@ def run_retention(today: date | None = None, triggered_by: str = "command") -> R
         )
         count = 0
         for record in to_deactivate.iterator():
-            record.deactivated_at = now
+            # Stamp the day it became due, not the day of this run: a run after a gap (a weekend down,
+            # a restore) must not extend the life of what was already due for purging.
+            record.deactivated_at = min(now, _start_of(record.review_date + timedelta(days=grace_days() + 1)))
             record._change_reason = "retention: review overdue past grace period"
             record.save(update_fields=["deactivated_at"])
             count += 1

@@ -16,6 +16,7 @@ from ninja.responses import Status
 from gvi.access.models import AccessLog
 from gvi.access.selectors import read_record, visible_record
 from gvi.access.services import log_reads
+from gvi.api_input import ID_MAX, InputSchema, PatchSchema
 from gvi.communication import services
 from gvi.communication.models import CallIn, CallInInvitation, CommunicationBack, Notification
 from gvi.communication.reach import reach_for
@@ -47,7 +48,7 @@ class ErrorOut(Schema):
     detail: object
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS = {409: ErrorOut, **ERRORS}
 
 
@@ -66,14 +67,14 @@ def _page(request, queryset, params: PageParams, log: bool = False) -> dict:
 # ----- call-ins -----
 
 
-class SpeakerSchema(Schema):
+class SpeakerSchema(InputSchema):
     id: int | None = None
     category: SpeakerCategory
     name: str = Field("", max_length=120)
     organisation: str = Field("", max_length=200)
 
 
-class ChecklistSchema(Schema):
+class ChecklistSchema(InputSchema):
     id: int | None = None
     text: str = Field(max_length=300)
     responsible_id: int | None = None
@@ -81,7 +82,7 @@ class ChecklistSchema(Schema):
     done: bool = False
 
 
-class MessagePointSchema(Schema):
+class MessagePointSchema(InputSchema):
     id: int | None = None
     text: str = Field(max_length=500)
     delivered: bool | None = None
@@ -125,7 +126,7 @@ class CallInPage(Schema):
     count: int
 
 
-class CallInIn(Schema):
+class CallInIn(InputSchema):
     title: str = Field(max_length=200)
     starts_at: dt.datetime
     place: str = Field(max_length=200)
@@ -138,7 +139,8 @@ class CallInIn(Schema):
     message_points: list[MessagePointSchema] | None = Field(None, max_length=30)
 
 
-class CallInPatch(Schema):
+class CallInPatch(PatchSchema):
+    clearable = frozenset({"target_group_ids", "speakers", "checklist", "message_points"})
     version: int
     title: str | None = Field(None, max_length=200)
     starts_at: dt.datetime | None = None
@@ -163,7 +165,7 @@ def _split_call_in(request, data: dict):
     return groups, parts or None
 
 
-@router.get("/callins", response=CallInPage)
+@router.get("/callins", response={200: CallInPage, **ERRORS})
 def list_call_ins(request, params: Query[PageParams], status: CallInStatus | None = None):
     call_ins = CallIn.objects.visible_to(request.user).prefetch_related(
         "target_groups", "speakers", "checklist", "message_points"
@@ -219,7 +221,7 @@ class InvitationPage(Schema):
     count: int
 
 
-class InvitationIn(Schema):
+class InvitationIn(InputSchema):
     call_in_id: int
     person_id: int
     channel: Channel
@@ -227,7 +229,7 @@ class InvitationIn(Schema):
     attendee_tasks: str = Field("", max_length=4000)
 
 
-class InvitationPatch(Schema):
+class InvitationPatch(PatchSchema):
     version: int
     channel: Channel | None = None
     attended: Attendance | None = None
@@ -237,8 +239,8 @@ class InvitationPatch(Schema):
     asked_for_help: bool | None = None
 
 
-@router.get("/invitations", response=InvitationPage)
-def list_invitations(request, params: Query[PageParams], call_in: int | None = None):
+@router.get("/invitations", response={200: InvitationPage, **ERRORS})
+def list_invitations(request, params: Query[PageParams], call_in: int | None = Query(None, ge=1, le=ID_MAX)):
     invitations = CallInInvitation.objects.visible_to(request.user).order_by("pk")
     if call_in is not None:
         invitations = invitations.filter(call_in_id=call_in)
@@ -306,7 +308,7 @@ class NotificationPage(Schema):
     count: int
 
 
-class NotificationIn(Schema):
+class NotificationIn(InputSchema):
     person_id: int
     date: dt.date
     place: str = Field("", max_length=200)
@@ -322,7 +324,8 @@ class NotificationIn(Schema):
     notes: str = Field("", max_length=4000)
 
 
-class NotificationPatch(Schema):
+class NotificationPatch(PatchSchema):
+    clearable = frozenset({"delivering_organisation_ids"})
     version: int
     date: dt.date | None = None
     place: str | None = Field(None, max_length=200)
@@ -358,9 +361,12 @@ def _organisations(ids):
     return found
 
 
-@router.get("/notifications", response=NotificationPage)
+@router.get("/notifications", response={200: NotificationPage, **ERRORS})
 def list_notifications(
-    request, params: Query[PageParams], person: int | None = None, outcome: Outcome | None = None
+    request,
+    params: Query[PageParams],
+    person: int | None = Query(None, ge=1, le=ID_MAX),
+    outcome: Outcome | None = None,
 ):
     notifications = Notification.objects.visible_to(request.user).prefetch_related("delivering_organisations")
     if person is not None:
@@ -431,7 +437,7 @@ class CommunicationBackPage(Schema):
     count: int
 
 
-class CommunicationBackIn(Schema):
+class CommunicationBackIn(InputSchema):
     date: dt.date
     message: str = Field(max_length=8000)
     channel: BackChannel
@@ -440,7 +446,8 @@ class CommunicationBackIn(Schema):
     refers_to_incident_id: int | None = None
 
 
-class CommunicationBackPatch(Schema):
+class CommunicationBackPatch(PatchSchema):
+    clearable = frozenset({"audience_group_ids", "call_in_id", "refers_to_incident_id"})
     version: int
     date: dt.date | None = None
     message: str | None = Field(None, max_length=8000)
@@ -463,8 +470,10 @@ def _back_links(request, data: dict) -> list | None:
     return None if ids is None else [visible_record(request.user, Group, pk) for pk in ids]
 
 
-@router.get("/communications-back", response=CommunicationBackPage)
-def list_communications_back(request, params: Query[PageParams], group: int | None = None):
+@router.get("/communications-back", response={200: CommunicationBackPage, **ERRORS})
+def list_communications_back(
+    request, params: Query[PageParams], group: int | None = Query(None, ge=1, le=ID_MAX)
+):
     records = CommunicationBack.objects.visible_to(request.user).prefetch_related("audience_groups")
     if group is not None:
         records = records.filter(audience_groups__id=group)
@@ -518,7 +527,7 @@ class ReachOut(Schema):
     help_median_days: float | None
 
 
-@router.get("/reach", response=list[ReachOut])
+@router.get("/reach", response={200: list[ReachOut], **ERRORS})
 def communication_reach(request):
     rows = []
     for report in reach_for(request.user):

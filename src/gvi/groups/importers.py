@@ -412,7 +412,9 @@ def _read_xlsx(data: bytes) -> Table:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED_BYTES:
                 raise ImportFileError(file_too_big_message())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except ImportFileError:
+        raise
+    except Exception:  # noqa: BLE001 - zipfile raises NotImplementedError, BadZipFile, OSError ... on junk
         raise ImportFileError(not_xlsx) from None
     # A malformed workbook can make openpyxl raise almost anything (KeyError, ParseError, TypeError ...):
     # whatever it is, the answer to the user is the same clear message.

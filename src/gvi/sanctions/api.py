@@ -10,12 +10,13 @@ from typing import Literal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gvi.access.models import AccessLog
 from gvi.access.selectors import read_record, visible_record
+from gvi.api_input import ID_MAX, InputSchema, PatchSchema
 from gvi.api_pagination import BoundedPagination
 from gvi.groups.models import Group
 from gvi.incidents.models import Incident
@@ -41,7 +42,7 @@ class ErrorOut(Schema):
     detail: object
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 # ----- schemas -----
@@ -77,13 +78,14 @@ class EpisodeOut(Schema):
         return obj.decided_by.get_username() if obj.decided_by_id else None
 
 
-class EpisodeIn(Schema):
+class EpisodeIn(InputSchema):
     group_id: int
     trigger_incident_ids: list[int] = Field(min_length=1, max_length=50)
     decision_note: str = Field("", max_length=4000)
 
 
-class EpisodePatch(Schema):
+class EpisodePatch(PatchSchema):
+    clearable = frozenset({"planned_end_date", "start_date", "announced_rule_id", "trigger_incident_ids"})
     version: int
     planned_end_date: date | None = None
     start_date: date | None = None
@@ -92,7 +94,7 @@ class EpisodePatch(Schema):
     trigger_incident_ids: list[int] | None = Field(None, min_length=1, max_length=50)
 
 
-class DecisionIn(Schema):
+class DecisionIn(InputSchema):
     version: int
     run: bool
     start_date: date | None = None
@@ -101,7 +103,7 @@ class DecisionIn(Schema):
     note: str = Field("", max_length=4000)
 
 
-class CloseIn(Schema):
+class CloseIn(InputSchema):
     version: int
     end_reason: EndReason
     end_date: date | None = None
@@ -127,7 +129,7 @@ class ActionOut(Schema):
     arrests: int
 
 
-class ActionIn(Schema):
+class ActionIn(InputSchema):
     episode_id: int
     lever: str = Field(max_length=40)
     description: str = Field("", max_length=2000)
@@ -136,7 +138,8 @@ class ActionIn(Schema):
     status: ActionStatus = "planned"
 
 
-class ActionPatch(Schema):
+class ActionPatch(PatchSchema):
+    clearable = frozenset({"responsible_id", "due_date", "started_on", "done_on"})
     version: int
     description: str | None = Field(None, max_length=2000)
     responsible_id: int | None = None
@@ -170,7 +173,7 @@ class RuleOut(Schema):
         return sorted(group.pk for group in obj.groups.all())
 
 
-class RuleIn(Schema):
+class RuleIn(InputSchema):
     title: str = Field(max_length=200)
     message: str = Field(max_length=4000)
     announced_on: date
@@ -182,7 +185,8 @@ class RuleIn(Schema):
     respond_within_days: int | None = Field(None, ge=0, le=365)
 
 
-class RulePatch(Schema):
+class RulePatch(PatchSchema):
+    clearable = frozenset({"valid_until", "group_ids", "respond_within_days"})
     version: int
     title: str | None = Field(None, max_length=200)
     message: str | None = Field(None, max_length=4000)
@@ -251,9 +255,11 @@ def _split(payload) -> tuple[dict, int]:
 # ----- episodes -----
 
 
-@router.get("/episodes", response=list[EpisodeOut])
+@router.get("/episodes", response={200: list[EpisodeOut], **ERRORS})
 @paginate(BoundedPagination)
-def list_sanction_episodes(request, status: EpisodeStatus | None = None, group: int | None = None):
+def list_sanction_episodes(
+    request, status: EpisodeStatus | None = None, group: int | None = Query(None, ge=1, le=ID_MAX)
+):
     episodes = (
         SanctionEpisode.objects.visible_to(request.user)
         .select_related("decided_by")
@@ -326,9 +332,9 @@ def close_sanction_episode(request, pk: str, payload: CloseIn):
 # ----- actions -----
 
 
-@router.get("/actions", response=list[ActionOut])
+@router.get("/actions", response={200: list[ActionOut], **ERRORS})
 @paginate(BoundedPagination)
-def list_sanction_actions(request, episode: int | None = None):
+def list_sanction_actions(request, episode: int | None = Query(None, ge=1, le=ID_MAX)):
     actions = SanctionAction.objects.visible_to(request.user).order_by("pk")
     if episode is not None:
         actions = actions.filter(episode_id=episode)
@@ -367,7 +373,7 @@ def patch_sanction_action(request, pk: str, payload: ActionPatch):
 # ----- announced rules -----
 
 
-@router.get("/rules", response=list[RuleOut])
+@router.get("/rules", response={200: list[RuleOut], **ERRORS})
 @paginate(BoundedPagination)
 def list_announced_rules(request):
     return AnnouncedRule.objects.visible_to(request.user).prefetch_related("groups").order_by("pk")

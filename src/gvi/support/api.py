@@ -15,7 +15,8 @@ from ninja.responses import Status
 
 from gvi.access.models import AccessLog
 from gvi.access.selectors import read_record, visible_record
-from gvi.api_pagination import BoundedPagination
+from gvi.api_input import InputSchema, PatchSchema
+from gvi.api_pagination import MAX_OFFSET, LoggedPagination
 from gvi.groups.models import Person
 from gvi.support import selectors, services
 from gvi.support.models import SupportCase
@@ -33,7 +34,7 @@ class ErrorOut(Schema):
     detail: object
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class NeedOut(Schema):
@@ -99,7 +100,7 @@ class SupportCaseDetailOut(SupportCaseOut):
         return list(obj.plan_items.all())
 
 
-class SupportCaseIn(Schema):
+class SupportCaseIn(InputSchema):
     pseudonym: str = Field(max_length=80)
     person_id: int | None = None
     intake_route: Route
@@ -122,7 +123,10 @@ class SupportCaseIn(Schema):
     notes: str = Field("", max_length=4000)
 
 
-class SupportCasePatch(Schema):
+class SupportCasePatch(PatchSchema):
+    clearable = frozenset(
+        {"person_id", "first_contact_date", "consent_date", "guardian_contacted_on", "follow_up_date"}
+    )
     version: int
     pseudonym: str | None = Field(None, max_length=80)
     person_id: int | None = None
@@ -147,14 +151,14 @@ class SupportCasePatch(Schema):
     notes: str | None = Field(None, max_length=4000)
 
 
-class CloseIn(Schema):
+class CloseIn(InputSchema):
     version: int
     outcome: Outcome
     closed_on: date
     closing_reason: str = Field(max_length=2000)
 
 
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     date: date
     type: Literal["meeting", "call", "message", "home_visit"]
     note: str = Field("", max_length=2000)
@@ -189,8 +193,8 @@ def _person(user, person_id):
     return visible_record(user, Person, person_id) if person_id is not None else None
 
 
-@router.get("/cases", response=list[SupportCaseOut])
-@paginate(BoundedPagination)
+@router.get("/cases", response={200: list[SupportCaseOut], **ERRORS})
+@paginate(LoggedPagination)
 def list_support_cases(request, status: str = "", route: str = "", overdue: bool = False):
     """The caller's organisation's cases (empty for everyone outside social services)."""
     return selectors.cases_for(request.user, status=status[:20], route=route[:20], overdue=overdue).order_by(
@@ -236,8 +240,10 @@ def add_support_contact(request, pk: str, payload: ContactIn):
     return Status(201, services.log_contact(request.user, case, payload.dict()))
 
 
-@router.get("/facts", response=FactPage)
-def list_support_facts(request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)):
+@router.get("/facts", response={200: FactPage, **ERRORS})
+def list_support_facts(
+    request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)
+):
     """Facts disclosed to the caller's organisation (statement only), each one logged as read."""
     facts = selectors.facts_received(request.user).order_by("-decided_at", "-pk")
     count = facts.count()
