@@ -149,6 +149,8 @@ MATRIX = {
     ),
     "evaluation:site_statistics": Route(only([C, S, A], 200, 403), anon=302),
     "evaluation:national": Route(only([N], 200, 403), anon=302),
+    "evaluation:national_monthly": Route(only([N], 200, 403), anon=302),
+    "evaluation:national_import": Route(only([N], 200, 403), anon=302),
     "evaluation:settings": Route(only([C], 200, 403), anon=302),
     "evaluation:research_export": Route(only([C, S, A], 200, 403), anon=302),
     "evaluation:report": Route(only([C, S, A], 200, 403), anon=302),

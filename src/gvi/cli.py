@@ -1,6 +1,7 @@
 """The `gvi` console command: a thin front to the Django management commands with friendly names.
 
 gvi demo | serve | migrate | purge | audit verify | import ... | export ... | backup | restore | seed ... | bench
+    | aggregate-keygen | aggregate-export | aggregate-import
     | <any manage.py command>
 """
 
@@ -18,6 +19,9 @@ ALIASES = {
     "restore": ["gvi_restore"],
     "seed": ["gvi_seed"],
     "bench": ["gvi_bench"],
+    "aggregate-keygen": ["gvi_aggregate_keygen"],
+    "aggregate-export": ["gvi_aggregate_export"],
+    "aggregate-import": ["gvi_aggregate_import"],
 }
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from gvi.evaluation import selectors as s
+from gvi.evaluation import services
 from gvi.evaluation.models import SurveyValue, UnitCost
 from gvi.incidents.models import Incident
 from tests.factories import (
@@ -87,15 +88,15 @@ def test_survey_import_is_all_or_nothing_and_updates_on_reimport(fixture):
     good = (
         "area;year;indicator;value;source\nCentrum;2024;Otrygghet kvällstid;31,5;Polisens trygghetsmätning\n"
     )
-    assert s.import_survey_csv(fixture, good).saved == 1
+    assert services.import_survey_csv(fixture, good).saved == 1
     again = "area,year,indicator,value,source\nCentrum,2024,Otrygghet kvällstid,29,NTU 2024\nCentrum,2025,Otrygghet kvällstid,27,NTU 2025\n"  # noqa: E501
-    assert s.import_survey_csv(fixture, again).saved == 2
+    assert services.import_survey_csv(fixture, again).saved == 2
     assert SurveyValue.objects.get(year=2024).value == Decimal("29.00")
     bad = "area,year,indicator,value,source\nCentrum,2026,X,12,NTU\nCentrum,tjugo,X,1,NTU\n"
-    result = s.import_survey_csv(fixture, bad)
+    result = services.import_survey_csv(fixture, bad)
     assert result.saved == 0 and len(result.errors) == 1 and "3" in result.errors[0]
     assert not SurveyValue.objects.filter(indicator="X").exists()
-    assert s.import_survey_csv(fixture, "area,year\nA,2024\n").errors
+    assert services.import_survey_csv(fixture, "area,year\nA,2024\n").errors
     (series,) = s.survey_series(fixture)
     assert series.points == [(2024, Decimal("29.00")), (2025, Decimal("27.00"))]
     assert series.sources == ["NTU 2024", "NTU 2025"]

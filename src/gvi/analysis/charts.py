@@ -62,3 +62,54 @@ def timeline(
             TimelineMark(key, index, left + fraction * (width - left), (index + 0.5) * lane_height, kind)
         )
     return lanes, marks
+
+
+@dataclass(frozen=True)
+class ImpactChart:
+    """Observed counts as bars, model lines as SVG polyline point strings, and the start marker."""
+
+    bars: list[Bar]
+    fitted: str  # "x,y x,y ..." for <polyline points>
+    counterfactual: str  # from the start on only
+    start_x: float | None
+    top: float
+
+
+def impact_chart(
+    observed: list[tuple[str, int]],
+    fitted: list[float],
+    counterfactual: list[float | None],
+    width: int = 720,
+    height: int = 200,
+    gap: float = 2.0,
+) -> ImpactChart:
+    """Bars of the monthly counts with the fitted line and the counterfactual (no-change) line over them,
+    all on one scale; each line point sits in the middle of its month's bar."""
+    if not observed:
+        return ImpactChart([], "", "", None, 0)
+    values = [value for _label, value in observed]
+    top = max([*values, *fitted, *(v for v in counterfactual if v is not None)]) or 1
+    slot = width / len(observed)
+    bars = [
+        Bar(
+            label,
+            value,
+            i * slot + gap / 2,
+            height - height * value / top,
+            max(slot - gap, 1),
+            height * value / top,
+        )
+        for i, (label, value) in enumerate(observed)
+    ]
+
+    def points(series) -> str:
+        return " ".join(
+            f"{i * slot + slot / 2:.1f},{height - height * value / top:.1f}"
+            for i, value in enumerate(series)
+            if value is not None
+        )
+
+    first = next((i for i, value in enumerate(counterfactual) if value is not None), None)
+    return ImpactChart(
+        bars, points(fitted), points(counterfactual), None if first is None else first * slot, top
+    )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from gvi.demo.city import load_demo_city
 from gvi.demo.communication import load_demo_communication
+from gvi.demo.evaluation import load_demo_surveys
 from gvi.demo.sanctions import KRONOFOGDEN_ACCOUNT, load_demo_sanctions
 from gvi.demo.support_cases import load_demo_support_cases
 
@@ -20,6 +21,7 @@ def load_demo(seed: int = 2026, today: date | None = None) -> dict:
     summary["support"] = load_demo_support_cases(today, rng)
     summary["communication"] = load_demo_communication(today, rng)
     summary["sanctions"] = load_demo_sanctions(today, rng)
+    summary["surveys"] = load_demo_surveys(today)
     return summary
 
 

@@ -61,3 +61,87 @@ class SurveyValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.area} {self.year}: {self.value}"
+
+
+class InvestigationHours(models.Model):
+    """Police investigation hours actually spent, per incident type and year or month (imported).
+
+    Where present they replace the unit-figure estimate ("faktiska" rather than "uppskattade" hours).
+    `month` is empty for a whole-year figure, which is spread evenly over the year's months.
+    """
+
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="investigation_hours", verbose_name=_("plats")
+    )
+    incident_type = models.CharField(_("incidenttyp"), max_length=20)
+    year = models.PositiveSmallIntegerField(_("år"))
+    month = models.PositiveSmallIntegerField(_("månad"), null=True, blank=True)
+    hours = models.DecimalField(_("timmar"), max_digits=10, decimal_places=1)
+    source = models.CharField(_("källa"), max_length=300)
+    imported_at = models.DateTimeField(_("importerad"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["year", "month", "incident_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "incident_type", "year", "month"],
+                name="evaluation_hours_once",
+                nulls_distinct=False,
+            )
+        ]
+        verbose_name = _("utredningstimmar")
+        verbose_name_plural = _("utredningstimmar")
+
+    def __str__(self) -> str:
+        period = f"{self.year}-{self.month:02d}" if self.month else str(self.year)
+        return f"{self.incident_type} {period}: {self.hours}"
+
+
+class AggregatePackage(models.Model):
+    """A signed aggregate package imported from another installation. It holds counts only, no person."""
+
+    source = models.CharField(_("betrodd nyckel"), max_length=120)
+    installation = models.CharField(_("installation"), max_length=200)
+    key_fingerprint = models.CharField(_("nyckelns fingeravtryck"), max_length=64)
+    sha256 = models.CharField(_("filens kontrollsumma"), max_length=64)
+    created_at = models.DateTimeField(_("skapat"))
+    imported_at = models.DateTimeField(_("importerat"), auto_now_add=True)
+    imported_by = models.CharField(_("importerat av"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name = _("aggregatpaket")
+        verbose_name_plural = _("aggregatpaket")
+
+    def __str__(self) -> str:
+        return f"{self.installation} ({self.created_at:%Y-%m-%d})"
+
+
+class ImportedAggregate(models.Model):
+    """One published value of an imported national table.
+
+    `site_name` is empty for the total over the package's sites; `period` is "YYYY-MM" for a month and
+    "YYYY" for the year's total. `value` is empty where the sending installation suppressed it.
+    """
+
+    package = models.ForeignKey(
+        AggregatePackage, on_delete=models.CASCADE, related_name="values", verbose_name=_("paket")
+    )
+    source = models.CharField(_("betrodd nyckel"), max_length=120)
+    site_name = models.CharField(_("plats"), max_length=120, blank=True)
+    period = models.CharField(_("period"), max_length=7)
+    indicator = models.CharField(_("indikator"), max_length=30)
+    value = models.PositiveIntegerField(_("värde"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["source", "indicator", "site_name", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "site_name", "period", "indicator"], name="evaluation_aggregate_once"
+            )
+        ]
+        verbose_name = _("importerat aggregat")
+        verbose_name_plural = _("importerade aggregat")
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.site_name or '–'} {self.period} {self.indicator}: {self.value}"

@@ -1,21 +1,19 @@
 """Aggregate statistics. Site figures are computed from scoped rows; national figures leave a site only
 as predefined tables with small counts suppressed."""
 
-import csv
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from gvi.access.decorators import user_roles
 from gvi.access.permissions import INCIDENT_LEVEL
-from gvi.analysis.suppression import suppress
+from gvi.analysis.suppression import suppress, suppress_table
 from gvi.evaluation.models import SurveyValue, UnitCost
 from gvi.incidents.models import Incident, Involvement
 from gvi.partnership.models import Site
@@ -50,25 +48,170 @@ def monthly_incident_counts(incidents, months: int = 36) -> list[tuple[str, int]
     return [(start.strftime("%Y-%m"), counts.get(start, 0)) for start in starts]
 
 
-def national_table() -> tuple[list[dict], list[int]]:
-    """Serious incidents per site and year, with counts 1–4 suppressed. No person-level data."""
+# --- National tables ---------------------------------------------------------------------------------
+# Site statistics leave a site only as these tables: sites x months of one calendar year for one indicator,
+# published with row totals (the site's year), column totals (all sites' month) and the grand total, counts
+# 1–4 suppressed and secondary suppression so that no hidden value follows from the totals. The per-year
+# table shows exactly these tables' row totals, so the two pages together give nothing away either.
+
+NATIONAL_INDICATORS = {
+    "serious": (_lazy("Dödligt och grovt våld"), Q()),
+    "lethal": (_lazy("Dödligt våld"), Q(type=Incident.Type.LETHAL) | Q(dead__gt=0)),
+    "shootings": (_lazy("Skjutningar"), Q(type=Incident.Type.SHOOTING)),
+    "explosions": (_lazy("Sprängningar"), Q(type=Incident.Type.EXPLOSION)),
+}
+
+
+@dataclass(frozen=True)
+class NationalRow:
+    site: str
+    values: list[int | None]
+    total: int | None
+
+
+@dataclass(frozen=True)
+class NationalTable:
+    indicator: str
+    year: int
+    months: list[str]  # YYYY-MM
+    rows: list[NationalRow]
+    column_totals: list[int | None]
+    grand_total: int | None
+
+    @property
+    def label(self) -> str:
+        return str(NATIONAL_INDICATORS[self.indicator][0]) if self.indicator in NATIONAL_INDICATORS else ""
+
+    @property
+    def has_counts(self) -> bool:
+        return self.grand_total != 0
+
+
+def _national_counts(indicator: str) -> dict[tuple[str, date], int]:
+    """Incidents per site name and calendar month, all sites. An aggregate query: no row leaves it."""
+    condition = NATIONAL_INDICATORS[indicator][1]
     rows = (
-        Incident.objects.annotate(year=ExtractYear("occurred_at"))
-        .values("site__name", "year")
+        Incident.objects.filter(condition)
+        .annotate(month=TruncMonth("occurred_at"))
+        .order_by()
+        .values("site__name", "month")
         .annotate(n=Count("id"))
-        .order_by("site__name", "year")
     )
-    table: dict[str, dict[int, int | None]] = {}
-    years: set[int] = set()
+    counts: dict[tuple[str, date], int] = {}
     for row in rows:
-        table.setdefault(row["site__name"], {})[row["year"]] = suppress(row["n"])
-        years.add(row["year"])
-    ordered_years = sorted(years)
-    sites = Site.objects.filter(is_active=True).values_list("name", flat=True)
+        month = row["month"]
+        month = (month.date() if hasattr(month, "date") else month).replace(day=1)
+        counts[(row["site__name"], month)] = row["n"]
+    return counts
+
+
+def national_years(today: date | None = None) -> list[int]:
+    """Calendar years with registered incidents at any site, up to this year, newest first."""
+    today = today or timezone.localdate()
+    years = {
+        value.year for value in Incident.objects.dates("occurred_at", "year") if value.year <= today.year
+    }
+    return sorted(years, reverse=True)
+
+
+def national_month_table(
+    indicator: str, year: int, today: date | None = None, counts=None, sites=None
+) -> NationalTable:
+    """One suppressed table: active sites x months of `year` (up to the current month)."""
+    today = today or timezone.localdate()
+    last_month = 12 if year < today.year else today.month
+    months = [date(year, month, 1) for month in range(1, last_month + 1)]
+    counts = _national_counts(indicator) if counts is None else counts
+    if sites is None:
+        sites = list(Site.objects.filter(is_active=True).values_list("name", flat=True))
+    cells = [[counts.get((name, month), 0) for month in months] for name in sites]
+    table = suppress_table(cells)
+    return NationalTable(
+        indicator=indicator,
+        year=year,
+        months=[month.strftime("%Y-%m") for month in months],
+        rows=[
+            NationalRow(name, values, total)
+            for name, values, total in zip(sites, table.cells, table.row_totals, strict=True)
+        ],
+        column_totals=table.column_totals,
+        grand_total=table.grand_total,
+    )
+
+
+def national_tables(
+    indicator: str = "serious", years: list[int] | None = None, today: date | None = None, sites=None
+) -> list[NationalTable]:
+    counts = _national_counts(indicator)
+    years = national_years(today) if years is None else years
+    return [national_month_table(indicator, year, today, counts, sites) for year in years]
+
+
+def national_table(today: date | None = None) -> tuple[list[dict], list[int]]:
+    """Serious incidents per site and year: the row totals of the suppressed month tables. No person."""
+    tables = sorted(national_tables("serious", today=today), key=lambda table: table.year)
+    years = [table.year for table in tables]
+    sites = list(Site.objects.filter(is_active=True).values_list("name", flat=True))
+    totals = {(row.site, table.year): row.total for table in tables for row in table.rows}
     return [
-        {"site": name, "values": [table.get(name, {}).get(year, 0) for year in ordered_years]}
-        for name in sites
-    ], ordered_years
+        {"site": name, "values": [totals.get((name, year), 0) for year in years]} for name in sites
+    ], years
+
+
+@dataclass(frozen=True)
+class ImportedTable:
+    installation: str
+    source: str
+    imported_at: object
+    table: NationalTable
+
+
+def imported_tables(indicator: str = "serious", year: int | None = None) -> list[ImportedTable]:
+    """The tables imported from other installations, as they were published (already suppressed)."""
+    from gvi.evaluation.models import AggregatePackage, ImportedAggregate
+
+    values = ImportedAggregate.objects.filter(indicator=indicator).select_related("package")
+    if year is not None:
+        values = values.filter(period__startswith=str(year))
+    grouped: dict[tuple[str, int], dict] = {}
+    for value in values:
+        item = grouped.setdefault(
+            (value.source, int(value.period[:4])), {"package": value.package, "cells": {}, "months": set()}
+        )
+        if value.package.imported_at > item["package"].imported_at:
+            item["package"] = value.package
+        item["cells"][(value.site_name, value.period)] = value.value
+        if len(value.period) == 7:
+            item["months"].add(value.period)
+    out = []
+    for (source, table_year), item in sorted(grouped.items(), key=lambda pair: (pair[0][0], -pair[0][1])):
+        months = sorted(item["months"])
+        cells = item["cells"]
+        sites = sorted({site for site, _period in cells if site})
+        package: AggregatePackage = item["package"]
+        out.append(
+            ImportedTable(
+                package.installation,
+                source,
+                package.imported_at,
+                NationalTable(
+                    indicator=indicator,
+                    year=table_year,
+                    months=months,
+                    rows=[
+                        NationalRow(
+                            site,
+                            [cells.get((site, month)) for month in months],
+                            cells.get((site, str(table_year))),
+                        )
+                        for site in sites
+                    ],
+                    column_totals=[cells.get(("", month)) for month in months],
+                    grand_total=cells.get(("", str(table_year))),
+                ),
+            )
+        )
+    return out
 
 
 # --- The four goals at one site ----------------------------------------------------------------------
@@ -158,30 +301,42 @@ class DefaultCost:
     source: str
 
 
-# Published figures, used until a site sets its own. The lead should check the citations before release.
+# Published figures, used until a site sets its own. Each carries its publication beside it. They are
+# named, not linked: check the publication itself before relying on a figure, and prefer local figures.
 DEFAULT_UNIT_COSTS = {
     UnitCost.Key.HOSPITAL_PER_GUNSHOT_PATIENT: DefaultCost(
         215_000,
         130_000,
         300_000,
-        "Publicerade uppskattningar av sjukhusvård för skottskadade: 130 000–300 000 kr per patient "
-        "(mittvärdet används).",
+        "Spann 130 000–300 000 kr per överlevande skottskadad patient (mittvärdet används). Lägre värdet: "
+        "Holmström, Ahlbin, Pazooki och Granhed, studie av skottskadade vid Sahlgrenska "
+        "universitetssjukhuset 1 januari 2013–30 juni 2014, Läkartidningen 2015 (direkta vårdkostnader "
+        "utan eftervård). Högre värdet: Region Stockholms grova beräkning av akut- och eftervård för "
+        "skottskadade 2020–2021, redovisad av SVT Nyheter i januari 2023.",
     ),
     UnitCost.Key.SOCIETAL_PER_SHOOTING: DefaultCost(
         75_000_000,
         None,
         None,
-        "Socioekonomisk beräkning av samhällets totala kostnad för en skjutning: omkring 75 miljoner kr.",
+        "Nationalekonomen Ingvar Nilssons (Institutet för socialekologisk ekonomi) socioekonomiska "
+        "beräkning: omkring 75 miljoner kr för en skjutning med en lindrigt och en svårt skadad, med "
+        "kostnader för vård, polis, rättsväsende och kriminalvård (återgiven bland annat av Uppsala "
+        "universitet 2023). Ett räkneexempel, inte ett genomsnitt för alla skjutningar.",
     ),
     UnitCost.Key.STATISTICAL_LIFE: DefaultCost(
         40_500_000,
         None,
         None,
-        "Värdet av ett statistiskt liv enligt Trafikverkets samhällsekonomiska kalkylvärden (ASEK): "
-        "40,5 miljoner kr.",
+        "Värdet av ett statistiskt liv i Trafikverkets samhällsekonomiska kalkylvärden (ASEK 6.1, 2018): "
+        "40,5 miljoner kr i 2014 års priser, byggt på forskning vid Örebro universitet. Senare "
+        "ASEK-versioner räknar upp värdet till nyare prisnivå.",
     ),
     UnitCost.Key.INVESTIGATION_HOURS: DefaultCost(
-        None, None, None, "Inget publicerat standardvärde: ange polisens egna timmar per incident."
+        None,
+        None,
+        None,
+        "Inget publicerat standardvärde: ange polisens egna timmar per incident eller importera faktiska "
+        "timmar.",
     ),
     UnitCost.Key.HOUR_COST: DefaultCost(
         None, None, None, "Inget publicerat standardvärde: ange polisens egen kostnad per timme."
@@ -223,10 +378,76 @@ class CostEstimate:
     total: int | None
     low: int | None
     high: int | None
+    kind: str = ""  # "faktiska" or "uppskattade" for the police line
 
 
-def cost_estimates(totals: dict[str, int], costs: list[CostRow]) -> list[CostEstimate]:
-    """Counts over a period times unit costs. The lines overlap and must not be added together."""
+ACTUAL = "faktiska"
+ESTIMATED = "uppskattade"
+
+
+@dataclass(frozen=True)
+class PoliceHours:
+    """Investigation hours over a period: imported actuals where present, else incidents to estimate."""
+
+    actual_hours: Decimal
+    actual_periods: int  # (month, incident type) pairs covered by imported actuals
+    estimated_incidents: int  # incidents in (month, type) pairs without actuals
+    sources: list[str]
+
+
+def police_hours(site, incidents, months: list[str]) -> PoliceHours:
+    """For each month (YYYY-MM) and incident type: imported hours for that month, or a whole-year figure
+    spread evenly (a twelfth per month); where neither exists the month's incidents of that type are left
+    to the unit-figure estimate."""
+    from gvi.evaluation.models import InvestigationHours
+
+    if not months:
+        return PoliceHours(Decimal(0), 0, 0, [])
+    first = date(int(months[0][:4]), int(months[0][5:7]), 1)
+    counts: dict[tuple[str, str], int] = {}
+    rows = (
+        incidents.filter(occurred_at__date__gte=first)
+        .annotate(month=TruncMonth("occurred_at"))
+        .order_by()
+        .values("month", "type")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        month = row["month"]
+        label = (month.date() if hasattr(month, "date") else month).strftime("%Y-%m")
+        if label in months:
+            counts[(label, row["type"])] = row["n"]
+    years = {int(label[:4]) for label in months}
+    actual: dict[tuple[int, int | None, str], InvestigationHours] = {
+        (row.year, row.month, row.incident_type): row
+        for row in InvestigationHours.objects.filter(site=site, year__in=years)
+    }
+    hours, covered, estimated, sources = Decimal(0), 0, 0, []
+    for label in months:
+        year, month = int(label[:4]), int(label[5:7])
+        for incident_type in Incident.Type.values:
+            row = actual.get((year, month, incident_type))
+            share = Decimal(1)
+            if row is None:
+                row, share = actual.get((year, None, incident_type)), Decimal(1) / 12
+            if row is not None:
+                hours += row.hours * share
+                covered += 1
+                if row.source not in sources:
+                    sources.append(row.source)
+            else:
+                estimated += counts.get((label, incident_type), 0)
+    return PoliceHours(hours.quantize(Decimal("0.1")), covered, estimated, sources)
+
+
+def cost_estimates(
+    totals: dict[str, int], costs: list[CostRow], police: PoliceHours | None = None
+) -> list[CostEstimate]:
+    """Counts over a period times unit costs. The lines overlap and must not be added together.
+
+    With `police` (imported actual hours), the police line is split: actual hours times the hour cost
+    ("faktiska"), and the incidents without actuals times the unit figures ("uppskattade").
+    """
     by_key = {row.key: row for row in costs}
 
     def line(label, count, row: CostRow):
@@ -245,71 +466,42 @@ def cost_estimates(totals: dict[str, int], costs: list[CostRow]) -> list[CostEst
             by_key[UnitCost.Key.SOCIETAL_PER_SHOOTING],
         ),
         line(_("Förlorade liv (statistiskt värde)"), totals["dead"], by_key[UnitCost.Key.STATISTICAL_LIFE]),
-        CostEstimate(
-            _("Polisens utredningsresurser"),
-            totals["serious"],
-            per_incident,
-            None if per_incident is None else per_incident * totals["serious"],
-            None,
-            None,
-        ),
+        *_police_lines(totals["serious"], per_incident, hour_cost.value, police),
     ]
 
 
+def _police_lines(serious: int, per_incident, hour_cost, police: PoliceHours | None) -> list[CostEstimate]:
+    def estimate(count):
+        return CostEstimate(
+            _("Polisens utredningsresurser, uppskattade (incidenter × timmar per incident)"),
+            count,
+            per_incident,
+            None if per_incident is None else per_incident * count,
+            None,
+            None,
+            ESTIMATED,
+        )
+
+    if police is None or not police.actual_periods:
+        return [estimate(serious)]
+    hours = int(police.actual_hours.to_integral_value())
+    lines = [
+        CostEstimate(
+            _("Polisens utredningsresurser, faktiska timmar (importerade)"),
+            hours,
+            hour_cost,
+            None if not hour_cost else int(police.actual_hours * hour_cost),
+            None,
+            None,
+            ACTUAL,
+        )
+    ]
+    if police.estimated_incidents:
+        lines.append(estimate(police.estimated_incidents))
+    return lines
+
+
 # --- Perceived safety ---------------------------------------------------------------------------------
-
-SURVEY_COLUMNS = ("area", "year", "indicator", "value", "source")
-
-
-@dataclass
-class ImportResult:
-    saved: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def import_survey_csv(site, text: str) -> ImportResult:
-    """Rows of area, year, indicator, value, source (comma or semicolon separated, header required).
-
-    All or nothing: any invalid row aborts the import and is reported by line number.
-    """
-    result = ImportResult()
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text.strip() else ",", delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), dialect=dialect)
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [column for column in SURVEY_COLUMNS if column not in header]
-    if missing:
-        result.errors.append(_("Kolumner saknas: %(columns)s") % {"columns": ", ".join(missing)})
-        return result
-    parsed = []
-    for line_number, raw in enumerate(reader, start=2):
-        row = {key.strip().lower(): (value or "").strip() for key, value in raw.items() if key}
-        try:
-            year = int(row["year"])
-            value = Decimal(row["value"].replace(",", ".").replace("\u00a0", "").replace(" ", ""))
-            if not (1900 <= year <= 2100) or not row["area"] or not row["indicator"] or not row["source"]:
-                raise ValueError
-            if not value.is_finite():
-                raise ValueError
-        except (ValueError, InvalidOperation):
-            result.errors.append(_("Rad %(line)s är ofullständig eller felaktig.") % {"line": line_number})
-            continue
-        parsed.append((row["area"][:120], year, row["indicator"][:200], value, row["source"][:300]))
-    if result.errors:
-        return result
-    with transaction.atomic():
-        for area, year, indicator, value, source in parsed:
-            SurveyValue.objects.update_or_create(
-                site=site,
-                area=area,
-                year=year,
-                indicator=indicator,
-                defaults={"value": value, "source": source},
-            )
-    result.saved = len(parsed)
-    return result
 
 
 @dataclass(frozen=True)
@@ -403,3 +595,138 @@ def research_rows(site, rows: list[MonthRow]) -> list[list[str]]:
         values = [suppress(getattr(row, key)) for key in INDICATORS]
         out.append([site.slug, row.month, *(SUPPRESSED_MARK if v is None else str(v) for v in values)])
     return out
+
+
+# --- Areas -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    area: str
+    last: int  # the last 12 months
+    previous: int  # the 12 months before
+
+    @property
+    def change(self) -> int:
+        return self.last - self.previous
+
+
+def violence_by_area(incidents, today: date | None = None) -> list[AreaRow]:
+    """Serious incidents per registered area (incident.area): last 12 months and the 12 before.
+
+    An aggregate query over the rows the caller may count; areas with no incident in 24 months are left
+    out; incidents without an area are shown as "Område ej angivet".
+    """
+    starts = month_starts(24, today)
+    split = starts[12]
+    rows = (
+        incidents.filter(occurred_at__date__gte=starts[0])
+        .order_by()
+        .values("area")
+        .annotate(
+            last=Count("id", filter=Q(occurred_at__date__gte=split)),
+            previous=Count("id", filter=Q(occurred_at__date__lt=split)),
+        )
+    )
+    merged: dict[str, list[int]] = {}
+    for row in rows:
+        name = (row["area"] or "").strip() or _("Område ej angivet")
+        counts = merged.setdefault(name, [0, 0])
+        counts[0] += row["last"]
+        counts[1] += row["previous"]
+    return sorted(
+        (AreaRow(name, last, previous) for name, (last, previous) in merged.items()),
+        key=lambda row: (-row.last, -row.previous, row.area),
+    )
+
+
+# --- Impact chart and comparison ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImpactPoint:
+    month: str
+    observed: int
+    fitted: float
+    counterfactual: float | None  # only from the start on: the pre-start trend carried forward
+
+
+def impact_points(rows: list[MonthRow], impact: Impact, indicator: str = "serious") -> list[ImpactPoint]:
+    result = impact.result
+    if result is None:
+        return []
+    start = result.months_before
+    return [
+        ImpactPoint(
+            row.month,
+            getattr(row, indicator),
+            float(result.fitted[index]),
+            float(result.counterfactual[index]) if index >= start else None,
+        )
+        for index, row in enumerate(rows)
+    ]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    result: object | None  # gvi.analysis.impact.DidResult
+    labels: list[str]
+    reason: str = ""
+
+
+def comparison_series(user, site, months: int = 60, today: date | None = None) -> list[tuple[str, list[int]]]:
+    """Monthly serious-incident series to compare the site with: the user's other sites without GVI
+    before the end of the period (counted through the same scoping as the site's own), and imported
+    national series that are complete (no suppressed month) over the period."""
+    from gvi.evaluation.models import ImportedAggregate
+
+    starts = month_starts(months, today)
+    labels = [start.strftime("%Y-%m") for start in starts]
+    out = []
+    site_ids = user.memberships.active().exclude(site=None).values_list("site_id", flat=True)
+    for other in Site.objects.filter(pk__in=list(site_ids), is_active=True).exclude(pk=site.pk):
+        if other.gvi_start_date and other.gvi_start_date <= starts[-1]:
+            continue  # treated within the period: not a comparison
+        rows = violence_by_month(site_incidents(user, other), months=months, today=today)
+        out.append((other.name, [row.serious for row in rows]))
+    imported: dict[tuple[str, str], dict[str, int | None]] = {}
+    for value in ImportedAggregate.objects.filter(indicator="serious", period__in=labels).exclude(
+        site_name=""
+    ):
+        imported.setdefault((value.source, value.site_name), {})[value.period] = value.value
+    own_names = {site.name}
+    for (source, name), values in sorted(imported.items()):
+        if name in own_names:
+            continue
+        if all(values.get(label) is not None for label in labels):
+            out.append((f"{name} ({source})", [values[label] for label in labels]))
+    return out
+
+
+def site_comparison(rows: list[MonthRow], start: date | None, series) -> Comparison:
+    """Difference-in-differences of the site's serious incidents against the comparison series."""
+    labels = [name for name, _values in series]
+    if not series:
+        return Comparison(
+            None,
+            [],
+            _(
+                "Det finns inga jämförelseserier: andra platser du har tillgång till "
+                "eller importerade nationella serier utan dolda värden."
+            ),
+        )
+    if start is None:
+        return Comparison(None, labels, _("Platsen har inget startdatum för GVI."))
+    months = [row.month for row in rows]
+    first = start.strftime("%Y-%m") if start.day == 1 else _next_month(start).strftime("%Y-%m")
+    if first not in months or months.index(first) == 0:
+        return Comparison(None, labels, _("Startdatumet ligger utanför den period som visas."))
+    from gvi.analysis.impact import fit_did
+
+    try:
+        result = fit_did(
+            [row.serious for row in rows], [values for _name, values in series], months.index(first)
+        )
+    except Exception:  # noqa: BLE001 - a model that cannot be fitted is reported, not raised
+        return Comparison(None, labels, _("Jämförelsen kunde inte skattas på dessa data."))
+    return Comparison(result, labels)

@@ -9,4 +9,6 @@ urlpatterns = [
     path("statistik/rapport.pdf", views.report, name="report"),
     path("statistik/installningar/", views.settings, name="settings"),
     path("nationellt/", views.national_statistics, name="national"),
+    path("nationellt/manad/", views.national_monthly, name="national_monthly"),
+    path("nationellt/import/", views.national_import, name="national_import"),
 ]

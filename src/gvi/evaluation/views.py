@@ -2,15 +2,15 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from gvi.access.decorators import roles_required
-from gvi.analysis.charts import bar_chart
+from gvi.analysis.charts import bar_chart, impact_chart
 from gvi.evaluation import selectors as s
-from gvi.evaluation.models import UnitCost
+from gvi.evaluation import services
+from gvi.evaluation.models import AggregatePackage, UnitCost
 from gvi.partnership.models import Role, Site
 
 MAX_UPLOAD_BYTES = 1_000_000
@@ -48,6 +48,11 @@ def site_statistics(request):
         rolling = s.rolling([value for _month, value in serious])
         last, previous = s.last_12_months(rows), s.previous_12_months(rows)
         costs = s.unit_costs(site)
+        incidents = s.site_incidents(request.user, site)
+        impact = s.site_impact(rows, site.gvi_start_date)
+        points = s.impact_points(rows, impact)
+        areas = s.violence_by_area(incidents)
+        police = s.police_hours(site, incidents, [row.month for row in rows[-12:]])
         context.update(
             rows=rows,
             recent_rows=list(reversed(rows[-24:])),
@@ -62,10 +67,25 @@ def site_statistics(request):
             last=last,
             previous=previous,
             costs=costs,
-            estimates=s.cost_estimates(last, costs),
+            estimates=s.cost_estimates(last, costs, police),
+            police=police,
             surveys=s.survey_series(site),
             process=s.process_figures(site),
-            impact=s.site_impact(rows, site.gvi_start_date),
+            impact=impact,
+            impact_points=points,
+            impact_chart=impact_chart(
+                [(p.month, p.observed) for p in points],
+                [p.fitted for p in points],
+                [p.counterfactual for p in points],
+            )
+            if points
+            else None,
+            comparison=s.site_comparison(
+                rows, site.gvi_start_date, s.comparison_series(request.user, site, months=60)
+            ),
+            areas=areas,
+            area_series=[(row.area, row.last) for row in areas],
+            area_bars=bar_chart([(row.area, row.last) for row in areas]),
             may_edit=Role.COORDINATOR in _roles_at(request.user, site),
         )
     return render(request, "evaluation/site_statistics.html", context)
@@ -98,11 +118,12 @@ def report(request):
     rows = s.violence_by_month(s.site_incidents(request.user, site), months=60)
     last, previous = s.last_12_months(rows), s.previous_12_months(rows)
     impact = s.site_impact(rows, site.gvi_start_date)
+    police = s.police_hours(site, s.site_incidents(request.user, site), [row.month for row in rows[-12:]])
     pdf = report_pdf(
         site,
         last,
         previous,
-        s.cost_estimates(last, s.unit_costs(site)),
+        s.cost_estimates(last, s.unit_costs(site), police),
         impact.result.reading if impact.result else impact.reason,
         s.survey_series(site),
     )
@@ -129,56 +150,50 @@ def settings(request):
             return redirect(f"{request.path}?plats={site.slug}")
         for error in errors:
             messages.error(request, error)
-    elif request.method == "POST" and request.POST.get("action") == "survey":
+    elif request.method == "POST" and request.POST.get("action") in {"survey", "hours"}:
         upload = request.FILES.get("file")
         if upload is None or upload.size > MAX_UPLOAD_BYTES:
-            messages.error(request, _("Välj en CSV-fil på högst 1 MB."))
+            messages.error(request, _("Välj en CSV- eller Excel-fil (.xlsx) på högst 1 MB."))
         else:
-            try:
-                text = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = None
-                messages.error(request, _("Filen måste vara UTF-8-kodad CSV."))
-            if text is not None:
-                result = s.import_survey_csv(site, text)
-                for error in result.errors:
-                    messages.error(request, error)
-                if not result.errors:
-                    messages.success(request, _("%(n)s värden importerades.") % {"n": result.saved})
-                    return redirect(f"{request.path}?plats={site.slug}")
+            importer = (
+                services.import_survey_file
+                if request.POST["action"] == "survey"
+                else services.import_hours_file
+            )
+            result = importer(site, upload.name, upload.read())
+            for error in result.errors[:50]:
+                messages.error(request, error)
+            if len(result.errors) > 50:
+                messages.error(request, _("… och %(n)s fel till.") % {"n": len(result.errors) - 50})
+            if result.errors:
+                messages.error(request, _("Ingenting importerades. Rätta filen och försök igen."))
+            else:
+                messages.success(request, _("%(n)s värden importerades.") % {"n": result.saved})
+                return redirect(f"{request.path}?plats={site.slug}")
     return render(
         request,
         "evaluation/settings.html",
-        {"sites": sites, "site": site, "costs": s.unit_costs(site), "surveys": s.survey_series(site)},
+        {
+            "sites": sites,
+            "site": site,
+            "costs": s.unit_costs(site),
+            "surveys": s.survey_series(site),
+            "hours": site.investigation_hours.all()[:500],
+        },
     )
 
 
 def _save_costs(request, site) -> list[str]:
-    errors, updates = [], []
-    for key in UnitCost.Key:
-        raw = request.POST.get(f"value_{key.value}", "").replace(" ", "").replace("\u00a0", "").strip()
-        source = request.POST.get(f"source_{key.value}", "").strip()[:300]
-        if not raw:
-            updates.append((key, None, ""))
-            continue
-        if not raw.isdigit() or len(raw) > 14:
-            errors.append(_("%(label)s: ange ett heltal i kronor.") % {"label": key.label})
-            continue
-        if not source:
-            errors.append(_("%(label)s: ange källan till värdet.") % {"label": key.label})
-            continue
-        updates.append((key, int(raw), source))
-    if errors:
-        return errors
-    with transaction.atomic():
-        for key, value, source in updates:
-            if value is None:
-                UnitCost.objects.filter(site=site, key=key).delete()
-            else:
-                UnitCost.objects.update_or_create(
-                    site=site, key=key, defaults={"value": value, "source": source}
-                )
-    return []
+    return services.save_unit_costs(
+        site,
+        {
+            key.value: (
+                request.POST.get(f"value_{key.value}", ""),
+                request.POST.get(f"source_{key.value}", ""),
+            )
+            for key in UnitCost.Key
+        },
+    )
 
 
 @roles_required(Role.NATIONAL_ANALYST)
@@ -189,5 +204,76 @@ def national_statistics(request):
     return render(
         request,
         "evaluation/national.html",
-        {"rows": rows, "years": years, "support_rows": national_support_table()},
+        {
+            "rows": rows,
+            "years": years,
+            "support_rows": national_support_table(),
+            "packages": AggregatePackage.objects.all()[:20],
+        },
+    )
+
+
+def _choice(request, name: str, options: list, default):
+    raw = request.GET.get(name)
+    for option in options:
+        if str(option) == raw:
+            return option
+    return default
+
+
+@roles_required(Role.NATIONAL_ANALYST)
+def national_monthly(request):
+    """Per site and month for one year and indicator, with totals: this installation's sites and the
+    tables imported from other installations. Primary and secondary suppression; aggregates only."""
+    indicators = list(s.NATIONAL_INDICATORS)
+    indicator = _choice(request, "indikator", indicators, "serious")
+    years = sorted(set(s.national_years()) | set(_imported_years()), reverse=True)
+    year = _choice(request, "ar", years, years[0] if years else None)
+    local = s.national_month_table(indicator, year) if year is not None else None
+    return render(
+        request,
+        "evaluation/national_monthly.html",
+        {
+            "indicators": [(key, label) for key, (label, _q) in s.NATIONAL_INDICATORS.items()],
+            "indicator": indicator,
+            "years": years,
+            "year": year,
+            "local": local,
+            "imported": s.imported_tables(indicator, year) if year is not None else [],
+        },
+    )
+
+
+def _imported_years() -> list[int]:
+    from gvi.evaluation.models import ImportedAggregate
+
+    periods = ImportedAggregate.objects.values_list("period", flat=True).distinct()
+    return sorted({int(period[:4]) for period in periods})
+
+
+@roles_required(Role.NATIONAL_ANALYST)
+def national_import(request):
+    """The national analyst uploads a signed aggregate package from another installation."""
+    from gvi.evaluation.aggregate_package import MAX_PACKAGE_BYTES, PackageError, load_trusted_keys
+
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None or upload.size > MAX_PACKAGE_BYTES:
+            messages.error(request, _("Välj ett aggregatpaket (.json) på högst 5 MB."))
+        else:
+            try:
+                outcome = services.import_aggregate_package(
+                    upload.read(), load_trusted_keys(), imported_by=request.user.get_username()
+                )
+            except PackageError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Paketet från %(installation)s är verifierat och importerat: %(n)s värden.")
+                    % {"installation": outcome.package.installation, "n": outcome.values},
+                )
+                return redirect("evaluation:national_import")
+    return render(
+        request, "evaluation/national_import.html", {"packages": AggregatePackage.objects.all()[:50]}
     )

@@ -1,0 +1,345 @@
+"""Writes of the evaluation module: unit costs, imports (survey series, investigation hours, aggregate
+packages). Each is one transaction; imports are all-or-nothing and report problems in Swedish by row and
+column. Nothing here holds person data.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gvi.evaluation.models import (
+    AggregatePackage,
+    ImportedAggregate,
+    InvestigationHours,
+    SurveyValue,
+    UnitCost,
+)
+from gvi.incidents.models import Incident
+
+SURVEY_COLUMNS = ("area", "year", "indicator", "value", "source")
+HOURS_COLUMNS = ("incident_type", "year", "month", "hours", "source")
+MAX_ROWS = 20_000
+
+
+@dataclass
+class ImportResult:
+    saved: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class TableError(Exception):
+    pass
+
+
+# --- Reading CSV and Excel ------------------------------------------------------------------------------
+
+
+def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    text = text.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text.strip() else ",", delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    rows = []
+    for line_number, raw in enumerate(reader, start=2):
+        rows.append(
+            (line_number, {key.strip().lower(): (value or "").strip() for key, value in raw.items() if key})
+        )
+    return header, rows
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_xlsx(content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The first sheet: a header row, then data rows (empty rows skipped)."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable workbook is the user's file problem
+        raise TableError(_("Filen kunde inte läsas som Excel-arbetsbok (.xlsx).")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        lines = sheet.iter_rows(values_only=True)
+        first = next(lines, None)
+        if first is None:
+            return [], []
+        header = [_cell_text(value).lower() for value in first]
+        rows = []
+        for line_number, values in enumerate(lines, start=2):
+            texts = [_cell_text(value) for value in values]
+            if not any(texts):
+                continue
+            rows.append(
+                (line_number, {name: text for name, text in zip(header, texts, strict=False) if name})
+            )
+            if len(rows) > MAX_ROWS:
+                raise TableError(_("Filen har för många rader (högst %(n)s).") % {"n": MAX_ROWS})
+        return header, rows
+    finally:
+        workbook.close()
+
+
+def read_table(filename: str, content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """CSV (UTF-8, comma, semicolon or tab) or Excel .xlsx, chosen by the file name."""
+    if filename.lower().endswith(".xlsx"):
+        return read_xlsx(content)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TableError(_("Filen måste vara en UTF-8-kodad CSV-fil eller en Excel-fil (.xlsx).")) from None
+    return read_csv(text)
+
+
+def _problem(line: int, column: str, text: str) -> str:
+    return _("Rad %(line)s, kolumn %(column)s: %(problem)s") % {
+        "line": line,
+        "column": column,
+        "problem": text,
+    }
+
+
+def _decimal(raw: str) -> Decimal:
+    value = Decimal(raw.replace(",", ".").replace("\u00a0", "").replace(" ", ""))
+    if not value.is_finite():
+        raise InvalidOperation
+    return value
+
+
+def _missing(header: list[str], required: tuple[str, ...]) -> list[str]:
+    return [column for column in required if column not in header]
+
+
+# --- Survey series ----------------------------------------------------------------------------------
+
+
+def import_survey_rows(site, header, rows) -> ImportResult:
+    """Rows of area, year, indicator, value, source; all or nothing."""
+    result = ImportResult()
+    missing = _missing(header, SURVEY_COLUMNS)
+    if missing:
+        result.errors.append(_("Kolumner saknas: %(columns)s") % {"columns": ", ".join(missing)})
+        return result
+    parsed = []
+    for line, row in rows:
+        errors = []
+        for column in ("area", "indicator", "source"):
+            if not row.get(column):
+                errors.append(_problem(line, column, _("värdet saknas.")))
+        try:
+            year = int(row.get("year", ""))
+            if not 1900 <= year <= 2100:
+                raise ValueError
+        except ValueError:
+            errors.append(_problem(line, "year", _("ange ett år mellan 1900 och 2100.")))
+        try:
+            value = _decimal(row.get("value", ""))
+            if abs(value) >= Decimal("1e8"):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors.append(_problem(line, "value", _("ange ett tal, till exempel 31,5.")))
+        if errors:
+            result.errors.extend(errors)
+            continue
+        parsed.append((row["area"][:120], year, row["indicator"][:200], value, row["source"][:300]))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for area, year, indicator, value, source in parsed:
+            SurveyValue.objects.update_or_create(
+                site=site,
+                area=area,
+                year=year,
+                indicator=indicator,
+                defaults={"value": value, "source": source},
+            )
+    result.saved = len(parsed)
+    return result
+
+
+def import_survey_csv(site, text: str) -> ImportResult:
+    return import_survey_rows(site, *read_csv(text))
+
+
+def import_survey_file(site, filename: str, content: bytes) -> ImportResult:
+    try:
+        header, rows = read_table(filename, content)
+    except TableError as error:
+        return ImportResult(errors=[str(error)])
+    return import_survey_rows(site, header, rows)
+
+
+# --- Investigation hours --------------------------------------------------------------------------------
+
+
+def _incident_type(raw: str) -> str | None:
+    text = raw.strip().lower()
+    for value, label in Incident.Type.choices:
+        if text in {value.lower(), str(label).lower()}:
+            return value
+    return None
+
+
+def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
+    """Rows of incident_type, year, month (empty for the whole year), hours, source; all or nothing."""
+    result = ImportResult()
+    try:
+        header, rows = read_table(filename, content)
+    except TableError as error:
+        return ImportResult(errors=[str(error)])
+    missing = _missing(header, HOURS_COLUMNS)
+    if missing:
+        result.errors.append(_("Kolumner saknas: %(columns)s") % {"columns": ", ".join(missing)})
+        return result
+    parsed, keys = [], set()
+    for line, row in rows:
+        errors = []
+        incident_type = _incident_type(row.get("incident_type", ""))
+        if incident_type is None:
+            errors.append(
+                _problem(
+                    line,
+                    "incident_type",
+                    _("okänd incidenttyp; använd någon av %(types)s.")
+                    % {"types": ", ".join(value for value, _label in Incident.Type.choices)},
+                )
+            )
+        try:
+            year = int(row.get("year", ""))
+            if not 1900 <= year <= 2100:
+                raise ValueError
+        except ValueError:
+            errors.append(_problem(line, "year", _("ange ett år mellan 1900 och 2100.")))
+            year = None
+        month = None
+        if row.get("month"):
+            try:
+                month = int(row["month"])
+                if not 1 <= month <= 12:
+                    raise ValueError
+            except ValueError:
+                errors.append(_problem(line, "month", _("ange en månad 1–12 eller lämna tomt för helt år.")))
+        try:
+            hours = _decimal(row.get("hours", ""))
+            if hours < 0 or hours >= Decimal("1e8"):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors.append(_problem(line, "hours", _("ange antal timmar, till exempel 1250 eller 37,5.")))
+        if not row.get("source"):
+            errors.append(_problem(line, "source", _("värdet saknas.")))
+        key = (incident_type, year, month)
+        if not errors and key in keys:
+            errors.append(
+                _problem(line, "incident_type", _("samma typ och period finns redan på en tidigare rad."))
+            )
+        if errors:
+            result.errors.extend(errors)
+            continue
+        keys.add(key)
+        parsed.append((incident_type, year, month, hours.quantize(Decimal("0.1")), row["source"][:300]))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for incident_type, year, month, hours, source in parsed:
+            InvestigationHours.objects.update_or_create(
+                site=site,
+                incident_type=incident_type,
+                year=year,
+                month=month,
+                defaults={"hours": hours, "source": source},
+            )
+    result.saved = len(parsed)
+    return result
+
+
+# --- Unit costs -----------------------------------------------------------------------------------------
+
+
+def save_unit_costs(site, raw_values: dict[str, tuple[str, str]]) -> list[str]:
+    """`raw_values` maps each key to (value as typed, source). Empty value: back to the default."""
+    errors, updates = [], []
+    for key in UnitCost.Key:
+        raw, source = raw_values.get(key.value, ("", ""))
+        raw = raw.replace(" ", "").replace("\u00a0", "").strip()
+        source = source.strip()[:300]
+        if not raw:
+            updates.append((key, None, ""))
+            continue
+        if not raw.isdigit() or len(raw) > 14:
+            errors.append(_("%(label)s: ange ett heltal i kronor.") % {"label": key.label})
+            continue
+        if not source:
+            errors.append(_("%(label)s: ange källan till värdet.") % {"label": key.label})
+            continue
+        updates.append((key, int(raw), source))
+    if errors:
+        return errors
+    with transaction.atomic():
+        for key, value, source in updates:
+            if value is None:
+                UnitCost.objects.filter(site=site, key=key).delete()
+            else:
+                UnitCost.objects.update_or_create(
+                    site=site, key=key, defaults={"value": value, "source": source}
+                )
+    return []
+
+
+# --- Aggregate packages ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageImport:
+    package: AggregatePackage
+    values: int
+    replaced: int
+
+
+@transaction.atomic
+def import_aggregate_package(data: bytes, trusted, imported_by: str = "") -> PackageImport:
+    """Verify a signed package and store its values, replacing the same source's earlier values for the
+    years it covers. Raises aggregate_package.PackageError (Swedish message); then nothing is stored."""
+    from gvi.evaluation.aggregate_package import verify
+
+    verified = verify(data, trusted)
+    years = sorted({period[:4] for _site, period, _indicator, _value in verified.values})
+    indicators = sorted({indicator for _site, _period, indicator, _value in verified.values})
+    earlier = ImportedAggregate.objects.filter(source=verified.source, indicator__in=indicators)
+    replaced = 0
+    for year in years:
+        replaced += earlier.filter(period__startswith=year).delete()[0]
+    package = AggregatePackage.objects.create(
+        source=verified.source,
+        installation=verified.installation,
+        key_fingerprint=verified.fingerprint,
+        sha256=verified.sha256,
+        created_at=verified.created_at,
+        imported_by=imported_by[:150],
+    )
+    ImportedAggregate.objects.bulk_create(
+        ImportedAggregate(
+            package=package,
+            source=verified.source,
+            site_name=site,
+            period=period,
+            indicator=indicator,
+            value=value,
+        )
+        for site, period, indicator, value in verified.values
+    )
+    AggregatePackage.objects.filter(values__isnull=True).exclude(pk=package.pk).delete()
+    return PackageImport(package, len(verified.values), replaced)

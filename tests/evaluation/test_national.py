@@ -1,0 +1,209 @@
+"""The national layer: suppressed month tables with totals, the per-year table built from them, and the
+signed aggregate package (keys, export, verified import, refusals, all-or-nothing)."""
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from gvi.evaluation import aggregate_package as pkg
+from gvi.evaluation import selectors as s
+from gvi.evaluation import services
+from gvi.evaluation.models import AggregatePackage, ImportedAggregate
+from gvi.partnership.models import Role
+from tests.analysis.test_suppression import derive_line_by_line, determined_by_linear_algebra
+from tests.factories import (
+    IncidentFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    SiteFactory,
+    verified_login,
+)
+
+TODAY = date(2026, 11, 29)
+
+
+def at(year, month, day=10):
+    return datetime(year, month, day, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def sites(db):
+    big, small = SiteFactory(name="Storstad"), SiteFactory(name="Lillby")
+    police = OrganisationFactory()
+    for month in range(1, 12):
+        for _n in range(6 + month % 3):
+            IncidentFactory(site=big, owner=police, occurred_at=at(2026, month))
+    for month in (2, 5):
+        IncidentFactory(site=small, owner=police, occurred_at=at(2026, month))  # one each: 1–4
+    IncidentFactory(site=small, owner=police, occurred_at=at(2025, 6), summary="HEMLIG-TEXT")
+    return big, small
+
+
+def grid(table):
+    rows = [[*row.values, row.total] for row in table.rows]
+    return [*rows, [*table.column_totals, table.grand_total]]
+
+
+def test_month_table_has_no_small_counts_and_nothing_derivable(sites):
+    table = s.national_month_table("serious", 2026, today=TODAY)
+    assert table.months[0] == "2026-01" and table.months[-1] == "2026-11"
+    assert [row.site for row in table.rows] == ["Lillby", "Storstad"]
+    published = grid(table)
+    assert all(v is None or v == 0 or v >= 5 for row in published for v in row)
+    assert not derive_line_by_line(published)
+    assert not determined_by_linear_algebra(published)
+    lillby = table.rows[0]
+    assert lillby.values[1] is None and lillby.values[4] is None and lillby.total is None
+    # Storstad must lose cells too, or its months would give Lillby's away through the column totals.
+    assert any(v is None for v in table.rows[1].values)
+
+
+def test_year_table_is_the_row_totals_of_the_month_tables(sites):
+    rows, years = s.national_table(today=TODAY)
+    assert years == [2025, 2026]
+    by_site = {row["site"]: row["values"] for row in rows}
+    month_2026 = {row.site: row.total for row in s.national_month_table("serious", 2026, today=TODAY).rows}
+    assert by_site["Lillby"] == [None, None]
+    assert by_site["Storstad"][1] == month_2026["Storstad"]
+
+
+def national_login(client):
+    membership = MembershipFactory(site=None, role=Role.NATIONAL_ANALYST, organisation=OrganisationFactory())
+    return verified_login(client, membership.user)
+
+
+def test_national_monthly_page_shows_local_tables_only_as_aggregates(client, sites):
+    national_login(client)
+    response = client.get(reverse("evaluation:national_monthly"), {"indikator": "serious", "ar": "2025"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "HEMLIG" not in html and "Lillby" in html and response.context["year"] == 2025
+    assert client.get(reverse("evaluation:national")).status_code == 200
+
+
+def test_national_pages_are_closed_to_site_roles(client, sites):
+    membership = MembershipFactory(site=sites[0], role=Role.COORDINATOR, organisation=OrganisationFactory())
+    verified_login(client, membership.user)
+    assert client.get(reverse("evaluation:national_monthly")).status_code == 403
+    assert client.get(reverse("evaluation:national_import")).status_code == 403
+    assert client.post(reverse("evaluation:national_import"), {}).status_code == 403
+
+
+# --- Packages ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def keys(tmp_path):
+    private, public = tmp_path / "exempel.key", tmp_path / "trusted" / "exempelstad.pem"
+    public.parent.mkdir()
+    call_command("gvi_aggregate_keygen", private_key=str(private), public_key=str(public))
+    assert oct(private.stat().st_mode & 0o777) == "0o600"
+    return private, public.parent
+
+
+def export(tmp_path, private, name="paket.json", installation="Exempelstads kommun"):
+    out = tmp_path / name
+    call_command("gvi_aggregate_export", key=str(private), output=str(out), installation=installation)
+    return out
+
+
+def test_export_and_import_round_trip_without_person_data(sites, keys, tmp_path):
+    private, trusted = keys
+    out = export(tmp_path, private)
+    text = out.read_text()
+    assert "HEMLIG" not in text and "summary" not in text
+    payload = json.loads(json.loads(text)["payload"])
+    assert {table["indicator"] for table in payload["tables"]} == set(s.NATIONAL_INDICATORS)
+    for table in payload["tables"]:
+        for row in table["rows"]:
+            assert set(row) == {"site", "values", "total"}
+            assert all(v is None or v == 0 or v >= 5 for v in [*row["values"], row["total"]])
+    call_command("gvi_aggregate_import", str(out), trusted_keys=str(trusted))
+    package = AggregatePackage.objects.get()
+    assert (package.source, package.installation) == ("exempelstad", "Exempelstads kommun")
+    stored = ImportedAggregate.objects.filter(indicator="serious", site_name="Storstad", period="2026-03")
+    this_year = s.national_month_table("serious", date.today().year)
+    if date.today().year == 2026:
+        assert stored.get().value == this_year.rows[1].values[2]
+    (imported,) = s.imported_tables("serious", date.today().year)
+    assert imported.table.rows == this_year.rows and imported.table.grand_total == this_year.grand_total
+    # Importing a newer package from the same source replaces the values instead of duplicating them.
+    count = ImportedAggregate.objects.count()
+    call_command(
+        "gvi_aggregate_import", str(export(tmp_path, private, "nytt.json")), trusted_keys=str(trusted)
+    )
+    assert ImportedAggregate.objects.count() == count and AggregatePackage.objects.count() == 1
+
+
+def tamper(path, change):
+    envelope = json.loads(path.read_text())
+    payload = json.loads(envelope["payload"])
+    change(payload)
+    envelope["payload"] = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    path.write_text(json.dumps(envelope))
+
+
+def test_tampered_unknown_and_broken_packages_are_refused_and_nothing_is_stored(sites, keys, tmp_path):
+    private, trusted = keys
+    out = export(tmp_path, private)
+
+    def raise_first_value(payload):
+        payload["tables"][0]["rows"][1]["values"][0] = 999
+
+    tamper(out, raise_first_value)
+    with pytest.raises(CommandError, match="Signaturen stämmer inte"):
+        call_command("gvi_aggregate_import", str(out), trusted_keys=str(trusted))
+    other_private, _other_trusted = tmp_path / "annan.key", tmp_path / "annan.pem"
+    call_command("gvi_aggregate_keygen", private_key=str(other_private), public_key=str(_other_trusted))
+    foreign = export(tmp_path, other_private, "okand.json")
+    with pytest.raises(CommandError, match="betrodd nyckel"):
+        call_command("gvi_aggregate_import", str(foreign), trusted_keys=str(trusted))
+    (tmp_path / "skrap.json").write_text("inte json")
+    with pytest.raises(CommandError, match="ogiltig JSON"):
+        call_command("gvi_aggregate_import", str(tmp_path / "skrap.json"), trusted_keys=str(trusted))
+    with pytest.raises(CommandError, match="betrodda nycklar"):
+        call_command("gvi_aggregate_import", str(foreign), trusted_keys="")
+    assert not AggregatePackage.objects.exists() and not ImportedAggregate.objects.exists()
+
+
+def signed(private_path, change):
+    payload = pkg.build_payload("Test", [2026], today=TODAY)
+    change(payload)
+    return pkg.sign_payload(payload, pkg.load_private_key(private_path))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p["tables"][0]["rows"][0].__setitem__("values", [3] * 11), "borde ha varit undertryckt"),
+        (lambda p: p["tables"][0]["rows"][0].__setitem__("personnummer", "19900101-1234"), "okända fält"),
+        (lambda p: p["tables"][0].__setitem__("indicator", "namn"), "okänd indikator"),
+        (lambda p: p["tables"][1].__setitem__("months", ["2025-01"]), "ogiltiga månader"),
+    ],
+)
+def test_signed_but_invalid_content_is_refused_all_or_nothing(sites, keys, change, message):
+    private, trusted = keys
+    data = signed(private, change)
+    with pytest.raises(pkg.PackageError, match=message):
+        services.import_aggregate_package(data, pkg.load_trusted_keys(trusted))
+    assert not ImportedAggregate.objects.exists() and not AggregatePackage.objects.exists()
+
+
+def test_national_analyst_uploads_a_package_on_the_web(client, sites, keys, tmp_path, settings):
+    private, trusted = keys
+    settings.GVI_AGGREGATE_TRUSTED_KEYS = str(trusted)
+    national_login(client)
+    url = reverse("evaluation:national_import")
+    assert client.get(url).status_code == 200
+    data = export(tmp_path, private).read_bytes()
+    response = client.post(url, {"file": SimpleUploadedFile("paket.json", data, "application/json")})
+    assert response.status_code == 302 and AggregatePackage.objects.count() == 1
+    broken = data.replace(b'"signature": "', b'"signature": "AAAA')
+    response = client.post(url, {"file": SimpleUploadedFile("paket.json", broken, "application/json")})
+    assert response.status_code == 200 and "Inget importerades" in response.content.decode()
+    page = client.get(reverse("evaluation:national_monthly"), {"ar": str(date.today().year)})
+    assert "Exempelstads kommun" in page.content.decode()
