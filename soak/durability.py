@@ -57,6 +57,7 @@ class Stream:
         self.unacked = 0  # attempts without an answer (server killed, refused, timed out)
         self.rejected: dict[int, int] = {}  # other HTTP answers
         self.reads_ok = 0
+        self.replayed = 0  # retries answered 200 with the incident the lost request had created
         self.threads = [threading.Thread(target=self._write, daemon=True) for _ in range(writers)]
         self.threads += [threading.Thread(target=self._read, daemon=True) for _ in range(readers)]
 
@@ -69,9 +70,10 @@ class Stream:
         for thread in self.threads:
             thread.join(30)
 
-    def _call(self, method: str, path: str, body: dict | None = None):
+    def _call(self, method: str, path: str, body: dict | None = None, key: str | None = None):
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=self.headers)
+        headers = {**self.headers, **({"Idempotency-Key": key} if key else {})}
+        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read() or b"null")
 
@@ -84,24 +86,29 @@ class Stream:
                 "area": "Soakstad",
                 "summary": marker,
             }
-            try:
-                status, payload = self._call("POST", "/api/v1/incidents", body)
-            except urllib.error.HTTPError as error:
+            # As a pushing system should: retry with the same Idempotency-Key until the server answers, so
+            # a write whose answer was lost to the kill is neither lost nor stored twice.
+            while not self.stop.is_set():
+                try:
+                    status, payload = self._call("POST", "/api/v1/incidents", body, key=marker)
+                except urllib.error.HTTPError as error:
+                    with self.lock:
+                        self.rejected[error.code] = self.rejected.get(error.code, 0) + 1
+                    break
+                except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+                    # No answer, or an answer cut off by the kill (e.g. IncompleteRead after the status
+                    # line): not acknowledged yet, since the client never learnt the new record's id.
+                    with self.lock:
+                        self.unacked += 1
+                    time.sleep(0.05)
+                    continue
                 with self.lock:
-                    self.rejected[error.code] = self.rejected.get(error.code, 0) + 1
-                continue
-            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
-                # No answer, or an answer cut off by the kill (e.g. IncompleteRead after the status line):
-                # not acknowledged, since the client never learnt the new record's id.
-                with self.lock:
-                    self.unacked += 1
-                time.sleep(0.05)
-                continue
-            with self.lock:
-                if status == 201:
-                    self.acked[marker] = payload["id"]
-                else:
-                    self.rejected[status] = self.rejected.get(status, 0) + 1
+                    if status in (200, 201):
+                        self.acked[marker] = payload["id"]
+                        self.replayed += status == 200
+                    else:
+                        self.rejected[status] = self.rejected.get(status, 0) + 1
+                break
 
     def _read(self):
         while not self.stop.is_set():
@@ -119,9 +126,10 @@ def check_database(database_url: str, markers: dict[str, int]) -> dict:
     import psycopg
 
     with psycopg.connect(database_url) as conn:
-        stored = dict(
-            conn.execute("SELECT summary, id FROM incidents_incident WHERE summary LIKE 'soak-%'").fetchall()
-        )
+        rows = conn.execute(
+            "SELECT summary, id FROM incidents_incident WHERE summary LIKE 'soak-%'"
+        ).fetchall()
+        stored = dict(rows)
         log_rows = conn.execute("SELECT COUNT(*) FROM access_accesslog").fetchone()[0]
     lost = [marker for marker in markers if marker not in stored]
     wrong_id = [marker for marker, pk in markers.items() if marker in stored and stored[marker] != pk]
@@ -131,6 +139,7 @@ def check_database(database_url: str, markers: dict[str, int]) -> dict:
         "lost_examples": lost[:5],
         "wrong_id": len(wrong_id),
         "unacknowledged_but_stored": len(set(stored) - set(markers)),
+        "duplicates": len(rows) - len(stored),
         "access_log_rows": log_rows,
     }
 
@@ -169,6 +178,7 @@ def run(
             "seconds": round(time.monotonic() - began, 1),
             "acknowledged_writes": len(stream.acked),
             "unanswered_attempts": stream.unacked,
+            "replayed": stream.replayed,
             "other_answers": stream.rejected,
             "reads_answered": stream.reads_ok,
             "reads_without_log_row": max(0, stream.reads_ok - result["access_log_rows"]),
@@ -181,6 +191,7 @@ def run(
     result["ok"] = (
         result["lost"] == 0
         and result["wrong_id"] == 0
+        and result["duplicates"] == 0
         and result["chain_ok"]
         and result["reads_without_log_row"] == 0
         and made >= min(kills, 20)

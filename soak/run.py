@@ -188,6 +188,14 @@ def figures(results: dict) -> list[tuple[str, str, str, bool | None]]:
         )
         rows.append(
             (
+                "Writes stored twice after a retry with the same Idempotency-Key",
+                f"{d.get('duplicates', 0)} ({d.get('replayed', 0)} retries answered with the first write)",
+                "0",
+                d.get("duplicates", 0) == 0,
+            )
+        )
+        rows.append(
+            (
                 "Access-log chain after the kills (`gvi audit verify`)",
                 f"{'OK' if d['chain_ok'] else 'BROKEN'}: {' '.join(d['chain_report'])}",
                 "verifies",
@@ -355,8 +363,9 @@ def write_report(results: dict, args, target: Path) -> bool:
             f"{d['kills']} SIGKILLs of `gvi serve` at random moments (0.2–2.5 s after it answered), each followed by "
             f"a restart (median {d['median_restart_seconds']:.1f} s); {d['acknowledged_writes']} writes answered "
             f"201, all {d['stored'] - d['unacknowledged_but_stored']} of them found; "
-            f"{d['unacknowledged_but_stored']} write(s) stored although the answer was lost to the kill "
-            f"(committed, then killed: POST /api/v1/incidents has no idempotency key, so a client that retries creates a duplicate); "
+            f"{d.get('replayed', 0)} retries (same Idempotency-Key) answered with the incident their lost "
+            f"request had created; {d.get('duplicates', 0)} incidents stored twice; "
+            f"{d['unacknowledged_but_stored']} stored but never acknowledged (the stream stopped during a retry); "
             f"{d['unanswered_attempts']} attempts got no answer while the server was down. Seed {d['seed']}.",
         ]
     lo = results.get("load", {})

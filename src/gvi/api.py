@@ -18,7 +18,12 @@ from ninja.security import HttpBearer, django_auth
 
 from gvi.access.models import AccessLog, ApiToken
 from gvi.access.selectors import read_record, visible_record
-from gvi.access.services import EditConflict, remove_record
+from gvi.access.services import (
+    EditConflict,
+    claim_idempotency_key,
+    remove_record,
+    settle_idempotency_key,
+)
 from gvi.api_input import ID_MAX, InputSchema, PatchSchema
 from gvi.api_pagination import BoundedPagination, LoggedPagination
 from gvi.groups import services as audit
@@ -463,12 +468,22 @@ def get_incident(request, pk: str):
     return read_record(request.user, Incident, pk, via=AccessLog.Action.API)
 
 
-@api.post("/incidents", response={201: IncidentOut, **ERRORS}, tags=["incidenter"])
+@api.post("/incidents", response={200: IncidentOut, 201: IncidentOut, **ERRORS}, tags=["incidenter"])
 def push_incident(request, payload: IncidentIn):
-    """For systems that push incidents: the incident and its group involvement in one transaction."""
+    """For systems that push incidents: the incident and its group involvement in one transaction.
+
+    With a header `Idempotency-Key` (1–100 characters: letters, digits, . _ : -) a retried request, e.g.
+    after a timeout, does not create the incident twice: it answers 200 with the incident the first
+    request created (201 is a new incident)."""
     data = payload.dict(exclude_unset=True)
     involvements = data.pop("involvements", [])
+    key = request.headers.get("Idempotency-Key")
     with transaction.atomic():
+        claim = None
+        if key is not None:
+            claim, earlier = claim_idempotency_key(request.user, key, "incidents.push")
+            if earlier is not None:
+                return Status(200, visible_record(request.user, Incident, earlier))
         incident = incident_services.register_incident(request.user, data)
         for item in involvements:
             group = visible_record(request.user, Group, item["group_id"])
@@ -482,6 +497,7 @@ def push_incident(request, payload: IncidentIn):
                     "confidence": item.get("confidence", "medium"),
                 },
             )
+        settle_idempotency_key(claim, incident)
     return Status(201, incident)
 
 

@@ -257,6 +257,24 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class IdempotencyKey(models.Model):
+    """A client's key for one write through the API (header `Idempotency-Key`): a retried request with the
+    same key answers with the record the first one created instead of creating it twice. Holds no person
+    data; kept IDEMPOTENCY_DAYS days."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    operation = models.CharField(max_length=60)
+    object_id = models.PositiveBigIntegerField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"
+
+
 class RetentionRun(models.Model):
     """What one retention run did, by count only: nothing about the content of purged records."""
 

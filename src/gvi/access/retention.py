@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from gvi.access.models import RetainedRecord, RetentionRun
+from gvi.access.models import IdempotencyKey, RetainedRecord, RetentionRun
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,10 @@ class RetentionResult:
 
 def retained_models() -> list[type[RetainedRecord]]:
     return [model for model in apps.get_models() if issubclass(model, RetainedRecord)]
+
+
+# API idempotency keys (no person data) only need to outlive a client's retries.
+IDEMPOTENCY_DAYS = 30
 
 
 def grace_days() -> int:
@@ -113,6 +117,7 @@ def run_retention(today: date | None = None, triggered_by: str = "command") -> R
                 result.purged[child_label] = result.purged.get(child_label, 0) + len(child_ids)
                 result.history_purged += _history_ids_to_purge(child_model, child_ids)
     result.history_purged += _purge_history_of_removed(purge_before)
+    IdempotencyKey.objects.filter(created_at__lt=now - timedelta(days=IDEMPOTENCY_DAYS)).delete()
     RetentionRun.objects.create(
         today=today,
         deactivated=result.deactivated,

@@ -1,15 +1,23 @@
 """Writes of the access model: access-log appends, versioned saves, disclosures."""
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gvi.access.models import AccessLog, AccessLogHead, CompartmentedRecord, Disclosure, membership_q
+from gvi.access.models import (
+    AccessLog,
+    AccessLogHead,
+    CompartmentedRecord,
+    Disclosure,
+    IdempotencyKey,
+    membership_q,
+)
 from gvi.access.permissions import CHANGE, DISCLOSE, VIEW
 from gvi.partnership.models import Membership
 
@@ -152,3 +160,29 @@ def issue_api_token(user, name: str, expires_at=None) -> str:
     raw = "gvi_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, token_hash=ApiToken.hash_token(raw), expires_at=expires_at)
     return raw
+
+
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:\-]{1,100}$"
+
+
+def claim_idempotency_key(user, key: str, operation: str) -> tuple[IdempotencyKey | None, int | None]:
+    """Claim `key` for a write, in the caller's transaction. Returns (claim, None) for a new key: the caller
+    writes and then calls `settle_idempotency_key`; or (None, id) when an earlier request with this key
+    already created record `id`. A key of another operation is a ValidationError."""
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
+        raise ValidationError(_("Idempotency-Key ska vara 1–100 tecken: bokstäver a–z, siffror och . _ : -"))
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(user=user, key=key, operation=operation), None
+    except IntegrityError:
+        # Another request with this key committed first (PostgreSQL waits for it): answer with its record.
+        earlier = IdempotencyKey.objects.get(user=user, key=key)
+    if earlier.operation != operation or earlier.object_id is None:
+        raise ValidationError(_("Idempotency-Key har redan använts för en annan begäran."))
+    return None, earlier.object_id
+
+
+def settle_idempotency_key(claim: IdempotencyKey | None, record) -> None:
+    if claim is not None:
+        claim.object_id = record.pk
+        claim.save(update_fields=["object_id"])
