@@ -82,12 +82,19 @@ class InvestigationHours(models.Model):
 
     class Meta:
         ordering = ["year", "month", "incident_type"]
+        # One figure per month, and one whole-year figure (month empty): two partial unique indexes, which
+        # SQLite and PostgreSQL both enforce (unlike nulls_distinct=False).
         constraints = [
             models.UniqueConstraint(
                 fields=["site", "incident_type", "year", "month"],
-                name="evaluation_hours_once",
-                nulls_distinct=False,
-            )
+                condition=models.Q(month__isnull=False),
+                name="evaluation_hours_once_a_month",
+            ),
+            models.UniqueConstraint(
+                fields=["site", "incident_type", "year"],
+                condition=models.Q(month__isnull=True),
+                name="evaluation_hours_once_a_year",
+            ),
         ]
         verbose_name = _("utredningstimmar")
         verbose_name_plural = _("utredningstimmar")

@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'utredningstimmar',
                 'verbose_name_plural': 'utredningstimmar',
                 'ordering': ['year', 'month', 'incident_type'],
-                'constraints': [models.UniqueConstraint(fields=('site', 'incident_type', 'year', 'month'), name='evaluation_hours_once', nulls_distinct=False)],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('month__isnull', False)), fields=('site', 'incident_type', 'year', 'month'), name='evaluation_hours_once_a_month'), models.UniqueConstraint(condition=models.Q(('month__isnull', True)), fields=('site', 'incident_type', 'year'), name='evaluation_hours_once_a_year')],
             },
         ),
     ]
