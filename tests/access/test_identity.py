@@ -63,7 +63,9 @@ def test_number_is_stored_hashed_and_encrypted_and_matches_across_formats(world)
     stored = Person.objects.get(pk=person.pk)
     assert stored.personal_number_hash and stored.personal_number_encrypted
     assert "198112189876" not in stored.personal_number_hash + stored.personal_number_encrypted
-    assert stored.personal_number_hash != hashlib.sha256(b"198112189876").hexdigest()  # keyed, not a bare hash
+    assert (
+        stored.personal_number_hash != hashlib.sha256(b"198112189876").hexdigest()
+    )  # keyed, not a bare hash
     assert stored.birth_year == 1981
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM groups_person WHERE id = %s", [person.pk])

@@ -145,7 +145,10 @@ def test_dashboard_draws_fitted_and_counterfactual_and_compares_with_the_users_o
     response = client.get(reverse("evaluation:site_statistics"), {"plats": treated.slug})
     assert response.status_code == 200
     points = response.context["impact_points"]
-    assert len(points) == 60 and points[0].counterfactual is None and points[-1].counterfactual is not None
+    # The series starts at the first month with a registered incident (48 months of data in 60 shown).
+    assert response.context["impact"].first_row == 60 - 48 + 1 and points[0].observed > 0
+    assert len(points) == 60 - response.context["impact"].first_row
+    assert points[0].counterfactual is None and points[-1].counterfactual is not None
     after = [p for p in points if p.counterfactual is not None]
     assert sum(p.counterfactual for p in after) > sum(p.fitted for p in after)  # fewer than without GVI
     html = response.content.decode()

@@ -109,8 +109,11 @@ def test_site_impact_explains_when_it_cannot_estimate(fixture):
     impact = s.site_impact(rows, date(2025, 9, 10))  # first full month with GVI: 2025-10
     assert impact.result is None
     assert impact.reason.startswith(
-        "För få händelser för att dra någon slutsats (1 före och 4 efter starten, 15"
-    )
+        "För få händelser för att dra någon slutsats (1 före och 4 efter starten, 5 respektive 9 månader)"
+    )  # the 10 empty months before the first registered incident are no data, not zeros
+    first_with_data = next(row.month for row in rows if row.serious)
+    starts_there = date(int(first_with_data[:4]), int(first_with_data[5:]), 1)
+    assert s.site_impact(rows, starts_there).reason.startswith("Det finns inga registrerade incidenter före")
 
 
 def test_process_figures_degrade_gracefully(fixture):

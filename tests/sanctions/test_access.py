@@ -18,6 +18,8 @@ from tests.test_access_matrix import SANCTIONS_MATRIX, all_route_names
 
 C, A, CW, P = Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OFFICER
 CP, S, N, AD = Role.COMMUNITY_PARTNER, Role.STEERING_MEMBER, Role.NATIONAL_ANALYST, Role.ADMINISTRATOR
+
+
 def test_every_sanctions_route_has_a_row():
     from gvi.sanctions import api, urls
 

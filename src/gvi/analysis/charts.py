@@ -73,6 +73,12 @@ class ImpactChart:
     counterfactual: str  # from the start on only
     start_x: float | None
     top: float
+    clipped: bool = False  # the counterfactual line leaves the chart and is cut at its top edge
+
+
+# The scale follows the observed counts and the fitted line; a counterfactual that runs away (a steep
+# pre-start trend carried forward) is cut at this multiple of them instead of flattening everything else.
+COUNTERFACTUAL_HEADROOM = 2.0
 
 
 def impact_chart(
@@ -88,7 +94,11 @@ def impact_chart(
     if not observed:
         return ImpactChart([], "", "", None, 0)
     values = [value for _label, value in observed]
-    top = max([*values, *fitted, *(v for v in counterfactual if v is not None)]) or 1
+    shown = max([*values, *fitted]) or 1
+    highest = max([*values, *fitted, *(v for v in counterfactual if v is not None)]) or 1
+    top = min(highest, shown * COUNTERFACTUAL_HEADROOM)
+    clipped = highest > top
+    counterfactual = [None if value is None else min(value, top) for value in counterfactual]
     slot = width / len(observed)
     bars = [
         Bar(
@@ -111,5 +121,5 @@ def impact_chart(
 
     first = next((i for i, value in enumerate(counterfactual) if value is not None), None)
     return ImpactChart(
-        bars, points(fitted), points(counterfactual), None if first is None else first * slot, top
+        bars, points(fitted), points(counterfactual), None if first is None else first * slot, top, clipped
     )

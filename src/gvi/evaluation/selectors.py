@@ -550,6 +550,7 @@ def process_figures(site) -> dict:
 class Impact:
     result: object | None  # gvi.analysis.impact.ItsResult
     reason: str = ""
+    first_row: int = 0  # the series starts here: months before the first registered incident are no data
 
 
 def site_impact(rows: list[MonthRow], start: date | None, indicator: str = "serious") -> Impact:
@@ -562,6 +563,13 @@ def site_impact(rows: list[MonthRow], start: date | None, indicator: str = "seri
         return Impact(None, _("Startdatumet ligger utanför den period som visas."))
     from gvi.analysis.impact import NEGBIN, fit_its, too_few_events, too_few_reading
 
+    # Months before the first registered incident are months without data (the platform, or the
+    # imported history, starts there), not months without violence: counting them as zeros would invent
+    # a rising trend before the start.
+    first_row = next((index for index, row in enumerate(rows) if row.serious), len(rows))
+    if labels.index(first) <= first_row:
+        return Impact(None, _("Det finns inga registrerade incidenter före GVI-starten att jämföra med."))
+    rows, labels = rows[first_row:], labels[first_row:]
     counts = [getattr(row, indicator) for row in rows]
     start_index = labels.index(first)
     sides = (sum(counts[:start_index]), sum(counts[start_index:]), start_index, len(counts) - start_index)
@@ -571,7 +579,7 @@ def site_impact(rows: list[MonthRow], start: date | None, indicator: str = "seri
         result = fit_its(counts, start_index, int(labels[0][5:7]), family=NEGBIN)
     except Exception:  # noqa: BLE001 - a model that cannot be fitted is reported, not raised
         return Impact(None, _("Modellen kunde inte skattas på dessa data."))
-    return Impact(result)
+    return Impact(result, first_row=first_row)
 
 
 def _next_month(day: date) -> date:
@@ -663,7 +671,7 @@ def impact_points(rows: list[MonthRow], impact: Impact, indicator: str = "seriou
             float(result.fitted[index]),
             float(result.counterfactual[index]) if index >= start else None,
         )
-        for index, row in enumerate(rows)
+        for index, row in enumerate(rows[impact.first_row :])
     ]
 
 
