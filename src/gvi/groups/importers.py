@@ -14,6 +14,10 @@ row as Excel shows it.
 (`gvi.groups.services`) inside one transaction. The dry run always rolls back; the import commits only if
 no row failed. So the dry run reports exactly the errors the import would hit, and an import is never
 half done. Personal identity numbers are never echoed in messages.
+
+A batched importer (incidents: `_Importer.batched`) checks every row first without writing and then, if
+all rows passed, saves them with bulk statements (in the same transaction; a database error falls back to
+the row-by-row path).
 """
 
 import csv
@@ -682,7 +686,22 @@ class _Importer:
         self.visible_persons = Person.objects.visible_to(user).filter(site_id=self.site_id)
         self.visible_memberships = GroupMembership.objects.visible_to(user).filter(site_id=self.site_id)
 
+    # A batched importer checks every row first (`begin`, then `check_row` for each row: no writes) and,
+    # if all rows passed, saves them together (`save_checked`); `import_row` remains its row-by-row path.
+    batched = False
+
     def import_row(self, row: Row) -> str | None:
+        raise NotImplementedError
+
+    def begin(self, rows: list[Row]) -> None:
+        """Batched importers: prefetch what checking `rows` needs."""
+
+    def check_row(self, row: Row) -> str | None:
+        """Batched importers: every check of `import_row`, without writing; the description or None."""
+        raise NotImplementedError
+
+    def save_checked(self) -> None:
+        """Batched importers: write every row `check_row` passed."""
         raise NotImplementedError
 
     def check_review(self, row: Row, review: date | None, is_minor: bool) -> None:
@@ -923,8 +942,11 @@ def _run(user, kind: str, uploaded_file, commit: bool) -> ImportReport:
     importer = IMPORTERS[kind](user, membership, timezone.localdate())
     try:
         with transaction.atomic():
-            for number, cells in table.rows:
-                _import_row(importer, report, number, cells, positions)
+            if importer.batched:
+                _import_batched(importer, report, table.rows, positions)
+            else:
+                for number, cells in table.rows:
+                    _import_row(importer, report, number, cells, positions)
             if not commit or not report.ok:
                 raise _Rollback
             report.committed = True
@@ -933,14 +955,71 @@ def _run(user, kind: str, uploaded_file, commit: bool) -> ImportReport:
     return report
 
 
-def _import_row(importer: _Importer, report: ImportReport, number: int, cells: list, positions: dict) -> None:
+def _make_row(number: int, cells: list, positions: dict) -> Row | None:
+    """The row's named cells, or None if a cell outside the named columns has a value."""
     named = set(positions.values())
     if any(_as_text(cell) for index, cell in enumerate(cells) if index not in named):
-        report.row_errors.append(RowError(number, _("värde i en kolumn utan rubrik")))
-        return
-    row = Row(
+        return None
+    return Row(
         number, {name: cells[index] if index < len(cells) else None for name, index in positions.items()}
     )
+
+
+def _unnamed_column_error(number: int) -> RowError:
+    return RowError(number, _("värde i en kolumn utan rubrik"))
+
+
+def _import_batched(importer: _Importer, report: ImportReport, table_rows: list, positions: dict) -> None:
+    """Check every row without writing (same checks, same messages), then save them all in one go.
+
+    Nothing is written unless every row passed. If the batch cannot be saved (a database error), its
+    savepoint is rolled back and the rows are imported one by one instead, so the report names the row.
+    """
+    rows = [(number, _make_row(number, cells, positions)) for number, cells in table_rows]
+    try:
+        with transaction.atomic():
+            importer.begin([row for _number, row in rows if row is not None])
+    except DatabaseError:
+        logger.exception("Import could not prepare the batch; importing row by row")
+        for number, cells in table_rows:
+            _import_row(importer, report, number, cells, positions)
+        return
+    checked = []
+    for number, row in rows:
+        if row is None:
+            report.row_errors.append(_unnamed_column_error(number))
+            continue
+        description = None
+        try:
+            description = importer.check_row(row)
+        except ValidationError as error:
+            row.add_validation_error(error, importer.columns)
+        except PermissionDenied as error:
+            row.error(_lower_first(str(error)) or _("du får inte skapa den här posten"))
+        except DatabaseError:
+            logger.exception("Import row %s could not be checked", number)
+            row.error(_("raden kunde inte sparas (databasfel)"))
+        if row.errors:
+            report.row_errors.extend(RowError(number, message) for message in row.errors)
+        elif description is not None:
+            checked.append((number, description))
+    if report.ok and checked:
+        try:
+            with transaction.atomic():
+                importer.save_checked()
+        except DatabaseError:
+            logger.exception("Import batch could not be saved; importing row by row")
+            for number, cells in table_rows:
+                _import_row(importer, report, number, cells, positions)
+            return
+    report.created.extend(checked)  # as row by row: the rows that passed, even if others failed
+
+
+def _import_row(importer: _Importer, report: ImportReport, number: int, cells: list, positions: dict) -> None:
+    row = _make_row(number, cells, positions)
+    if row is None:
+        report.row_errors.append(_unnamed_column_error(number))
+        return
     description = None
     try:
         with transaction.atomic():  # a savepoint per row: a failed row never poisons the transaction

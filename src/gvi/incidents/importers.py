@@ -5,14 +5,22 @@ import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from gvi.groups import importers as base
+from gvi.groups.services import creating_membership
 from gvi.incidents.models import Incident, Involvement
-from gvi.incidents.services import code_involvement, register_incident
+from gvi.incidents.services import (
+    code_involvement,
+    prepare_incident,
+    prepare_involvement,
+    register_incident,
+    save_prepared,
+)
 
 INCIDENTS = "incidenter"
 DATETIME_RE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2})(?::\d{2})?)?")
@@ -111,9 +119,31 @@ def _moment(row: base.Row, column: str) -> datetime | None:
 
 
 class IncidentImporter(base._Importer):
-    kind = INCIDENTS
+    """Batched: `check_row` validates a row without writing, `save_checked` writes all rows at once.
 
-    def import_row(self, row: base.Row) -> str | None:
+    `import_row` (one row at a time through the write services, with a savepoint each) is the reference
+    path; the import falls back to it when the batch cannot be saved (a database error), so that the
+    report names the row.
+    """
+
+    kind = INCIDENTS
+    batched = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._groups: dict[str, object] = {}  # name as written -> the group (or None); no group is created
+        self._existing_references: set[str] = set()
+        self._file_references: set[str] = set()  # of rows checked so far that will be saved
+        self._involvement_membership = None
+        self._involvement_denied: PermissionDenied | None = None
+        self.prepared: list[tuple[Incident, list[Involvement]]] = []
+
+    def _group(self, name: str):
+        if name not in self._groups:
+            self._groups[name] = self.visible_groups.filter(name__iexact=name).first()
+        return self._groups[name]
+
+    def _parse(self, row: base.Row):
         data = {
             "occurred_at": _moment(row, "tidpunkt"),
             "type": row.choice(
@@ -146,35 +176,89 @@ class IncidentImporter(base._Importer):
         ]
         groups = {}
         for name, _role in involved:
-            group = self.visible_groups.filter(name__iexact=name).first()
+            group = self._group(name)
             if group is None:
                 row.error(_("okänd grupp '%(name)s'") % {"name": base._echo(name)})
             groups[name] = group
+        involvements = [
+            {
+                "group": groups[name],
+                "role": role,
+                "member_status": member_status or Involvement.MemberStatus.SUSPECTED,
+                "confidence": "medium",
+            }
+            for name, role in involved
+        ]
+        return data, involvements
+
+    @staticmethod
+    def _duplicate(row: base.Row, reference: str) -> None:
+        row.error(_("diarienumret %(ref)s finns redan på platsen") % {"ref": base._echo(reference)})
+
+    @staticmethod
+    def _describe(incident: Incident) -> str:
+        return f"{incident.get_type_display()} {timezone.localtime(incident.occurred_at):%Y-%m-%d %H:%M}"
+
+    # ----- one row at a time (the reference path) -----
+
+    def import_row(self, row: base.Row) -> str | None:
+        data, involvements = self._parse(row)
         if (
             data["police_reference"]
             and Incident.objects.filter(
                 site_id=self.site_id, police_reference=data["police_reference"]
             ).exists()
         ):
-            row.error(
-                _("diarienumret %(ref)s finns redan på platsen")
-                % {"ref": base._echo(data["police_reference"])}
-            )
+            self._duplicate(row, data["police_reference"])
         if row.errors:
             return None
         incident = register_incident(self.user, data, site_id=self.site_id)
-        for name, role in involved:
-            code_involvement(
-                self.user,
-                incident,
-                {
-                    "group": groups[name],
-                    "role": role,
-                    "member_status": member_status or Involvement.MemberStatus.SUSPECTED,
-                    "confidence": "medium",
-                },
+        for involvement in involvements:
+            code_involvement(self.user, incident, involvement)
+        return self._describe(incident)
+
+    # ----- batched: check every row, then save them all -----
+
+    def begin(self, rows: list[base.Row]) -> None:
+        """Look up, in a few queries, which of the file's police references exist at the site already."""
+        references = sorted({row.text("diarienummer") for row in rows} - {""})
+        for start in range(0, len(references), 500):
+            self._existing_references.update(
+                Incident.objects.filter(
+                    site_id=self.site_id, police_reference__in=references[start : start + 500]
+                ).values_list("police_reference", flat=True)
             )
-        return f"{incident.get_type_display()} {timezone.localtime(incident.occurred_at):%Y-%m-%d %H:%M}"
+
+    def _membership_for_involvements(self):
+        if self._involvement_membership is None and self._involvement_denied is None:
+            try:
+                self._involvement_membership = creating_membership(self.user, Involvement, self.site_id)
+            except PermissionDenied as error:
+                self._involvement_denied = error
+        if self._involvement_denied is not None:
+            raise self._involvement_denied
+        return self._involvement_membership
+
+    def check_row(self, row: base.Row) -> str | None:
+        """Every check `import_row` makes (the same messages, in the same order), without writing."""
+        data, involvements = self._parse(row)
+        reference = data["police_reference"]
+        if reference and (reference in self._existing_references or reference in self._file_references):
+            self._duplicate(row, reference)
+        if row.errors:
+            return None
+        incident = prepare_incident(data, self.membership)
+        prepared = [
+            prepare_involvement(self.user, incident, involvement, self._membership_for_involvements())
+            for involvement in involvements
+        ]
+        if reference:
+            self._file_references.add(reference)
+        self.prepared.append((incident, prepared))
+        return self._describe(incident)
+
+    def save_checked(self) -> None:
+        save_prepared(self.user, self.prepared)
 
 
 def register() -> None:

@@ -41,6 +41,8 @@ class Incident(CompartmentedRecord):
         ordering = ["-occurred_at"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidenter")
+        # The import's duplicate check looks police references up per site.
+        indexes = [models.Index(fields=["site", "police_reference"], name="incident_site_police_ref")]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.occurred_at:%Y-%m-%d} {self.area}".strip()

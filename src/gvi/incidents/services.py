@@ -10,10 +10,15 @@ Attribution rules, applied when an involvement is coded:
 - a relation linked to an incident gets the incident's date as its latest evidence, when it is newer.
 """
 
+import copy
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from gvi.access.permissions import CHANGE
 from gvi.access.services import granting_membership, save_versioned
@@ -22,6 +27,10 @@ from gvi.groups.services import creating_membership
 from gvi.incidents.models import Incident, Involvement
 
 GROUP_INVOLVED = (Involvement.MemberStatus.CONFIRMED, Involvement.MemberStatus.SUSPECTED)
+BATCH_SIZE = 1000  # rows per INSERT in the batched path
+# Foreign keys the batched path does not look up again in full_clean: the caller passes the membership
+# (site, owner), loaded objects (group, person) or records created in the same batch (incident).
+PREPARED_FKS = ["site", "owner", "incident", "person", "group", "relation"]
 
 
 def _require(user, record, action=CHANGE):
@@ -105,7 +114,7 @@ def _link_conflict(incident: Incident, user) -> None:
         Q(group_a_id__in=suspects, group_b_id__in=victims)
         | Q(group_a_id__in=victims, group_b_id__in=suspects)
     )
-    conflict = conflicts.order_by("-intensity").first()
+    conflict = conflicts.order_by("-intensity", "pk").first()
     if conflict is None:
         return
     for involvement in involvements:
@@ -167,3 +176,160 @@ def update_involvement(user, involvement: Involvement, changes: dict, expected_v
 def group_involved(incident: Incident) -> bool:
     """The police definition used by later measures: a group member confirmed or suspected as involved."""
     return incident.involvements.filter(group__isnull=False, member_status__in=GROUP_INVOLVED).exists()
+
+
+# ----- the batched path (imports): the same checks and rules, written with a few bulk statements -----
+#
+# `prepare_incident` and `prepare_involvement` run every check of `register_incident` and
+# `code_involvement` without writing; `save_prepared` then writes what they prepared exactly as calling
+# `register_incident` and `code_involvement` row after row would leave it: the same records and values,
+# the same conflict links and latest-evidence dates (the attribution rules are replayed in memory in the
+# same order), a history row for every version the one-by-one path writes, and the same sanction
+# proposals.
+
+
+def prepare_incident(data: dict, membership) -> Incident:
+    """The incident `register_incident` would create through `membership`, validated but not saved."""
+    incident = Incident(**data, site_id=membership.site_id, owner_id=membership.organisation_id)
+    incident.full_clean(exclude=["site", "owner"])  # the membership's site and organisation exist
+    return incident
+
+
+def prepare_involvement(user, incident: Incident, data: dict, membership) -> Involvement:
+    """The involvement `code_involvement` would create (before conflict linking), validated, not saved.
+
+    `membership` is `creating_membership(user, Involvement, incident.site_id)`; `data` holds loaded
+    group / person objects. `incident` may be unsaved (it is saved with the batch).
+    """
+    involvement = Involvement(
+        incident=incident, site_id=incident.site_id, owner_id=membership.organisation_id, **data
+    )
+    if involvement.person_id and granting_membership(user, involvement.person, "view") is None:
+        raise PermissionDenied(_("Du kan inte koppla en person som du inte får se."))
+    _attribute(involvement)
+    _check(involvement)
+    involvement.full_clean(exclude=PREPARED_FKS)
+    return involvement
+
+
+def _conflict_for(involvements: list[Involvement], conflicts_by_group: dict) -> GroupRelation | None:
+    """`_link_conflict`'s choice for the unlinked involvements of one incident (in memory)."""
+    suspects = {i.group_id for i in involvements if i.role == Involvement.Role.SUSPECT}
+    victims = {i.group_id for i in involvements if i.role == Involvement.Role.VICTIM}
+    if not suspects or not victims:
+        return None
+    candidates = [
+        conflict
+        for group_id in suspects
+        for conflict in conflicts_by_group.get(group_id, ())
+        if (conflict.group_a_id in suspects and conflict.group_b_id in victims)
+        or (conflict.group_a_id in victims and conflict.group_b_id in suspects)
+    ]
+    # The strongest conflict, as `order_by("-intensity", "pk").first()`: equal intensities, the oldest.
+    return max(candidates, key=lambda conflict: (conflict.intensity, -conflict.pk), default=None)
+
+
+def _replay_attribution(prepared, site_id: int, user):
+    """Replay `_link_conflict` and `_note_evidence` in coding order, in memory.
+
+    Sets `relation` on the involvements; returns the involvements linked (each gets a second history
+    version, as the one-by-one path saves it again) and the latest-evidence changes in order as
+    (relation, date, incident).
+    """
+    conflicts_by_group: dict[int, list[GroupRelation]] = {}
+    conflicts = GroupRelation.objects.filter(
+        site_id=site_id, type=GroupRelation.Type.CONFLICT, deactivated_at__isnull=True
+    )
+    for conflict in conflicts:
+        for group_id in {conflict.group_a_id, conflict.group_b_id}:
+            conflicts_by_group.setdefault(group_id, []).append(conflict)
+    evidence = {}  # relation pk -> its latest evidence so far
+    linked, evidence_changes = [], []
+    for incident, involvements in prepared:
+        on_date = incident.occurred_at.date()
+        for coded in range(1, len(involvements) + 1):
+            unlinked = [i for i in involvements[:coded] if i.group_id is not None and i.relation_id is None]
+            conflict = _conflict_for(unlinked, conflicts_by_group)
+            if conflict is not None:
+                for involvement in unlinked:
+                    if involvement.group_id in (conflict.group_a_id, conflict.group_b_id):
+                        involvement.relation = conflict
+                        linked.append(involvement)
+            relation = involvements[coded - 1].relation
+            if relation is not None:
+                latest = evidence.get(relation.pk, relation.last_evidence)
+                if latest is None or latest < on_date:
+                    evidence[relation.pk] = on_date
+                    evidence_changes.append((relation, on_date, incident))
+    return linked, evidence_changes
+
+
+def _as_created(involvement: Involvement) -> Involvement:
+    """The involvement as `code_involvement` first saves it: before it is linked to a conflict."""
+    created = copy.copy(involvement)
+    created.relation_id = None
+    return created
+
+
+@transaction.atomic
+def save_prepared(user, prepared: list[tuple[Incident, list[Involvement]]]) -> None:
+    """Write prepared incidents and their involvements as register_incident + code_involvement would."""
+    incidents = [incident for incident, _involvements in prepared]
+    bulk_create_with_history(
+        incidents, Incident, batch_size=BATCH_SIZE, default_user=user, default_change_reason=None
+    )
+    site_ids = {incident.site_id for incident in incidents}
+    linked, evidence_changes = [], []
+    for site_id in site_ids:
+        at_site = [
+            (incident, involvements) for incident, involvements in prepared if incident.site_id == site_id
+        ]
+        site_linked, site_changes = _replay_attribution(at_site, site_id, user)
+        linked += site_linked
+        evidence_changes += site_changes
+
+    involvements = [involvement for _incident, coded in prepared for involvement in coded]
+    if involvements:
+        Involvement.objects.bulk_create(involvements, batch_size=BATCH_SIZE)
+        history = Involvement.history
+        history.bulk_history_create(
+            [_as_created(i) for i in involvements],
+            batch_size=BATCH_SIZE,
+            default_user=user,
+            default_change_reason=None,
+        )
+        history.bulk_history_create(
+            linked, batch_size=BATCH_SIZE, update=True, default_user=user, default_change_reason=None
+        )
+
+    if evidence_changes:
+        now = timezone.now()
+        versions, latest = [], {}
+        for relation, on_date, incident in evidence_changes:
+            version = copy.copy(relation)
+            version.last_evidence = on_date
+            version.updated_at = now
+            version._history_user = user
+            version._change_reason = f"incident {incident.pk}"
+            versions.append(version)
+            latest[relation.pk] = (relation, on_date)
+        for relation, on_date in latest.values():
+            relation.last_evidence = on_date
+            relation.updated_at = now
+        GroupRelation.objects.bulk_update(
+            [relation for relation, _on_date in latest.values()],
+            ["last_evidence", "updated_at"],
+            batch_size=BATCH_SIZE,
+        )
+        GroupRelation.history.bulk_history_create(
+            versions, batch_size=BATCH_SIZE, update=True, default_user=user
+        )
+
+    # Sanction proposals: only incidents inside the proposal window propose anything (propose_episodes
+    # checks again); a day's margin so that none is left out by the clock moving on.
+    from gvi.sanctions.services import PROPOSAL_WINDOW_DAYS
+
+    since = timezone.now() - timedelta(days=PROPOSAL_WINDOW_DAYS + 1)
+    for incident, coded in prepared:
+        if coded and incident.occurred_at >= since:
+            _propose_sanctions(incident)
