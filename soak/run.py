@@ -59,7 +59,7 @@ def run_trust_suite(scale: int, database_url: str | None, workdir: Path, label: 
             "tests/trust",
             "-p",
             "no:cacheprovider",
-            "-rxX",
+            "-rfExX",
             "--tb=short",
             f"--junitxml={junit}",
         ],

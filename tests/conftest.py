@@ -10,6 +10,10 @@ def _fast_and_isolated(settings, tmp_path):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Cached pictures (risk, network metrics) are keyed by ids that a rolled-back test can reuse.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

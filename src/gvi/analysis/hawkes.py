@@ -270,9 +270,41 @@ class _Batch:
             slope = -(self.offsets * inner - inner_weighted) - decayed * (self.offsets * carry_s + carry_w)
         return excitation[self.valid], slope[self.valid]
 
-    def loglik(self, mus: np.ndarray, alpha: float, beta: float):
-        """Pooled log-likelihood and its gradient: (ll, d/dμ_k array, d/dα, d/dβ)."""
-        excitation, slope = self._excitation(beta)
+    def profile_mus(self, excitation: np.ndarray, alpha: float, beta: float, bounds) -> np.ndarray:
+        """For fixed α and β, the background rates that maximise the likelihood: per stream the root of
+        Σ_i 1/(μ + αβA_i) = length (decreasing and convex in μ), by Newton steps kept inside a bracket
+        that shrinks by the sign of each step, all streams at once."""
+        lo_bound, hi_bound = bounds
+        scored = self.scored
+        raised = alpha * beta * excitation[scored]
+        stream = self.stream_of[scored]
+        counts = np.bincount(stream, minlength=self.n_streams).astype(float)
+        # Σ 1/(μ + c) ≤ n/μ, so the root lies below n/length; streams without events stay at the bound.
+        low = np.full(self.n_streams, lo_bound)
+        high = np.clip(counts / self.lengths, lo_bound, hi_bound)
+        mus = high.copy()
+        for _ in range(60):
+            inverse = 1.0 / (mus[stream] + raised)
+            value = np.bincount(stream, weights=inverse, minlength=self.n_streams) - self.lengths
+            slope = np.bincount(stream, weights=inverse * inverse, minlength=self.n_streams)
+            above = value < 0  # the root lies below μ
+            high = np.where(above, mus, high)
+            low = np.where(above, low, mus)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = mus + value / slope
+            inside = np.isfinite(step) & (step > low) & (step < high)
+            updated = np.where(inside, step, 0.5 * (low + high))
+            updated = np.where(counts > 0, updated, lo_bound)
+            if np.all(np.abs(updated - mus) <= 1e-12 * np.maximum(mus, 1e-300)):
+                mus = updated
+                break
+            mus = updated
+        return np.clip(mus, lo_bound, hi_bound)
+
+    def loglik(self, mus: np.ndarray, alpha: float, beta: float, excited=None):
+        """Pooled log-likelihood and its gradient: (ll, d/dμ_k array, d/dα, d/dβ). `excited` is
+        `_excitation(beta)` when the caller already has it."""
+        excitation, slope = excited if excited is not None else self._excitation(beta)
         scored = self.scored
         mu_of = mus[self.stream_of]
         lam = mu_of[scored] + alpha * beta * excitation[scored]
@@ -349,49 +381,44 @@ def _expit(x: float) -> float:
 
 @dataclass
 class _Problem:
+    """The pooled fit as a two-parameter problem: for each (α, β) the background rates are profiled out
+    (`_Batch.profile_mus`), so the optimiser works in two dimensions however many streams there are.
+    The gradient in (α, β) at the profiled rates is the partial one (envelope theorem)."""
+
     streams: list[Stream]
     mu_bounds: tuple[float, float]
     alpha_bounds: tuple[float, float]
     beta_bounds: tuple[float, float]
     evaluations: int = field(default=0)
 
-    def unpack(self, x: np.ndarray):
-        k = len(self.streams)
-        return np.exp(x[:k]), _expit(float(x[k])), math.exp(float(x[k + 1]))
-
     def __post_init__(self):
         self.batch = _Batch(self.streams)
 
+    def unpack(self, x: np.ndarray):
+        alpha, beta = _expit(float(x[0])), math.exp(float(x[1]))
+        excited = self.batch._excitation(beta)
+        return self.batch.profile_mus(excited[0], alpha, beta, self.mu_bounds), alpha, beta
+
     def objective(self, x: np.ndarray):
-        """Negative pooled log-likelihood and its gradient in the transformed parameters."""
+        """Negative profile log-likelihood and its gradient in (logit α, log β)."""
         self.evaluations += 1
-        mus, alpha, beta = self.unpack(x)
-        k = len(self.streams)
-        total, g_mu, g_alpha, g_beta = self.batch.loglik(mus, alpha, beta)
+        alpha, beta = _expit(float(x[0])), math.exp(float(x[1]))
+        excited = self.batch._excitation(beta)
+        mus = self.batch.profile_mus(excited[0], alpha, beta, self.mu_bounds)
+        total, _g_mu, g_alpha, g_beta = self.batch.loglik(mus, alpha, beta, excited)
         if not math.isfinite(total):
             return 1e300, np.zeros_like(x)
-        grad = np.zeros_like(x)
-        grad[:k] = g_mu * mus
-        grad[k] = g_alpha * alpha * (1 - alpha)
-        grad[k + 1] = g_beta * beta
-        return -total, -grad
+        return -total, -np.array([g_alpha * alpha * (1 - alpha), g_beta * beta])
 
     def bounds(self):
-        k = len(self.streams)
-        mu_lo, mu_hi = (math.log(v) for v in self.mu_bounds)
         a_lo, a_hi = (_logit(v) for v in self.alpha_bounds)
         b_lo, b_hi = (math.log(v) for v in self.beta_bounds)
-        return [(mu_lo, mu_hi)] * k + [(a_lo, a_hi), (b_lo, b_hi)]
+        return [(a_lo, a_hi), (b_lo, b_hi)]
 
     def start_point(self, alpha: float, beta: float) -> np.ndarray:
-        lo, hi = self.mu_bounds
-        mus = [
-            min(max(stream.n_events / stream.length * (1 - alpha), lo * 10), hi / 10)
-            for stream in self.streams
-        ]
         alpha = min(max(alpha, self.alpha_bounds[0]), self.alpha_bounds[1])
         beta = min(max(beta, self.beta_bounds[0]), self.beta_bounds[1])
-        return np.array([math.log(m) for m in mus] + [_logit(alpha), math.log(beta)])
+        return np.array([_logit(alpha), math.log(beta)])
 
 
 def _poisson_loglik_of(stream: Stream) -> float:
@@ -423,7 +450,8 @@ def fit_pooled(
     start_betas: Sequence[float] = START_BETAS,
     method: str = "L-BFGS-B",
 ) -> PooledFit:
-    """Maximum-likelihood fit of shared α, β and one μ per stream (L-BFGS-B on log μ, logit α, log β).
+    """Maximum-likelihood fit of shared α, β and one μ per stream (L-BFGS-B on logit α and log β, with
+    the μ profiled out for each (α, β)).
 
     Several starting points; the best optimum is kept. Streams without a key get their index as key.
     With no events at all there is nothing to fit: μ = 0, α = 0, β = NaN and `converged` is False.

@@ -6,9 +6,12 @@ site network shows group-level records only, and the member network is a list of
 may already see (as on the group page); opening a person from it is the logged read.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
@@ -74,6 +77,31 @@ def _site_graph(user, site):
         [(r.group_a_id, r.group_b_id, r.type, r.intensity) for r in relations],
     )
     return groups, relations, graph
+
+
+METRICS_SECONDS = 24 * 3600
+METRICS_VERSION = 1
+
+
+def cached_network_metrics(graph) -> analysis.NetworkMetrics:
+    """`analysis.network_metrics(graph)`, cached under a digest of exactly the graph it is computed from
+    (nodes and edges with all their attributes, in the graph's order): users who see different groups or relations
+    never share an entry, and any change to them gives a new one. Betweenness and communities of a
+    national-scale site take seconds; the graph itself is a few cheap queries."""
+    payload = json.dumps(
+        {
+            "nodes": [[node, data] for node, data in graph.nodes(data=True)],
+            "edges": [[a, b, data] for a, b, data in graph.edges(data=True)],
+        },
+        sort_keys=True,
+        default=str,
+    )
+    key = f"gvi:network-metrics:v{METRICS_VERSION}:{hashlib.sha256(payload.encode()).hexdigest()}"
+    found = cache.get(key)
+    if found is None:
+        found = analysis.network_metrics(graph)
+        cache.set(key, found, METRICS_SECONDS)
+    return found
 
 
 # --------------------------------------------------------------------------------------------------
@@ -245,7 +273,7 @@ def _edges(relations, positions, key_of) -> list[DrawnEdge]:
 
 def build_site_network(user, site: Site, size_by: str = SIZE_BY_ESTIMATE) -> SiteNetwork:
     groups, relations, graph = _site_graph(user, site)
-    metrics = analysis.network_metrics(graph)
+    metrics = cached_network_metrics(graph)
     rows = [GroupRow(groups[m.id], m) for m in metrics.nodes]
     rows.sort(key=lambda row: row.group.name.lower())
     positions = analysis.spring_layout(graph, WIDTH, HEIGHT, MARGIN)
@@ -297,10 +325,19 @@ def group_network_metrics(user, group: Group) -> GroupNetworkMetrics | None:
 
     None when the group is not among them (the caller should only pass a group the user may see).
     """
-    groups, _relations, graph = _site_graph(user, group.site_id)
+    groups = {g.pk: g for g in site_groups(user, group.site_id)}
     if group.pk not in groups:
         return None
-    metrics = analysis.network_metrics(graph)
+    # The same graph as _site_graph, from the relations' ids and numbers only (no relation objects).
+    edges = [
+        edge
+        for edge in site_relations(user, group.site_id)
+        .select_related(None)
+        .values_list("group_a_id", "group_b_id", "type", "intensity")
+        if edge[0] in groups and edge[1] in groups
+    ]
+    graph = analysis.build_group_graph({pk: {"label": g.name} for pk, g in groups.items()}, edges)
+    metrics = cached_network_metrics(graph)
     node = metrics.get(group.pk)
     return GroupNetworkMetrics(
         group=group,

@@ -42,7 +42,11 @@ class Incident(CompartmentedRecord):
         verbose_name = _("incident")
         verbose_name_plural = _("incidenter")
         # The import's duplicate check looks police references up per site.
-        indexes = [models.Index(fields=["site", "police_reference"], name="incident_site_police_ref")]
+        indexes = [
+            models.Index(fields=["site", "police_reference"], name="incident_site_police_ref"),
+            # The site's incidents newest first: the list, the timeline and the risk window.
+            models.Index(fields=["site", "-occurred_at"], name="incident_site_occurred"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.occurred_at:%Y-%m-%d} {self.area}".strip()

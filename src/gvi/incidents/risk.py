@@ -29,11 +29,14 @@ from datetime import datetime, time, timedelta
 
 import numpy as np
 from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Max, Q
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gvi.access.decorators import user_roles
+from gvi.access.models import Disclosure
 from gvi.access.permissions import role_may
 from gvi.analysis import hawkes
 from gvi.groups.models import Group, GroupRelation
@@ -63,6 +66,11 @@ MU_BOUNDS = (1e-5, 10.0)
 FIT_METHOD = "TNC"
 CACHE_SECONDS = 24 * 3600
 CACHE_VERSION = 1
+# The whole picture (fit and every stream's state) is reused for the same data and the same minute: the
+# intensities move by well under a percent within a minute, and a site's picture costs seconds to build.
+PICTURE_SECONDS = 120
+DATA_SECONDS = 3600  # the streams read for a fit end (one hour) and a data fingerprint
+PICTURE_VERSION = 1
 
 SPARK_DAYS = 90
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 180, 40, 2
@@ -342,13 +350,26 @@ def _site_data(user, site: Site, now: datetime) -> _SiteData:
     def ordered(ids) -> list[int]:
         return sorted(ids, key=lambda pk: (incidents[pk].occurred_at, pk))
 
+    # One pass over the linked incidents (not one per group or relation): per group, and per pair of
+    # groups linked to the same incident (the relations between them).
+    by_group: dict[int, list[int]] = {}
+    by_pair: dict[tuple[int, int], set[int]] = {}
+    for incident_id, found in linked.items():
+        for group_id in found:
+            by_group.setdefault(group_id, []).append(incident_id)
+        if len(found) > 1:
+            members = sorted(found)
+            for index, group_a in enumerate(members):
+                for group_b in members[index + 1 :]:
+                    by_pair.setdefault((group_a, group_b), set()).add(incident_id)
     events: dict[str, list[int]] = {}
     starts: dict[str, float] = {}
     for pk in sorted(groups):
-        events[f"g{pk}"] = ordered(i for i, found in linked.items() if pk in found)
+        events[f"g{pk}"] = ordered(by_group.get(pk, ()))
         starts[f"g{pk}"] = 0.0
     for pk, relation in relations.items():
-        both = {i for i, found in linked.items() if {relation.group_a_id, relation.group_b_id} <= found}
+        pair = tuple(sorted((relation.group_a_id, relation.group_b_id)))
+        both = set(by_group.get(pair[0], ())) if pair[0] == pair[1] else by_pair.get(pair, set())
         events[f"r{pk}"] = ordered(both | by_relation.get(pk, set()))
         start = 0.0
         if relation.since:
@@ -528,7 +549,9 @@ def retaliation_risk(user, site: Site | None = None, now: datetime | None = None
 
     A site the user holds no incident-viewing role at gives an empty picture, never data.
     """
-    now = now or timezone.now()
+    # Without an explicit moment, the picture is taken at the start of the current minute (and reused
+    # within it); an explicit `now` is used as given.
+    now = now or timezone.now().replace(second=0, microsecond=0)
     sites = risk_sites(user)
     if site is None:
         site = sites[0] if sites else None
@@ -536,7 +559,67 @@ def retaliation_risk(user, site: Site | None = None, now: datetime | None = None
         site = next((s for s in sites if s.pk == site), None)
     if site is None or site.pk not in {s.pk for s in sites}:
         return _empty(None, now)
-    data = _site_data(user, site, now)
+    data_key = _picture_key(user, site, now)
+    key = f"{data_key}:{now.isoformat()}"
+    picture = cache.get(key)
+    if picture is None:
+        picture = _picture(user, site, now, data_key)
+        cache.set(key, picture, PICTURE_SECONDS)
+    return picture
+
+
+def _picture_key(user, site: Site, now: datetime) -> str:
+    """What the picture depends on, in a few aggregate queries that do not grow with the data read.
+
+    - who: the user's active memberships (organisation, site, role) decide what `visible_to` returns,
+      together with the disclosures to those organisations (counted below);
+    - when: `now` (to the minute) and so the fit window;
+    - what: per table the model reads at the site, the highest id and the highest version-history id, so
+      a new, changed or removed incident, coding, group or conflict gives a new key.
+    """
+    memberships = sorted(
+        (m.organisation_id, m.site_id or 0, m.role) for m in user.memberships.active() if m.site_id
+    )
+    organisations = sorted({org for org, _site, _role in memberships})
+    rows = [
+        _latest_rows(site),
+        Disclosure.objects.active(now)
+        .filter(to_organisation_id__in=organisations)
+        .aggregate(
+            n=Count("id"),
+            top=Max("id"),
+            revoked=Count("id", filter=Q(revoked_at__isnull=False)),
+        ),
+    ]
+    payload = json.dumps(
+        {"site": site.pk, "fit_end": _fit_end(now).isoformat(), "who": memberships, "what": rows},
+        sort_keys=True,
+        default=str,
+    )
+    digest = hashlib.sha256(payload.encode()).hexdigest()
+    return f"gvi:risk-picture:v{PICTURE_VERSION}:site{site.pk}:{digest}"
+
+
+def _latest_rows(site: Site) -> list:
+    """In one query: per model the site's highest row id (a new row, also from bulk imports) and highest
+    history id (every change and removal through the services writes a history row). Both are read
+    backwards along the primary key, so the cost does not grow with the data."""
+    probes, params = [], []
+    for model in (Incident, Involvement, Group, GroupRelation):
+        for table, key in ((model._meta.db_table, "id"), (model.history.model._meta.db_table, "history_id")):
+            probes.append(f'(SELECT MAX("{key}") FROM "{table}" WHERE "site_id" = %s)')
+            params.append(site.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(probes), params)
+        return list(cursor.fetchone())
+
+
+def _picture(user, site: Site, now: datetime, data_key: str) -> RiskPicture:
+    # The data read for the fit is the same for the whole hour of the fit (and the same rows): reused.
+    data = cache.get(f"{data_key}:data")
+    if data is None:
+        data = _site_data(user, site, now)
+        cache.set(f"{data_key}:data", data, DATA_SECONDS)
     n_events = len({i for ids in data.events.values() for i in ids})
     if sum(s.n_events for s in data.streams) < MIN_EVENTS:
         return _empty(site, now, n_events)

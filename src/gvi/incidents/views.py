@@ -2,12 +2,15 @@
 
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from gvi.access.decorators import record_permission_required
@@ -24,6 +27,48 @@ from gvi.incidents.models import Incident, Involvement
 
 TIMELINE_MAX = 400
 MAP_MAX = 2000
+
+
+class QuickSelect(forms.Select):
+    """Django's Select with the same HTML, but the options written directly instead of one template render
+    each: a site's coding choices run to thousands of persons, groups and conflicts."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = list(iter(self.choices))  # not list(choices): that asks a queryset for its length first
+        if any(isinstance(label, (list, tuple)) for _value, label in choices):
+            return super().render(name, value, attrs, renderer)  # option groups: the ordinary way
+        self.choices = []
+        try:
+            empty = super().render(name, value, attrs, renderer)
+        finally:
+            self.choices = choices
+        selected_values = set(self.format_value(value))
+        options, has_selected = [], False
+        for option_value, label in choices:
+            option_value = "" if option_value is None else option_value
+            selected = not has_selected and str(option_value) in selected_values
+            has_selected |= selected
+            options.append(
+                format_html(
+                    '\n  <option value="{}"{}>{}</option>\n',
+                    option_value,
+                    mark_safe(" selected") if selected else "",
+                    label,
+                )
+            )
+        head, end, tail = empty.rpartition("\n</select>")
+        return mark_safe(head + "".join(options) + end + tail)
+
+
+def _quick(form):
+    """The involvement form with its choice fields rendered by QuickSelect (same HTML, same validation)."""
+    for name in ("person", "group", "relation"):
+        widget = form.fields[name].widget
+        quick = QuickSelect(attrs=widget.attrs)
+        quick.choices = widget.choices
+        quick.is_required = widget.is_required
+        form.fields[name].widget = quick
+    return form
 
 
 def _save(request, form, save, template, context, success):
@@ -86,7 +131,16 @@ def incident_create(request):
 def incident_detail(request, pk):
     incident = read_record(request.user, Incident, pk)
     may_code = may_create(request.user, Involvement)
-    form = InvolvementForm(**selectors.coding_choices(request.user, incident)) if may_code else None
+    form = None
+    if may_code:  # shown only (it posts to involvement_create): load just what the option labels need
+        choices = selectors.coding_choices(request.user, incident)
+        form = _quick(
+            InvolvementForm(
+                persons=choices["persons"].only("id", "alias"),
+                groups=choices["groups"].only("id", "name"),
+                relations=choices["relations"].only("id", "type", "group_a__name", "group_b__name"),
+            )
+        )
     return render(
         request,
         "incidents/incident_detail.html",
@@ -122,7 +176,7 @@ def incident_edit(request, pk):
 @record_permission_required("incidents.involvement", CREATE)
 def involvement_create(request, pk):
     incident = visible_record(request.user, Incident, pk)
-    form = InvolvementForm(request.POST or None, **selectors.coding_choices(request.user, incident))
+    form = _quick(InvolvementForm(request.POST or None, **selectors.coding_choices(request.user, incident)))
     context = {"form": form, "incident": incident, "creating": True}
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in InvolvementForm.Meta.fields}
@@ -141,8 +195,10 @@ def involvement_create(request, pk):
 def involvement_edit(request, pk):
     involvement = visible_record(request.user, Involvement, pk, CHANGE)
     incident = involvement.incident
-    form = InvolvementForm(
-        request.POST or None, instance=involvement, **selectors.coding_choices(request.user, incident)
+    form = _quick(
+        InvolvementForm(
+            request.POST or None, instance=involvement, **selectors.coding_choices(request.user, incident)
+        )
     )
     context = {"form": form, "incident": incident, "involvement": involvement}
     if request.method == "POST" and form.is_valid():
