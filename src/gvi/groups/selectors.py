@@ -109,6 +109,27 @@ def overdue_entries(user, today: date | None = None) -> dict:
     }
 
 
+# The audit page lists the entries oldest first, at most this many of each kind: a national
+# installation can have thousands overdue, and a page of thousands of rows helps nobody.
+ENTRIES_SHOWN = 50
+
+
+def oldest_first(entries: dict, limit: int | None = None) -> dict:
+    """Each kind's oldest `limit` (ENTRIES_SHOWN) entries by review date, with how many there are in all."""
+    limit = limit or ENTRIES_SHOWN
+    shown = {kind: list(queryset.order_by("review_date", "pk")[:limit]) for kind, queryset in entries.items()}
+    totals = {kind: len(shown[kind]) for kind in entries}
+    for kind, queryset in entries.items():
+        if totals[kind] == limit:
+            totals[kind] = queryset.count()
+    return {
+        **shown,
+        "shown": sum(len(items) for items in shown.values()),
+        "total": sum(totals.values()),
+        "limit": limit,
+    }
+
+
 def deactivated_entries(user) -> dict:
     return {
         "persons": _owned_retained(user, Person).filter(deactivated_at__isnull=False),

@@ -410,8 +410,8 @@ def audit_overview(request):
         "groups/audit.html",
         {
             "rounds": AuditRound.objects.visible_to(user).prefetch_related("participants")[:20],
-            "overdue": selectors.overdue_entries(user),
-            "deactivated": selectors.deactivated_entries(user),
+            "overdue": selectors.oldest_first(selectors.overdue_entries(user)),
+            "deactivated": selectors.oldest_first(selectors.deactivated_entries(user)),
             "may_record_round": selectors.may_create(user, AuditRound),
             "today": timezone.localdate(),
         },
