@@ -234,6 +234,16 @@ def _gaps(results: dict) -> list[str]:
             "aggregation, the hourly risk fit cache, logged reads) rather than N+1 queries; the pages with "
             "the largest ratios are the first candidates for profiling."
         )
+        lines.append(
+            "- Where the time goes at national scale (single requests profiled on the same data set): the "
+            "incident detail page builds its coding form's selects from every person, group and conflict at "
+            "the site (about 12,000 options, ~1.2 s: a search-style picker is the fix); group detail and the "
+            "risk page build the retaliation-risk picture from the site's incidents on a cache miss (several "
+            "seconds), and 16 clients arriving together all miss at once, so they compute it 16 times "
+            "(a shared cache, e.g. the database or Redis, and one computation per key would fix that); the "
+            "incident list and the API count the site's incidents for pagination (a 100k-row scan per "
+            "request); the timeline draws every incident in its window."
+        )
     if large["import"]["share_of_copy"] < IMPORT_TARGET:
         lines.append(
             "- The importer is far below COPY because of what it guarantees and writes: every row is validated "
