@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.cache import cache
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from gvi.access.decorators import record_permission_required
 from gvi.access.selectors import visible_record
 from gvi.analysis import network as analysis
+from gvi.cache_once import get_or_compute
 from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
 from gvi.partnership.models import Site
 
@@ -97,11 +97,7 @@ def cached_network_metrics(graph) -> analysis.NetworkMetrics:
         default=str,
     )
     key = f"gvi:network-metrics:v{METRICS_VERSION}:{hashlib.sha256(payload.encode()).hexdigest()}"
-    found = cache.get(key)
-    if found is None:
-        found = analysis.network_metrics(graph)
-        cache.set(key, found, METRICS_SECONDS)
-    return found
+    return get_or_compute("network-metrics", key, METRICS_SECONDS, lambda: analysis.network_metrics(graph))
 
 
 # --------------------------------------------------------------------------------------------------

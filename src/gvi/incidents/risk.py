@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import numpy as np
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import dateformat, timezone
@@ -39,6 +38,7 @@ from gvi.access.decorators import user_roles
 from gvi.access.models import Disclosure
 from gvi.access.permissions import role_may
 from gvi.analysis import hawkes
+from gvi.cache_once import get_or_compute
 from gvi.groups.models import Group, GroupRelation
 from gvi.incidents.models import Incident, Involvement
 from gvi.partnership.models import Site
@@ -405,13 +405,14 @@ def _cache_key(site: Site, data: _SiteData) -> str:
 
 def _fit(site: Site, data: _SiteData) -> hawkes.PooledFit:
     key = _cache_key(site, data)
-    found = cache.get(key)
-    if found is None:
-        found = hawkes.fit_pooled(
+    return get_or_compute(
+        "risk-fit",
+        key,
+        CACHE_SECONDS,
+        lambda: hawkes.fit_pooled(
             data.streams, mu_bounds=MU_BOUNDS, beta_bounds=BETA_BOUNDS, method=FIT_METHOD
-        )
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -561,11 +562,7 @@ def retaliation_risk(user, site: Site | None = None, now: datetime | None = None
         return _empty(None, now)
     data_key = _picture_key(user, site, now)
     key = f"{data_key}:{now.isoformat()}"
-    picture = cache.get(key)
-    if picture is None:
-        picture = _picture(user, site, now, data_key)
-        cache.set(key, picture, PICTURE_SECONDS)
-    return picture
+    return get_or_compute("risk-picture", key, PICTURE_SECONDS, lambda: _picture(user, site, now, data_key))
 
 
 def _picture_key(user, site: Site, now: datetime) -> str:
@@ -616,10 +613,7 @@ def _latest_rows(site: Site) -> list:
 
 def _picture(user, site: Site, now: datetime, data_key: str) -> RiskPicture:
     # The data read for the fit is the same for the whole hour of the fit (and the same rows): reused.
-    data = cache.get(f"{data_key}:data")
-    if data is None:
-        data = _site_data(user, site, now)
-        cache.set(f"{data_key}:data", data, DATA_SECONDS)
+    data = get_or_compute("risk-data", f"{data_key}:data", DATA_SECONDS, lambda: _site_data(user, site, now))
     n_events = len({i for ids in data.events.values() for i in ids})
     if sum(s.n_events for s in data.streams) < MIN_EVENTS:
         return _empty(site, now, n_events)
