@@ -52,12 +52,15 @@ def test_analyst_registers_an_incident_and_codes_a_group_involvement(sessions):
     assert re.search(r"/incidenter/\d+/$", page.url), support.form_failure(page)
     expect(page.locator("main")).to_contain_text("Webbläsartest: skott mot port")
 
-    # Code the group involvement on the incident page (group only: shared with the partnership).
+    # Code the group involvement from the incident page (group only: shared with the partnership).
+    page.locator("main a", has_text="Koda inblandning").click()
+    page.wait_for_load_state("load")
+    analyst.assert_clean()
     page.locator("#id_group").select_option(label="Exempelgänget Syd")
     page.locator("#id_role").select_option(label="Misstänkt gärningsperson")
     page.locator("#id_member_status").select_option(label="Misstänkt")
     page.locator("#id_confidence").select_option(label="Medel")
-    page.locator("main form[action$='/inblandning/ny/'] button.primary").click()
+    page.locator("main form button.primary").click()
     page.wait_for_load_state("load")
     analyst.assert_clean()
     assert re.search(r"/incidenter/\d+/$", page.url), support.form_failure(page)

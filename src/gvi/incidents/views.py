@@ -130,17 +130,9 @@ def incident_create(request):
 @record_permission_required("incidents.incident")
 def incident_detail(request, pk):
     incident = read_record(request.user, Incident, pk)
+    # The coding form lives on its own page: at a large site its choices run to thousands of persons,
+    # groups and conflicts, which every reader of the incident would otherwise pay for.
     may_code = may_create(request.user, Involvement)
-    form = None
-    if may_code:  # shown only (it posts to involvement_create): load just what the option labels need
-        choices = selectors.coding_choices(request.user, incident)
-        form = _quick(
-            InvolvementForm(
-                persons=choices["persons"].only("id", "alias"),
-                groups=choices["groups"].only("id", "name"),
-                relations=choices["relations"].only("id", "type", "group_a__name", "group_b__name"),
-            )
-        )
     return render(
         request,
         "incidents/incident_detail.html",
@@ -148,7 +140,7 @@ def incident_detail(request, pk):
             "incident": incident,
             "involvements": selectors.involvements_of(request.user, incident),
             "may_change": granting_membership(request.user, incident, CHANGE) is not None,
-            "involvement_form": form,
+            "may_code": may_code,
             "group_involved": services.group_involved(incident),
         },
     )
