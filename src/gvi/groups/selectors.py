@@ -118,10 +118,8 @@ def oldest_first(entries: dict, limit: int | None = None) -> dict:
     """Each kind's oldest `limit` (ENTRIES_SHOWN) entries by review date, with how many there are in all."""
     limit = limit or ENTRIES_SHOWN
     shown = {kind: list(queryset.order_by("review_date", "pk")[:limit]) for kind, queryset in entries.items()}
-    totals = {kind: len(shown[kind]) for kind in entries}
-    for kind, queryset in entries.items():
-        if totals[kind] == limit:
-            totals[kind] = queryset.count()
+    # Always counted, also when nothing is left out: the page's queries must not depend on the data.
+    totals = {kind: queryset.count() for kind, queryset in entries.items()}
     return {
         **shown,
         "shown": sum(len(items) for items in shown.values()),

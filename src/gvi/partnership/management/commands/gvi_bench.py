@@ -50,6 +50,12 @@ class Command(BaseCommand):
         results["clients"] = CLIENTS
         path = write_report(results, Path(options["report"]))
         self.stdout.write(f"Report written to {path}")
+        small, large = results["small"]["counts"], results["large"]["counts"]
+        grown = {name: (small[name]["queries"], large[name]["queries"]) for name in large if name in small}
+        grown = {name: counts for name, counts in grown.items() if counts[0] != counts[1]}
+        if grown:
+            # A page whose query count follows the data is a defect, whatever its latency today.
+            raise CommandError(f"Query counts differ between the small and the large data set: {grown}")
 
     def _phase(self, phase: str, scale, output: Path) -> None:
         if not settings.DATABASES["default"]["NAME"].startswith("gvi_bench_"):
