@@ -1,7 +1,7 @@
 """docs/benchmarks.md from one run's figures: tables, an ASCII bar chart, and each target met or not."""
 
 import platform
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gvi.analysis import hawkes
@@ -51,7 +51,7 @@ def render(results: dict) -> str:
     out = [
         "# Benchmarks",
         "",
-        f"Last real run: {datetime.now():%Y-%m-%d %H:%M}, **scale `{results['scale']}`**, "
+        f"Last real run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, **scale `{results['scale']}`**, "
         f"{results['clients']} concurrent clients on loopback, on {platform.node() or 'this machine'} "
         f"({_cpu_count()} cores, Python {platform.python_version()}, PostgreSQL). Produced by `gvi bench "
         f"--scale {results['scale']}` (`make bench`), which seeds scratch databases `gvi_bench_<pid>` and "
