@@ -5,7 +5,14 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: demo test install install-test install-soak lint serve clean soak bench
+.PHONY: demo test test-calendar install install-test install-soak lint serve clean soak bench
+
+# The fast suite runs on every core (pytest-xdist); locally the PostgreSQL test database is kept between
+# runs (pytest-django's --reuse-db still applies new migrations). CI starts from nothing.
+PYTEST_PARALLEL ?= -n auto
+ifeq ($(CI),)
+PYTEST_REUSE ?= --reuse-db
+endif
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +36,15 @@ demo: install
 test: install-test
 	$(PY) -m ruff check src tests soak
 	$(PY) -m gvi.cli makemigrations --check --dry-run
-	$(PY) -m pytest -m "not browser and not slow" --ignore=tests/browser
+	$(PY) -m pytest -m "not browser and not slow" --ignore=tests/browser $(PYTEST_PARALLEL) $(PYTEST_REUSE)
 	$(PY) -m pytest tests/browser
+
+# The fast suite on SQLite under libfaketime at the hard dates (month end in UTC vs Stockholm, new year,
+# both daylight-saving nights, 29 February): `make test-calendar CALENDAR="--pick 2"` runs two of them,
+# rotating by the day; `CALENDAR="--only leap-day"` one. Needs Debian's faketime.
+CALENDAR ?= --all
+test-calendar: install-test
+	$(PY) soak/calendar_run.py $(CALENDAR) -- $(PYTEST_PARALLEL)
 
 $(VENV)/.installed-soak: $(VENV)/.installed-test
 	$(PY) -m pip install -q -e ".[test,soak]"

@@ -172,8 +172,9 @@ police = Organisation.objects.create(name="Polisen Soakstad", short_name="Polise
 police.sites.add(site)
 user = get_user_model().objects.create_user("soak-analytiker", password=None)
 Membership.objects.create(user=user, organisation=police, site=site, role=Role.ANALYST)
-from datetime import date, timedelta
+from datetime import timedelta
+from django.utils import timezone
 person = Person.objects.create(site=site, owner=police, alias="Soak P-001", is_at_risk=True,
-                               review_date=date.today() + timedelta(days=100))
+                               review_date=timezone.localdate() + timedelta(days=100))
 print(json.dumps({"token": issue_api_token(user, "soak"), "person": person.pk, "site": site.pk}))
 """

@@ -1,7 +1,7 @@
 """Factories and a small two-site world for tests."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
@@ -65,7 +65,7 @@ class PersonFactory(CompartmentFactory):
     alias = factory.Sequence(lambda n: f"Person T-{n:03d}")
     age_band = Person.AgeBand.AGE_18_20
     is_suspected_perpetrator = True
-    review_date = factory.LazyFunction(lambda: date.today() + timedelta(days=180))
+    review_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=180))
 
 
 class GroupFactory(CompartmentFactory):
@@ -73,7 +73,7 @@ class GroupFactory(CompartmentFactory):
         model = Group
 
     name = factory.Sequence(lambda n: f"Grupp {n}")
-    next_review = factory.LazyFunction(lambda: date.today() + timedelta(days=90))
+    next_review = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=90))
 
 
 class GroupMembershipFactory(CompartmentFactory):
@@ -83,11 +83,11 @@ class GroupMembershipFactory(CompartmentFactory):
     person = factory.SubFactory(PersonFactory)
     group = factory.SubFactory(GroupFactory)
     role = GroupMembership.Role.CORE
-    valid_from = factory.LazyFunction(date.today)
+    valid_from = factory.LazyFunction(timezone.localdate)
     criteria = factory.LazyFunction(lambda: ["self_admission"])
     evidence_note = "Underlag i test"
     confidence = "medium"
-    review_date = factory.LazyFunction(lambda: date.today() + timedelta(days=180))
+    review_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=180))
 
 
 class GroupRelationFactory(CompartmentFactory):
@@ -99,7 +99,7 @@ class GroupRelationFactory(CompartmentFactory):
     type = GroupRelation.Type.CONFLICT
     confidence = "medium"
     basis = "Underlag i test"
-    review_date = factory.LazyFunction(lambda: date.today() + timedelta(days=180))
+    review_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=180))
 
 
 class IncidentFactory(CompartmentFactory):

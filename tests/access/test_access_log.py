@@ -53,9 +53,9 @@ def test_group_level_reads_are_not_person_reads(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_log_no_data(world):
+def test_no_log_no_data(fresh_world):
     """If the log row cannot be written, the person's data is not served and nothing is committed."""
-    client, person = _read_person(world)
+    client, person = _read_person(fresh_world)
     person.notes = "HEMLIG-ANTECKNING"
     person.save()
     with mock.patch.object(AccessLog, "save", side_effect=RuntimeError("disk full")):

@@ -2,11 +2,12 @@
 incident twice: the same Idempotency-Key answers with the incident the first request created."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import timezone
 
 from gvi.access.models import IdempotencyKey
 from gvi.access.retention import IDEMPOTENCY_DAYS, run_retention
@@ -100,5 +101,5 @@ def test_retention_forgets_old_keys(push):
     IdempotencyKey.objects.filter(key="gammal").update(
         created_at=IdempotencyKey.objects.get(key="gammal").created_at - timedelta(days=IDEMPOTENCY_DAYS + 1)
     )
-    run_retention(today=date.today())
+    run_retention(today=timezone.localdate())
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["ny"]

@@ -6,6 +6,7 @@ and no request outside the server (see support.RoleSession.visit).
 
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -42,7 +43,9 @@ def test_analyst_registers_an_incident_and_codes_a_group_involvement(sessions):
     analyst = sessions("analytiker")
     page = analyst.visit("/incidenter/ny/")
     page.locator("#id_type").select_option("shooting")
-    page.locator("#id_occurred_at").fill(datetime.now().strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_occurred_at").fill(
+        datetime.now(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%dT%H:%M")
+    )
     page.locator("#id_area").fill("Södra Exempelstad")
     page.locator("#id_injured").fill("1")
     page.locator("#id_summary").fill("Webbläsartest: skott mot port, en skadad.")

@@ -397,7 +397,7 @@ def test_the_agenda_point_counts_notifications_per_group_without_persons(world):
     analyst = world.users[Role.ANALYST]
     person = world.record("person", Role.ANALYST, "own")
     NotificationFactory(
-        person=person, site=world.site_a, owner=person.owner, outcome="delivered", date=date.today()
+        person=person, site=world.site_a, owner=person.owner, outcome="delivered", date=timezone.localdate()
     )
     entries = notification_provider(analyst, world.site_a, timezone.now() - timedelta(days=14))
     assert len(entries) == 1

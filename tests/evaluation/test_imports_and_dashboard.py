@@ -16,6 +16,7 @@ from gvi.evaluation import services
 from gvi.evaluation.models import InvestigationHours, SurveyValue, UnitCost
 from gvi.incidents.models import Incident
 from gvi.partnership.models import Role
+from tests.clock import moment_in_month, month_start
 from tests.factories import (
     IncidentFactory,
     MembershipFactory,
@@ -123,13 +124,13 @@ def test_violence_by_area(site):
 
 @pytest.fixture
 def two_sites(db):
-    start = date.today().replace(day=1) - timedelta(days=365 * 2)
+    start = month_start(24)
     treated, comparison = SiteFactory(gvi_start_date=start), SiteFactory()
     police = OrganisationFactory()
     now = timezone.now()
     for month in range(48):
-        occurred = now - timedelta(days=30 * month + 3)
-        for _n in range(2 if month < 23 else 4):
+        occurred = moment_in_month(month, now)
+        for _n in range(2 if month < 24 else 4):
             IncidentFactory(site=treated, owner=police, occurred_at=occurred, area="Öster")
         for _n in range(4):
             IncidentFactory(site=comparison, owner=police, occurred_at=occurred)
@@ -145,8 +146,9 @@ def test_dashboard_draws_fitted_and_counterfactual_and_compares_with_the_users_o
     response = client.get(reverse("evaluation:site_statistics"), {"plats": treated.slug})
     assert response.status_code == 200
     points = response.context["impact_points"]
-    # The series starts at the first month with a registered incident (48 months of data in 60 shown).
-    assert response.context["impact"].first_row == 60 - 48 + 1 and points[0].observed > 0
+    # The series starts at the first month with a registered incident (48 calendar months of data in the
+    # 60 shown, so it starts at index 12).
+    assert response.context["impact"].first_row == 60 - 48 and points[0].observed > 0
     assert len(points) == 60 - response.context["impact"].first_row
     assert points[0].counterfactual is None and points[-1].counterfactual is not None
     after = [p for p in points if p.counterfactual is not None]

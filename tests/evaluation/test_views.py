@@ -1,7 +1,5 @@
 """The dashboard and the coordinator's settings page."""
 
-from datetime import date, timedelta
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -10,6 +8,7 @@ from django.utils import timezone
 from gvi.evaluation.models import SurveyValue, UnitCost
 from gvi.incidents.models import Incident
 from gvi.partnership.models import Role
+from tests.clock import moment_in_month, month_start
 from tests.factories import (
     IncidentFactory,
     MembershipFactory,
@@ -21,13 +20,13 @@ from tests.factories import (
 
 @pytest.fixture
 def site(db):
-    site = SiteFactory(gvi_start_date=date.today().replace(day=1) - timedelta(days=365 * 2))
+    site = SiteFactory(gvi_start_date=month_start(24))
     police = OrganisationFactory()
     now = timezone.now()
     # Three years of about 4 a month before the start, about 2 a month after: enough for the model.
     for month in range(48):
-        occurred = now - timedelta(days=30 * month + 3)
-        for _n in range(2 if month < 23 else 4):
+        occurred = moment_in_month(month, now)
+        for _n in range(2 if month < 24 else 4):
             IncidentFactory(site=site, owner=police, occurred_at=occurred, summary="HEMLIG-SAMMANFATTNING")
     return site
 

@@ -1,10 +1,11 @@
 """The group audit pages: add, correct, remove and review entries, audit rounds, the audit as of a date."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from gvi.access.models import AccessLog
 from gvi.groups.models import AuditRound, Group, GroupMembership, GroupRelation, Person
@@ -24,7 +25,7 @@ def _group_data(**changes):
         "area": "Centrum",
         "status": "active",
         "violence_tier": 2,
-        "next_review": (date.today() + timedelta(days=90)).isoformat(),
+        "next_review": (timezone.localdate() + timedelta(days=90)).isoformat(),
     }
     data.update(changes)
     return data
@@ -72,7 +73,7 @@ def test_membership_needs_basis_and_evidence(analyst, world):
         "person": person.pk,
         "group": group.pk,
         "role": "core",
-        "valid_from": date.today().isoformat(),
+        "valid_from": timezone.localdate().isoformat(),
         "confidence": "high",
     }
     response = analyst.post(url, {**base, "evidence_note": ""})
@@ -86,7 +87,7 @@ def test_membership_needs_basis_and_evidence(analyst, world):
     membership = GroupMembership.objects.latest("pk")
     assert GroupMembership.objects.count() == before + 1
     assert membership.criteria == ["self_admission", "social_media"]
-    assert membership.review_date == date.today() + timedelta(days=365)
+    assert membership.review_date == timezone.localdate() + timedelta(days=365)
 
 
 @pytest.mark.django_db
@@ -100,13 +101,13 @@ def test_membership_of_a_minor_gets_the_shorter_review(analyst, world, settings)
             "person": person.pk,
             "group": world.record("group", Role.ANALYST, "own").pk,
             "role": "associate",
-            "valid_from": date.today().isoformat(),
+            "valid_from": timezone.localdate().isoformat(),
             "criteria": ["observed_with_group"],
             "evidence_note": "Iakttagen",
             "confidence": "low",
         },
     )
-    assert GroupMembership.objects.latest("pk").review_date == date.today() + timedelta(days=120)
+    assert GroupMembership.objects.latest("pk").review_date == timezone.localdate() + timedelta(days=120)
 
 
 @pytest.mark.django_db
@@ -119,7 +120,7 @@ def test_caseworker_cannot_add_members_of_another_organisations_person(world):
             "person": police_person.pk,
             "group": world.record("group", Role.ANALYST, "own").pk,
             "role": "core",
-            "valid_from": date.today().isoformat(),
+            "valid_from": timezone.localdate().isoformat(),
             "criteria": ["self_admission"],
             "evidence_note": "x",
             "confidence": "high",
@@ -154,13 +155,13 @@ def test_relation_needs_two_different_groups_and_a_basis(analyst, world):
 @pytest.mark.django_db
 def test_review_confirmation_moves_the_review_date(analyst, world):
     person = world.record("person", Role.ANALYST, "own")
-    Person.objects.filter(pk=person.pk).update(review_date=date.today() - timedelta(days=3))
+    Person.objects.filter(pk=person.pk).update(review_date=timezone.localdate() - timedelta(days=3))
     audit_page = analyst.get(reverse("groups:audit")).content.decode()
     assert person.alias in audit_page
     response = analyst.post(reverse("groups:record_reviewed", args=["person", person.pk]), {"version": 1})
     assert response.status_code == 302
     person.refresh_from_db()
-    assert person.review_date > date.today() and person.version == 2
+    assert person.review_date > timezone.localdate() and person.version == 2
     assert person.alias not in analyst.get(reverse("groups:audit")).content.decode()
 
 
@@ -188,7 +189,11 @@ def test_audit_round_records_changes_since_last_round(analyst, world):
     participants = [world.orgs[("a", "police")].pk, world.orgs[("a", "municipality")].pk]
     response = analyst.post(
         reverse("groups:audit_round_create"),
-        {"held_on": date.today().isoformat(), "participants": participants, "note": "Vårens genomgång"},
+        {
+            "held_on": timezone.localdate().isoformat(),
+            "participants": participants,
+            "note": "Vårens genomgång",
+        },
     )
     assert response.status_code == 302
     audit_round = AuditRound.objects.get()
@@ -220,6 +225,6 @@ def test_audit_as_of_a_date_shows_the_state_then(analyst, world):
 @pytest.mark.django_db
 def test_start_page_flags_overdue_entries(analyst, world):
     person = world.record("person", Role.ANALYST, "own")
-    Person.objects.filter(pk=person.pk).update(review_date=date.today() - timedelta(days=1))
+    Person.objects.filter(pk=person.pk).update(review_date=timezone.localdate() - timedelta(days=1))
     html = analyst.get(reverse("partnership:home")).content.decode()
     assert "1 personposter" in html and "försenade" in html

@@ -1,7 +1,7 @@
 """The network pages: built only from what the user may see, accessible, and never a logged person read."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,10 +31,10 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db]
 
 
-@pytest.fixture
-def world(db):
+@pytest.fixture(scope="module")
+def shared_world_builder():
     """The shared world without its default relations: these tests draw their own."""
-    return build_world(with_relations=False)
+    return lambda: build_world(with_relations=False)
 
 
 POLICE, MUNI, PROB, COMM = (
@@ -291,8 +291,8 @@ def members(world):
     GroupMembershipFactory(
         person=PersonFactory(alias="Slutat", **own_kw),
         group=focus,
-        valid_from=date.today() - timedelta(days=400),
-        valid_to=date.today() - timedelta(days=10),
+        valid_from=timezone.localdate() - timedelta(days=400),
+        valid_to=timezone.localdate() - timedelta(days=10),
         **own_kw,
     )
     return {"group": focus, "other": other, "bridge": bridge, "shared": shared}

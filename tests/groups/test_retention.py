@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from gvi.access.models import RetentionRun
 from gvi.access.retention import run_retention
@@ -97,9 +98,9 @@ def test_removed_entries_keep_history_until_the_purge_period(world, retention_se
     person_id = person.pk
     remove_record(world.users[Role.ANALYST], person, person.version)
     assert Person.history.filter(id=person_id, history_type="-").exists()
-    run_retention(today=date.today() + timedelta(days=30))
+    run_retention(today=timezone.localdate() + timedelta(days=30))
     assert Person.history.filter(id=person_id).exists()
-    run_retention(today=date.today() + timedelta(days=61))
+    run_retention(today=timezone.localdate() + timedelta(days=61))
     assert not Person.history.filter(id=person_id).exists()
 
 

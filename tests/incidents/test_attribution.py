@@ -37,7 +37,7 @@ def scene(world):
 
 
 def _member(scene, group, **extra):
-    extra.setdefault("valid_from", date.today() - timedelta(days=60))
+    extra.setdefault("valid_from", timezone.localdate() - timedelta(days=60))
     return GroupMembershipFactory(person=scene["person"], group=group, **scene["kw"], **extra)
 
 
@@ -68,8 +68,8 @@ def test_person_without_group_gets_their_single_current_group(world, scene):
     GroupMembershipFactory(
         person=scene["person"],
         group=scene["north"],
-        valid_from=date.today() - timedelta(days=400),
-        valid_to=date.today() - timedelta(days=100),
+        valid_from=timezone.localdate() - timedelta(days=400),
+        valid_to=timezone.localdate() - timedelta(days=100),
         **scene["kw"],
     )
     involvement = _code(world, scene, person=scene["person"])

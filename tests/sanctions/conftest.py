@@ -3,8 +3,7 @@ import pytest
 from tests import factories
 
 
-@pytest.fixture
-def world(db):
+def build_world_without_sanctions():
     """The shared two-site world without any sanction records, whether or not build_world adds them:
     tests here add them (tests.sanctions.factories.add_sanction_records) or build their own."""
     from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
@@ -18,3 +17,8 @@ def world(db):
     ]:
         del found.records[key]
     return found
+
+
+@pytest.fixture(scope="module")
+def shared_world_builder():
+    return build_world_without_sanctions

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from gvi.analysis import deterrence as d
 from gvi.partnership.models import Role
@@ -203,7 +204,6 @@ def test_rule_validation(setting):
 
 @pytest.mark.django_db
 def test_a_closed_episode_without_communication_back_is_a_reminder_on_the_start_page(world):
-    from datetime import date
 
     from django.test import Client
 
@@ -218,7 +218,10 @@ def test_a_closed_episode_without_communication_back_is_a_reminder_on_the_start_
     coordinator = world.users[Role.COORDINATOR]
     episode = world.records[("sanctionepisode", "a", "police")]
     SanctionEpisode.objects.filter(pk=episode.pk).update(
-        status="closed", end_date=date.today(), end_reason="effect_seen", start_date=date.today()
+        status="closed",
+        end_date=timezone.localdate(),
+        end_reason="effect_seen",
+        start_date=timezone.localdate(),
     )
     assert episode.pk in [e.pk for e in ended_without_communication(coordinator)]
     html = verified_login(Client(), coordinator).get("/").content.decode()
@@ -226,7 +229,7 @@ def test_a_closed_episode_without_communication_back_is_a_reminder_on_the_start_
     message = CommunicationBack.objects.create(
         site=episode.site,
         owner=episode.owner,
-        date=date.today(),
+        date=timezone.localdate(),
         message="Så blev det.",
         channel="public_statement",
     )

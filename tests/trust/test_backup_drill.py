@@ -159,7 +159,7 @@ def test_restore_drill_into_an_empty_database(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_restore_refuses_a_database_that_holds_data(tmp_path, world):
+def test_restore_refuses_a_database_that_holds_data(tmp_path, fresh_world):
     backup_file = tmp_path / "b.bin"
     call_command("gvi_backup", str(backup_file))
     with pytest.raises(CommandError, match="not empty.*--force"):

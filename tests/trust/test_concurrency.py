@@ -15,12 +15,13 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection, connections, transaction
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +46,7 @@ def small_world():
     police = OrganisationFactory()
     analyst = MembershipFactory(organisation=police, site=site, role=Role.ANALYST).user
     incident = IncidentFactory(site=site, owner=police)
-    person = PersonFactory(site=site, owner=police, review_date=date.today() + timedelta(days=100))
+    person = PersonFactory(site=site, owner=police, review_date=timezone.localdate() + timedelta(days=100))
     return analyst, incident, person
 
 

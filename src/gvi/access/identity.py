@@ -13,6 +13,7 @@ from datetime import date
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import luhn
 from stdnum.exceptions import ValidationError as StdnumError
@@ -45,7 +46,7 @@ def normalise_personal_number(raw: str, today: date | None = None) -> str:
         birth = personnummer.get_birth_date(as_birth_number or compact)
     except StdnumError:
         raise ValidationError(_("Personnumret innehåller inget giltigt födelsedatum.")) from None
-    if birth > (today or date.today()):
+    if birth > (today or timezone.localdate()):
         raise ValidationError(_("Personnumret anger ett födelsedatum i framtiden."))
     return f"{birth.year:04d}" + digits[-10:][2:] if len(digits) == 10 else digits
 

@@ -14,6 +14,7 @@ from datetime import date
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -61,7 +62,7 @@ def site_relations(user, site):
 
 def current_memberships(user, today: date | None = None):
     """Memberships the user may see that are in force today and not deactivated."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     return (
         GroupMembership.objects.visible_to(user)
         .filter(deactivated_at__isnull=True, valid_from__lte=today)

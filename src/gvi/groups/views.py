@@ -264,7 +264,7 @@ def membership_create(request):
     initial = {
         "person": request.GET.get("person"),
         "group": request.GET.get("grupp"),
-        "valid_from": date.today(),
+        "valid_from": timezone.localdate(),
     }
     form = MembershipForm(request.POST or None, initial=initial, **_membership_choices(request.user))
     context = {"form": form, "creating": True, "kind": _("medlemskap"), "kind_slug": "medlemskap"}
@@ -421,7 +421,9 @@ def audit_overview(request):
 @record_permission_required("groups.auditround", CREATE)
 def audit_round_create(request):
     membership = services.creating_membership(request.user, AuditRound)
-    form = AuditRoundForm(request.POST or None, site=membership.site, initial={"held_on": date.today()})
+    form = AuditRoundForm(
+        request.POST or None, site=membership.site, initial={"held_on": timezone.localdate()}
+    )
     if request.method == "POST" and form.is_valid():
         services.record_audit_round(
             request.user,
