@@ -291,4 +291,4 @@ class RetentionRun(models.Model):
         verbose_name_plural = _("gallringskörningar")
 
     def __str__(self) -> str:
-        return f"{self.ran_at:%Y-%m-%d %H:%M} {self.triggered_by}"
+        return f"{timezone.localtime(self.ran_at):%Y-%m-%d %H:%M} {self.triggered_by}"

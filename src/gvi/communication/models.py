@@ -24,6 +24,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -95,7 +96,7 @@ class CallIn(CompartmentedRecord):
         verbose_name_plural = _("stormöten")
 
     def __str__(self) -> str:
-        return f"{self.title} {self.starts_at:%Y-%m-%d}" if self.starts_at else self.title
+        return f"{self.title} {timezone.localtime(self.starts_at):%Y-%m-%d}" if self.starts_at else self.title
 
     @property
     def is_planned(self) -> bool:

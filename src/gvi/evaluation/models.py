@@ -4,6 +4,7 @@ Neither holds person data: unit costs are prices, survey values are published ar
 """
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gvi.partnership.models import Site
@@ -121,7 +122,7 @@ class AggregatePackage(models.Model):
         verbose_name_plural = _("aggregatpaket")
 
     def __str__(self) -> str:
-        return f"{self.installation} ({self.created_at:%Y-%m-%d})"
+        return f"{self.installation} ({timezone.localtime(self.created_at):%Y-%m-%d})"
 
 
 class ImportedAggregate(models.Model):

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gvi.access.models import CompartmentedRecord
@@ -49,7 +50,12 @@ class Incident(CompartmentedRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()} {self.occurred_at:%Y-%m-%d} {self.area}".strip()
+        when = timezone.localtime(self.occurred_at) if self.occurred_at else None
+        return (
+            f"{self.get_type_display()} {when:%Y-%m-%d} {self.area}".strip()
+            if when
+            else self.get_type_display()
+        )
 
     def clean(self):
         if self.confirmed_shooting and self.type != self.Type.SHOOTING:

@@ -65,7 +65,7 @@ def current_memberships(person, on_date):
 def _attribute(involvement: Involvement) -> None:
     """Fill in what the attribution rules derive; leave what the analyst chose explicitly."""
     incident = involvement.incident
-    on_date = incident.occurred_at.date()
+    on_date = timezone.localtime(incident.occurred_at).date()
     if involvement.person_id:
         memberships = list(current_memberships(involvement.person, on_date).select_related("group"))
         if not involvement.group_id and len(memberships) == 1:
@@ -125,7 +125,7 @@ def _link_conflict(incident: Incident, user) -> None:
 
 
 def _note_evidence(relation: GroupRelation | None, incident: Incident, user) -> None:
-    on_date = incident.occurred_at.date()
+    on_date = timezone.localtime(incident.occurred_at).date()
     if relation is not None and (relation.last_evidence is None or relation.last_evidence < on_date):
         relation.last_evidence = on_date
         relation._history_user = user
@@ -246,7 +246,7 @@ def _replay_attribution(prepared, site_id: int, user):
     evidence = {}  # relation pk -> its latest evidence so far
     linked, evidence_changes = [], []
     for incident, involvements in prepared:
-        on_date = incident.occurred_at.date()
+        on_date = timezone.localtime(incident.occurred_at).date()
         for coded in range(1, len(involvements) + 1):
             unlinked = [i for i in involvements[:coded] if i.group_id is not None and i.relation_id is None]
             conflict = _conflict_for(unlinked, conflicts_by_group)
