@@ -101,7 +101,10 @@ def check_clock(moment: datetime) -> None:
 
 def run_at(hard: HardDate, pytest_args: list[str]) -> int:
     local = hard.utc.astimezone(STOCKHOLM)
-    print(f"== {hard.name}: {hard.utc:%Y-%m-%d %H:%M} UTC = {local:%Y-%m-%d %H:%M %Z} ({hard.why}) ==", flush=True)
+    print(
+        f"== {hard.name}: {hard.utc:%Y-%m-%d %H:%M} UTC = {local:%Y-%m-%d %H:%M %Z} ({hard.why}) ==",
+        flush=True,
+    )
     check_clock(hard.utc)
     command = faketime_command(
         hard.utc,
@@ -139,8 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.pick:
         dates = pick(args.pick, datetime.now(UTC).date())
     failed = [hard.name for hard in dates if run_at(hard, pytest_args) != 0]
-    print(f"== calendar: {len(dates) - len(failed)} of {len(dates)} dates passed"
-          + (f"; failed at {', '.join(failed)}" if failed else "") + " ==")
+    print(
+        f"== calendar: {len(dates) - len(failed)} of {len(dates)} dates passed"
+        + (f"; failed at {', '.join(failed)}" if failed else "")
+        + " =="
+    )
     return 1 if failed else 0
 
 

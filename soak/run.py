@@ -5,11 +5,12 @@ Runs, each bounded in time and each recorded even if another part fails:
 2. load        - soak/load.py: locust, headless, loopback, e.g. 20 users for 60 s, role mix;
 3. trust suite - tests/trust with GVI_TRUST_SCALE (long Hypothesis / schemathesis budgets) and the slow
                  tests, on SQLite and on PostgreSQL, collecting what the tests measured (GVI_TRUST_STATS);
-4. supply chain- soak/pip_audit.py.
+4. supply chain- soak/pip_audit.py;
+5. calendar    - soak/calendar_run.py: the fast suite under libfaketime at every hard date.
 
 Usage: .venv/bin/python soak/run.py [--kills 20] [--users 20] [--duration 60s] [--scale 10]
        [--admin-url postgres://postgres@127.0.0.1:5432/postgres] [--report docs/trust-report.md]
-       [--only durability,load,sqlite,postgres,audit]
+       [--only durability,load,sqlite,postgres,audit,calendar]
 Exit status 0 when every figure meets its target.
 """
 
@@ -28,12 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import calendar_run  # noqa: E402
 import durability  # noqa: E402
 import load  # noqa: E402
 import pip_audit  # noqa: E402
 from common import DEFAULT_ADMIN_URL, PYTHON, ROOT, scratch_postgres  # noqa: E402
 
-PARTS = ["durability", "load", "sqlite", "postgres", "audit"]
+PARTS = ["durability", "load", "sqlite", "postgres", "audit", "calendar"]
 XFAIL_RE = re.compile(r"^XFAIL (\S+) - (.*)$", re.MULTILINE)
 
 
@@ -142,6 +144,16 @@ def _suite(scale: int, admin_url: str | None, label: str) -> dict:
             return run_trust_suite(scale, None, Path(tmp), label)
         with scratch_postgres(admin_url, "gvi_soak_trust") as url:
             return run_trust_suite(scale, url, Path(tmp), label)
+
+
+def _calendar() -> dict:
+    outcomes = {
+        hard.name: calendar_run.run_at(hard, ["-n", "auto", "-q"]) == 0 for hard in calendar_run.HARD_DATES
+    }
+    return {
+        "passed": [name for name, ok in outcomes.items() if ok],
+        "failed": [n for n, ok in outcomes.items() if not ok],
+    }
 
 
 # ----- the report -----
@@ -300,6 +312,20 @@ def figures(results: dict) -> list[tuple[str, str, str, bool | None]]:
                 suite["exit"] == 0 and not counts.get("failed") and not counts.get("error"),
             )
         )
+    cal = results.get("calendar", {})
+    if cal:
+        if "error" in cal:
+            rows.append(
+                ("Fast suite at the hard dates (faketime)", f"did not run: {cal['error']}", "passes", False)
+            )
+        else:
+            total = len(cal["passed"]) + len(cal["failed"])
+            value = f"passed at {len(cal['passed'])} of {total} dates" + (
+                f"; failed at {', '.join(cal['failed'])}" if cal["failed"] else ""
+            )
+            rows.append(
+                ("Fast suite at the hard dates (faketime)", value, "passes at every date", not cal["failed"])
+            )
     audit = results.get("audit", {})
     if audit:
         if "error" in audit:
@@ -394,6 +420,7 @@ def write_report(results: dict, args, target: Path) -> bool:
         ".venv/bin/python soak/load.py --users 20 --duration 60s",
         "GVI_TRUST_SCALE=10 GVI_TRUST_SLOW=1 .venv/bin/python -m pytest tests/trust",
         ".venv/bin/python soak/pip_audit.py",
+        ".venv/bin/python soak/calendar_run.py --all -- -n auto",
         "```",
         "",
     ]
@@ -425,6 +452,8 @@ def main(argv=None) -> int:
         attempt(results, "postgres", _suite, args.scale, args.admin_url, "postgres")
     if "audit" in only:
         attempt(results, "audit", pip_audit.audit)
+    if "calendar" in only:
+        attempt(results, "calendar", _calendar)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     met = write_report(results, args, Path(args.report))

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from gvi.communication.models import CallIn, CallInInvitation, CommunicationBack, Notification
 from gvi.communication.reach import site_reach
@@ -28,7 +29,7 @@ def test_demo_has_two_held_and_one_planned_call_in_with_people_and_outcomes(demo
     assert demo["call_ins"] == 3
     assert CallIn.objects.filter(site=site, status="held").count() == 2
     planned = CallIn.objects.get(site=site, status="planned")
-    assert planned.starts_at.date() > TODAY
+    assert timezone.localtime(planned.starts_at).date() > TODAY
     assert planned.speakers.count() >= 5 and planned.message_points.count() >= 3
     assert planned.checklist.filter(responsible__short_name="Föräldranätverket Exempelstad").exists()
     held = CallInInvitation.objects.filter(call_in__status="held")

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from gvi.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from gvi.demo.city import DemoCityExists, load_demo_city
@@ -68,7 +69,7 @@ def test_incident_counts_and_spread_per_site(city):
         assert city["per_site"][slug]["incidents"] == incidents.count()
         months = incidents.annotate(month=TruncMonth("occurred_at")).values("month").distinct()
         assert months.count() >= 30
-        assert all(i.occurred_at.date() < TODAY for i in incidents)
+        assert all(timezone.localtime(i.occurred_at).date() < TODAY for i in incidents)
     types = Incident.objects.values_list("type", flat=True)
     shootings = sum(t == Incident.Type.SHOOTING for t in types)
     assert shootings == max(sum(t == kind for t in types) for kind in Incident.Type.values)

@@ -99,7 +99,7 @@ def test_suspect_and_victim_groups_in_conflict_are_linked_and_evidence_dated(wor
     assert victim.relation == conflict
     assert Involvement.objects.get(group=scene["north"]).relation == conflict
     conflict.refresh_from_db()
-    assert conflict.last_evidence == scene["incident"].occurred_at.date()
+    assert conflict.last_evidence == timezone.localtime(scene["incident"].occurred_at).date()
 
 
 @pytest.mark.django_db

@@ -227,7 +227,9 @@ class _Builder:
                         helped += 1
                 else:
                     invitation.follow_up = self.rng.choice(FOLLOW_UPS)
-                    invitation.follow_up_done = call_in.starts_at.date() < self.today - timedelta(days=30)
+                    invitation.follow_up_done = timezone.localtime(
+                        call_in.starts_at
+                    ).date() < self.today - timedelta(days=30)
             user = self._user_for(person.owner)
             invitation._history_user = user
             invitation.full_clean()
@@ -326,10 +328,10 @@ class _Builder:
         active = [g for g in self.groups.values() if g.status == Group.Status.ACTIVE]
         entries = [
             (
-                held_2.starts_at.date(),
+                timezone.localtime(held_2.starts_at).date(),
                 CommunicationBack.Channel.CALL_IN,
                 held_2,
-                self._group_incident(held_2.starts_at.date(), ["Grupp Blå"]),
+                self._group_incident(timezone.localtime(held_2.starts_at).date(), ["Grupp Blå"]),
                 [
                     self.groups.get("Grupp Blå"),
                     self.groups.get("Grupp Röd"),
