@@ -13,9 +13,16 @@ from gvi.communication.reach import site_reach
 from gvi.demo.city import load_demo_city
 from gvi.demo.communication import load_demo_communication
 from gvi.partnership.models import Site
+from tests.clock import local_moment
 from tests.factories import verified_login
 
 TODAY = date(2026, 3, 15)
+
+
+@pytest.fixture(autouse=True)
+def _on_the_demo_day(time_machine):
+    """The demo is built as of TODAY, and its pages are read on that day: the clock stands there."""
+    time_machine.move_to(local_moment(TODAY))
 
 
 @pytest.fixture

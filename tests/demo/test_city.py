@@ -14,8 +14,17 @@ from gvi.demo.city import DemoCityExists, load_demo_city
 from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
 from gvi.incidents.models import Incident, Involvement
 from gvi.partnership.models import SITELESS_ROLES, Membership, Organisation, Role, Site
+from tests.clock import local_moment
 
 TODAY = date(2026, 3, 15)
+
+
+@pytest.fixture(autouse=True)
+def _on_the_demo_day(time_machine):
+    """The demo is built as of TODAY, and its pages are read on that day: the clock stands there."""
+    time_machine.move_to(local_moment(TODAY))
+
+
 ALIAS = re.compile(r"^Person [A-Z]-\d{3}$")
 
 

@@ -13,8 +13,15 @@ from gvi.demo.sanctions import KRONOFOGDEN_ACCOUNT, load_demo_sanctions
 from gvi.partnership.models import Organisation, Role
 from gvi.sanctions import metrics
 from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
+from tests.clock import local_moment
 
 TODAY = date(2026, 3, 15)
+
+
+@pytest.fixture(autouse=True)
+def _on_the_demo_day(time_machine):
+    """The demo is built as of TODAY, and its pages are read on that day: the clock stands there."""
+    time_machine.move_to(local_moment(TODAY))
 
 
 @pytest.fixture

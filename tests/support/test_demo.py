@@ -10,8 +10,15 @@ from gvi.demo.support_cases import load_demo_support_cases
 from gvi.partnership.models import Role
 from gvi.support.models import CLOSED_STATUSES, SupportCase, SupportFactDisclosure
 from gvi.support.selectors import facts_received, national_support_table
+from tests.clock import local_moment
 
 TODAY = date(2026, 3, 15)
+
+
+@pytest.fixture(autouse=True)
+def _on_the_demo_day(time_machine):
+    """The demo is built as of TODAY, and its pages are read on that day: the clock stands there."""
+    time_machine.move_to(local_moment(TODAY))
 
 
 @pytest.fixture
