@@ -394,18 +394,24 @@ def test_the_agenda_point_counts_notifications_per_group_without_persons(world):
     from gvi.partnership.selectors import AGENDA_PROVIDERS
 
     assert AGENDA_PROVIDERS["notifications"] is notification_provider
-    analyst = world.users[Role.ANALYST]
     person = world.record("person", Role.ANALYST, "own")
     NotificationFactory(
         person=person, site=world.site_a, owner=person.owner, outcome="delivered", date=timezone.localdate()
     )
-    entries = notification_provider(analyst, world.site_a, timezone.now() - timedelta(days=14))
-    assert len(entries) == 1
-    entry = entries[0]
+    entries = notification_provider(world.site_a, timezone.now() - timedelta(days=14))
     group = world.record("group", Role.ANALYST, "own")
-    assert entry.data["groups"] == [{"id": group.pk, "name": group.name}]
-    assert (entry.data["planned"], entry.data["delivered"]) == (1, 1)
-    assert person.alias not in entry.title + entry.summary
+    # The partnership's point: the whole site (a planned one per organisation, the police's delivered one),
+    # counts 1–4 shown as "1–4", and the groups concerned.
+    [shared] = [entry for entry in entries if entry.audience is None]
+    assert (shared.data["planned"], shared.data["delivered"], shared.data["refused"]) == (None, None, 0)
+    assert "1–4 planerade" in shared.summary and {"id": group.pk, "name": group.name} in shared.data["groups"]
+    # The police's own point: its exact counts, per group of its own memberships.
+    own = {entry.audience: entry for entry in entries if entry.audience is not None}
+    police = own[person.owner]
+    assert police.data["groups"] == [{"id": group.pk, "name": group.name}]
+    assert (police.data["planned"], police.data["delivered"]) == (1, 1)
+    assert f"{group.name}: 1 planerade; sedan förra genomgången 1 genomförda" in police.summary
+    assert all(person.alias not in entry.title + entry.summary for entry in entries)
     assert Notification.objects.count() >= 1
 
 

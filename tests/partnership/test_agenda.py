@@ -50,11 +50,11 @@ def risk_model(monkeypatch):
     module.alerts = []
     module.calls = []
 
-    def retaliation_risk(user, site):
-        module.calls.append((user, site))
+    def shared_retaliation_risk(site):
+        module.calls.append(site)
         return types.SimpleNamespace(alerts=list(module.alerts))
 
-    module.retaliation_risk = retaliation_risk
+    module.shared_retaliation_risk = shared_retaliation_risk
     monkeypatch.setitem(sys.modules, "gvi.incidents.risk", module)
     return module
 
@@ -76,7 +76,7 @@ def test_incidents_since_the_last_held_review_appear_and_older_ones_do_not(world
     MeetingFactory(site=site, status=Meeting.Status.PLANNED, starts_at=timezone.now() - timedelta(days=1))
     new = IncidentFactory(site=site, owner=_police(world), occurred_at=timezone.now() - timedelta(days=2))
     old = IncidentFactory(site=site, owner=_police(world), occurred_at=timezone.now() - timedelta(days=6))
-    entries = selectors.generate_agenda(world.users[Role.COORDINATOR], site)
+    entries = selectors.generate_agenda(site)
     incidents = _refs(entries, KIND.INCIDENT)
     assert new in incidents and old not in incidents
     assert all(incident.site_id == site.pk for incident in incidents)
@@ -89,7 +89,7 @@ def test_without_an_earlier_review_the_agenda_covers_two_weeks(world, no_risk_mo
     older = IncidentFactory(site=site, owner=_police(world), occurred_at=timezone.now() - timedelta(days=15))
     since = selectors.agenda_since(site)
     assert timezone.now() - since > timedelta(days=13, hours=23)
-    incidents = _refs(selectors.generate_agenda(world.users[Role.ANALYST], site), KIND.INCIDENT)
+    incidents = _refs(selectors.generate_agenda(site), KIND.INCIDENT)
     assert recent in incidents and older not in incidents
 
 
@@ -104,16 +104,10 @@ def test_another_sites_incidents_never_appear(world, no_risk_model):
         role=Role.COORDINATOR,
     )
     other = IncidentFactory(site=world.site_b, owner=_police(world, "b"))
-    entries = selectors.generate_agenda(coordinator, world.site_a)
+    entries = selectors.generate_agenda(world.site_a)
     referenced_sites = {getattr(entry.reference, "site_id", world.site_a.pk) for entry in entries}
     assert other not in _refs(entries, KIND.INCIDENT)
     assert referenced_sites == {world.site_a.pk}
-
-
-@pytest.mark.django_db
-def test_a_user_who_may_not_see_incidents_gets_none(world, no_risk_model):
-    entries = selectors.generate_agenda(world.users[Role.COMMUNITY_PARTNER], world.site_a)
-    assert _refs(entries, KIND.INCIDENT) == [] and _refs(entries, KIND.RISK) == []
 
 
 @pytest.mark.django_db
@@ -127,14 +121,13 @@ def test_overdue_tasks_appear(world, no_risk_model):
     done = TaskFactory(decision=decision, owner=_police(world), due_date=yesterday, status=Task.Status.DONE)
     not_due = TaskFactory(decision=decision, owner=_police(world))
     elsewhere = TaskFactory(site=world.site_b, decision=None, owner=_police(world, "b"), due_date=yesterday)
-    tasks = _refs(selectors.generate_agenda(world.users[Role.COORDINATOR], world.site_a), KIND.OVERDUE_TASK)
+    tasks = _refs(selectors.generate_agenda(world.site_a), KIND.OVERDUE_TASK)
     assert tasks == [overdue]
     assert done not in tasks and not_due not in tasks and elsewhere not in tasks
 
 
 @pytest.mark.django_db
 def test_reviews_due_list_groups_and_counts_but_no_person(world, no_risk_model):
-    analyst = world.users[Role.ANALYST]
     due = GroupFactory(
         site=world.site_a, owner=_police(world), next_review=timezone.localdate() + timedelta(days=5)
     )
@@ -144,10 +137,13 @@ def test_reviews_due_list_groups_and_counts_but_no_person(world, no_risk_model):
         alias="Hemligt alias",
         review_date=timezone.localdate() - timedelta(1),
     )
-    entries = [e for e in selectors.generate_agenda(analyst, world.site_a) if e.kind == KIND.REVIEW_DUE]
+    entries = [e for e in selectors.generate_agenda(world.site_a) if e.kind == KIND.REVIEW_DUE]
     assert due in [entry.reference for entry in entries]
-    counts = [entry for entry in entries if entry.reference is None]
-    assert len(counts) == 1 and counts[0].data["counts"]["persons"] == 1
+    # The partnership reads the site's count, 1 shown as "1–4"; the police reads its own exact count.
+    [shared] = [entry for entry in entries if entry.reference is None and entry.audience is None]
+    assert shared.data["counts"]["persons"] is None and "1–4 personposter" in shared.summary
+    [own] = [entry for entry in entries if entry.audience is not None]
+    assert own.audience == _police(world) and own.data["counts"]["persons"] == 1
     assert all("Hemligt alias" not in f"{entry.title} {entry.summary} {entry.data}" for entry in entries)
 
 
@@ -161,7 +157,7 @@ def test_risk_alerts_come_first_in_the_models_order(world, risk_model):
     InvolvementFactory(incident=plain, group=calm, site=site, owner=police)
     # The model lists its raised alerts most urgent first.
     risk_model.alerts = [_alert("Hög risk", [hotter, hot], 4.2), _alert("Måttlig risk", [hot], 1.8)]
-    entries = selectors.generate_agenda(world.users[Role.COORDINATOR], site)
+    entries = selectors.generate_agenda(site)
     assert [entry.kind for entry in entries[:2]] == [KIND.RISK, KIND.RISK]
     assert [entry.title for entry in entries[:2]] == ["Hög risk", "Måttlig risk"]
     assert entries[0].data["excess_ratio"] == 4.2 and entries[0].data["expected_30d"] == 1.5
@@ -172,7 +168,7 @@ def test_risk_alerts_come_first_in_the_models_order(world, risk_model):
     assert incidents.index(risky) < incidents.index(plain)
     kinds = [entry.kind for entry in entries]
     assert kinds == sorted(kinds, key=lambda kind: selectors.KIND_RANK[kind])
-    assert risk_model.calls == [(world.users[Role.COORDINATOR], site)]
+    assert risk_model.calls == [site]  # the partnership's picture: no user is involved
 
 
 @pytest.mark.django_db
@@ -192,7 +188,7 @@ def test_risk_alerts_with_the_risk_modules_own_attribute_names(world, risk_model
             excess_ratio=2.5, expected_30=0.8,
         )
     ]  # fmt: skip
-    entry = selectors.generate_agenda(world.users[Role.ANALYST], site)[0]
+    entry = selectors.generate_agenda(site)[0]
     assert entry.title == "Förhöjd risk: Norr – Syd" and entry.reference == relation
     assert entry.data["expected_30d"] == 0.8 and entry.summary == "Risken höjd."
 
@@ -200,9 +196,11 @@ def test_risk_alerts_with_the_risk_modules_own_attribute_names(world, risk_model
 @pytest.mark.django_db
 def test_too_little_data_for_the_model_falls_back_to_conflicts(world, risk_model, monkeypatch):
     monkeypatch.setattr(
-        risk_model, "retaliation_risk", lambda user, site: types.SimpleNamespace(alerts=[], enough_data=False)
+        risk_model,
+        "shared_retaliation_risk",
+        lambda site: types.SimpleNamespace(alerts=[], enough_data=False),
     )
-    entries = selectors.generate_agenda(world.users[Role.ANALYST], world.site_a)
+    entries = selectors.generate_agenda(world.site_a)
     assert any(isinstance(entry.reference, GroupRelation) for entry in entries if entry.kind == KIND.RISK)
 
 
@@ -230,7 +228,7 @@ def test_without_the_risk_model_active_conflicts_with_recent_incidents_are_liste
         incident=IncidentFactory(site=site, owner=police, occurred_at=timezone.now() - timedelta(hours=3)),
         group=c, site=site, owner=police,
     )  # fmt: skip
-    entries = selectors.generate_agenda(world.users[Role.ANALYST], site)
+    entries = selectors.generate_agenda(site)
     risks = _refs(entries, KIND.RISK)
     assert risks.index(newer_conflict) < risks.index(older_conflict)
     assert quiet not in risks
@@ -239,11 +237,11 @@ def test_without_the_risk_model_active_conflicts_with_recent_incidents_are_liste
 
 @pytest.mark.django_db
 def test_a_failing_risk_model_falls_back_to_conflicts(world, risk_model, monkeypatch):
-    def broken(user, site):
+    def broken(site):
         raise RuntimeError("modellen är trasig")
 
-    monkeypatch.setattr(risk_model, "retaliation_risk", broken)
-    entries = selectors.generate_agenda(world.users[Role.ANALYST], world.site_a)
+    monkeypatch.setattr(risk_model, "shared_retaliation_risk", broken)
+    entries = selectors.generate_agenda(world.site_a)
     # The world's conflicts involve groups with incidents three days ago.
     assert any(isinstance(entry.reference, GroupRelation) for entry in entries if entry.kind == KIND.RISK)
 
@@ -254,14 +252,14 @@ def test_later_modules_register_providers_without_editing_the_meeting_code(world
     seen = []
 
     @selectors.register_agenda_provider("sanctions")
-    def sanctions(user, site, since):
-        seen.append((user, site, since))
+    def sanctions(site, since):
+        seen.append((site, since))
         return [selectors.AgendaEntry(kind=KIND.SANCTION, title="Sanktionsepisod: Grupp X, dag 3 av 14")]
 
-    entries = selectors.generate_agenda(world.users[Role.COORDINATOR], world.site_a)
+    entries = selectors.generate_agenda(world.site_a)
     titles = [entry.title for entry in entries if entry.kind == KIND.SANCTION]
     assert titles == ["Sanktionsepisod: Grupp X, dag 3 av 14"]
-    assert list(selectors.AGENDA_PROVIDERS).count("sanctions") == 1 and seen[0][1] == world.site_a
+    assert list(selectors.AGENDA_PROVIDERS).count("sanctions") == 1 and seen[0][0] == world.site_a
     # Sanctions come after incidents and before follow-up of tasks.
     kinds = [entry.kind for entry in entries]
     assert kinds.index(KIND.SANCTION) > max(i for i, k in enumerate(kinds) if k == KIND.INCIDENT)
@@ -313,7 +311,7 @@ def test_only_coordinators_and_analysts_generate_agendas(world):
 @pytest.mark.django_db
 def test_works_with_the_real_risk_module_when_it_exists(world):
     pytest.importorskip("gvi.incidents.risk")
-    entries = selectors.generate_agenda(world.users[Role.ANALYST], world.site_a)
+    entries = selectors.generate_agenda(world.site_a)
     assert entries and all(entry.sort_key() for entry in entries)
     assert {entry.kind for entry in entries} <= set(KIND.values)
 
@@ -346,11 +344,11 @@ def test_a_failing_provider_does_not_stop_the_agenda(world, no_risk_model, monke
 
     monkeypatch.setattr(selectors, "AGENDA_PROVIDERS", dict(selectors.AGENDA_PROVIDERS))
 
-    def broken(user, site, since):
+    def broken(site, since):
         Incident.objects.raw("SELECT * FROM no_such_table")[0]  # a database error inside the provider
 
     selectors.register_agenda_provider("notifications", broken)
-    entries = selectors.generate_agenda(world.users[Role.COORDINATOR], world.site_a)
+    entries = selectors.generate_agenda(world.site_a)
     assert entries[-1].title == "Kunde inte hämta enskilda samtal" and entries[-1].kind == KIND.MANUAL
     assert _refs(entries, KIND.INCIDENT)  # the other parts are there
     assert Incident.objects.exists()  # and the transaction is still usable

@@ -109,6 +109,18 @@ def overdue_entries(user, today: date | None = None) -> dict:
     }
 
 
+def overdue_at_site(site, today: date | None = None) -> dict:
+    """Every organisation's entries at `site` whose review is overdue. Unscoped: for the weekly agenda's
+    counts only (the whole site with small counts suppressed, or one owner's own), never for listing."""
+    today = today or timezone.localdate()
+    overdue = {"site": site, "review_date__lt": today, "deactivated_at__isnull": True}
+    return {
+        "persons": Person.objects.filter(**overdue),
+        "memberships": GroupMembership.objects.filter(**overdue),
+        "relations": GroupRelation.objects.filter(**overdue),
+    }
+
+
 # The audit page lists the entries oldest first, at most this many of each kind: a national
 # installation can have thousands overdue, and a page of thousands of rows helps nobody.
 ENTRIES_SHOWN = 50

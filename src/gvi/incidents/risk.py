@@ -16,6 +16,9 @@ streams, with one background μ per stream. The fit is cached per site, fit end 
 digest of exactly the data the user sees, so users who see different data never share an entry, and a new
 incident (or a new coding) forces a new fit.
 
+`shared_retaliation_risk(site)` fits the same model to what the whole partnership at a site reads (its
+incidents, groups and conflicts and the involvements that name no person), for the weekly agenda.
+
 Note: involvements are compartmented per owning organisation (`incidents.involvement` has scope OWN), so
 a user whose organisation neither owns nor was disclosed the involvements sees incidents but not which
 groups they concern, and gets no streams. That is the access model working as designed.
@@ -316,18 +319,34 @@ def _fit_end(now: datetime) -> datetime:
     return floor if floor == now else floor + timedelta(hours=1)
 
 
+def _user_rows(user):
+    """The rows the model reads for `user`: what `visible_to` gives the user."""
+    return lambda model: model.objects.visible_to(user)
+
+
+def _shared_rows(model):
+    """The rows every role that reads incidents at a site reads there: the site's incidents, groups and
+    conflicts (site-level records) and the involvements that name no person (`Involvement.shared_rows`).
+    No organisation's own coding of a person and no disclosure."""
+    rows = model.objects.all()
+    return rows if model.shared_rows is None else rows.filter(model.shared_rows)
+
+
 def _site_data(user, site: Site, now: datetime) -> _SiteData:
+    return _site_data_from(_user_rows(user), site, now)
+
+
+def _site_data_from(rows_of, site: Site, now: datetime) -> _SiteData:
+    """The streams at `site` from the rows `rows_of(model)` gives (then filtered to the site)."""
     fit_end = _fit_end(now)
     origin = fit_end - timedelta(days=WINDOW_DAYS)
     end = float(WINDOW_DAYS)
-    incidents_qs = Incident.objects.visible_to(user).filter(
-        site=site, occurred_at__gt=origin, occurred_at__lte=now
-    )
+    incidents_qs = rows_of(Incident).filter(site=site, occurred_at__gt=origin, occurred_at__lte=now)
     incidents = {i.pk: i for i in incidents_qs.only("id", "type", "occurred_at", "area", "site_id")}
-    groups = {g.pk: g for g in Group.objects.visible_to(user).filter(site=site)}
+    groups = {g.pk: g for g in rows_of(Group).filter(site=site)}
     relations = {
         r.pk: r
-        for r in GroupRelation.objects.visible_to(user)
+        for r in rows_of(GroupRelation)
         .filter(site=site, type=GroupRelation.Type.CONFLICT, deactivated_at__isnull=True)
         .order_by("pk")
         if r.group_a_id in groups and r.group_b_id in groups
@@ -335,7 +354,7 @@ def _site_data(user, site: Site, now: datetime) -> _SiteData:
     linked: dict[int, set[int]] = {}  # incident -> groups with a confirmed or suspected link
     by_relation: dict[int, set[int]] = {}  # relation -> incidents linked to it
     rows = (
-        Involvement.objects.visible_to(user)
+        rows_of(Involvement)
         .filter(site=site, incident__in=incidents_qs)
         .values_list("incident_id", "group_id", "relation_id", "member_status")
     )
@@ -562,7 +581,21 @@ def retaliation_risk(user, site: Site | None = None, now: datetime | None = None
         return _empty(None, now)
     data_key = _picture_key(user, site, now)
     key = f"{data_key}:{now.isoformat()}"
-    return get_or_compute("risk-picture", key, PICTURE_SECONDS, lambda: _picture(user, site, now, data_key))
+    return get_or_compute(
+        "risk-picture", key, PICTURE_SECONDS, lambda: _picture(_user_rows(user), site, now, data_key)
+    )
+
+
+def shared_retaliation_risk(site: Site, now: datetime | None = None) -> RiskPicture:
+    """The retaliation-risk picture at `site` from what the whole partnership there reads (`_shared_rows`):
+    for the weekly review's agenda, which every organisation at the site reads, so that no organisation's
+    own coding of persons reaches the others through an alert. The caller checks who may ask."""
+    now = now or timezone.now().replace(second=0, microsecond=0)
+    data_key = _shared_picture_key(site, now)
+    key = f"{data_key}:{now.isoformat()}"
+    return get_or_compute(
+        "risk-picture", key, PICTURE_SECONDS, lambda: _picture(_shared_rows, site, now, data_key)
+    )
 
 
 def _picture_key(user, site: Site, now: datetime) -> str:
@@ -597,6 +630,22 @@ def _picture_key(user, site: Site, now: datetime) -> str:
     return f"gvi:risk-picture:v{PICTURE_VERSION}:site{site.pk}:{digest}"
 
 
+def _shared_picture_key(site: Site, now: datetime) -> str:
+    """As `_picture_key`, for the partnership's shared rows: no memberships or disclosures play a part."""
+    payload = json.dumps(
+        {
+            "site": site.pk,
+            "fit_end": _fit_end(now).isoformat(),
+            "who": "shared",
+            "what": [_latest_rows(site)],
+        },
+        sort_keys=True,
+        default=str,
+    )
+    digest = hashlib.sha256(payload.encode()).hexdigest()
+    return f"gvi:risk-picture:v{PICTURE_VERSION}:site{site.pk}:{digest}"
+
+
 def _latest_rows(site: Site) -> list:
     """In one query: per model the site's highest row id (a new row, also from bulk imports) and highest
     history id (every change and removal through the services writes a history row). Both are read
@@ -611,9 +660,11 @@ def _latest_rows(site: Site) -> list:
         return list(cursor.fetchone())
 
 
-def _picture(user, site: Site, now: datetime, data_key: str) -> RiskPicture:
+def _picture(rows_of, site: Site, now: datetime, data_key: str) -> RiskPicture:
     # The data read for the fit is the same for the whole hour of the fit (and the same rows): reused.
-    data = get_or_compute("risk-data", f"{data_key}:data", DATA_SECONDS, lambda: _site_data(user, site, now))
+    data = get_or_compute(
+        "risk-data", f"{data_key}:data", DATA_SECONDS, lambda: _site_data_from(rows_of, site, now)
+    )
     n_events = len({i for ids in data.events.values() for i in ids})
     if sum(s.n_events for s in data.streams) < MIN_EVENTS:
         return _empty(site, now, n_events)

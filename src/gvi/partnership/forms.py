@@ -81,7 +81,10 @@ class DecisionForm(forms.ModelForm):
 
     def __init__(self, *args, meeting=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agenda_item"].queryset = AgendaItem.objects.filter(meeting=meeting)
+        # Decisions are the partnership's: they are filed under its points, not an organisation's own.
+        self.fields["agenda_item"].queryset = AgendaItem.objects.filter(
+            meeting=meeting, audience__isnull=True
+        )
         self.fields["agenda_item"].empty_label = _("Ingen särskild punkt")
 
 

@@ -185,6 +185,7 @@ def _detail_context(user, meeting: Meeting, item_form=None) -> dict:
         "meeting": meeting,
         "participants": meeting.participants.order_by("name"),
         "items": list(selectors.agenda_of(meeting)),
+        "own_items": selectors.organisation_agenda(user, meeting),
         "decisions": list(selectors.decisions_of(meeting)),
         "tasks": tasks,
         "visible_groups": selectors.visible_group_ids(user, [t.group_id for t in tasks]),
@@ -270,7 +271,7 @@ def decision_create(request, pk):
         return redirect("meetings:meeting_detail", pk=meeting.pk)
     initial = {}
     raw_item = request.GET.get("punkt", "")
-    if raw_item.isdigit() and meeting.agenda_items.filter(pk=int(raw_item)).exists():
+    if raw_item.isdigit() and selectors.agenda_of(meeting).filter(pk=int(raw_item)).exists():
         initial["agenda_item"] = int(raw_item)
     form = DecisionForm(request.POST or None, meeting=meeting, initial=initial)
     context = {"form": form, "meeting": meeting}
@@ -336,7 +337,8 @@ def task_create(request, pk):
 
 @meeting_page
 def meeting_mode(request, pk):
-    """Projector view: one agenda item per screen, with previous / next and arrow keys (meeting.js)."""
+    """Projector view: one agenda item per screen, with previous / next and arrow keys (meeting.js). The
+    room reads it, so it shows the partnership's points only, never an organisation's own."""
     meeting = _meeting(request.user, pk)
     items = list(selectors.agenda_of(meeting))
     total = len(items)
@@ -361,6 +363,7 @@ def meeting_mode(request, pk):
 
 @meeting_page
 def minutes_pdf(request, pk):
+    """The minutes are the partnership's record: its points only, the same for every reader."""
     meeting = _meeting(request.user, pk)
     content = build_minutes_pdf(
         meeting,

@@ -217,7 +217,11 @@ class Meeting(models.Model):
 class AgendaItem(models.Model):
     """One point on a meeting's agenda. Generated points are snapshots: title, summary and facts are
     copied when the agenda is generated (at the latest when the meeting is opened), so the minutes stay
-    stable when the underlying records change or are purged."""
+    stable when the underlying records change or are purged.
+
+    A point without `audience` is the partnership's: everyone who reads the meeting reads it, in meeting
+    mode and in the minutes. A point with an `audience` holds that organisation's own detail (its exact
+    figures): only its members at the site read it, on the meeting page (gvi.partnership.selectors)."""
 
     class Kind(models.TextChoices):
         RISK = "risk", _("Konflikt med stigande risk")
@@ -241,6 +245,15 @@ class AgendaItem(models.Model):
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     data = models.JSONField(_("fakta"), default=dict, blank=True)
     is_generated = models.BooleanField(_("skapad automatiskt"), default=False)
+    audience = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("visas bara för"),
+        help_text=_("Tom: hela samverkan läser punkten. Annars bara den organisationens medlemmar."),
+    )
 
     class Meta:
         ordering = ["order", "pk"]
@@ -249,6 +262,10 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.title}"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.audience_id is None
 
     @property
     def reference_label(self) -> str:
@@ -320,6 +337,14 @@ class Decision(models.Model):
             raise ValidationError({"text": _("Skriv vad som beslutades.")})
         if self.agenda_item_id and self.meeting_id and self.agenda_item.meeting_id != self.meeting_id:
             raise ValidationError({"agenda_item": _("Punkten hör inte till det här mötet.")})
+        if self.agenda_item_id and not self.agenda_item.is_shared:
+            raise ValidationError(
+                {
+                    "agenda_item": _(
+                        "Beslut registreras under samverkans gemensamma punkter, inte under en organisations egna underlag."
+                    )
+                }
+            )
 
 
 class Task(models.Model):

@@ -9,8 +9,18 @@ organisation, so they are scoped by explicit role checks here instead of the com
   to its responsible user, and (for tasks decided at a steering-group meeting) to steering group members.
 
 The agenda of a weekly review is built from a list of *agenda providers*, each a function
-``(user, site, since) -> list[AgendaEntry]``. Later modules (sanctions, custom notifications) register
+``(site, since) -> list[AgendaEntry]``. Later modules (sanctions, custom notifications) register
 theirs with ``register_agenda_provider`` from their AppConfig.ready(), without editing this module.
+
+An agenda is frozen when the meeting opens, read by everyone who reads the meeting and printed in the
+minutes, so it is built from what the partnership shares at the site, never from what the user who
+generates it happens to see (a provider is not told who that is):
+- a point without an audience is the partnership's: site-level records that every meeting role reads
+  (incidents, groups, conflicts, sanction episodes, tasks) and, over person-level records (notifications,
+  entries due for review), counts for the whole site with 1–4 shown as "1–4", as on *Räckvidd*;
+- an organisation's own detail (its exact figures per group, its own actions) is a point with that
+  organisation as `audience`: only its members at the site read it, on the meeting page. Meeting mode (the
+  projector) and the minutes show the partnership's points only, and decisions are filed under them.
 """
 
 import logging
@@ -25,6 +35,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from gvi.analysis.suppression import suppress
 from gvi.partnership.models import AgendaItem, Meeting, Membership, Organisation, Role, Site, Task
 
 logger = logging.getLogger(__name__)
@@ -91,7 +102,38 @@ def past_meetings(user):
 
 
 def agenda_of(meeting: Meeting):
-    return meeting.agenda_items.select_related("content_type").prefetch_related("decisions")
+    """The partnership's agenda: the points every reader of the meeting reads (also meeting mode and the
+    minutes). An organisation's own points are read through `organisation_agenda`."""
+    return (
+        meeting.agenda_items.filter(audience__isnull=True)
+        .select_related("content_type")
+        .prefetch_related("decisions")
+    )
+
+
+def audience_ids(user, site_id: int) -> set[int]:
+    """The organisations whose own agenda points `user` reads at the site: those the user works for there
+    in a role that reads the meeting (each of those roles reads its organisation's person-level records)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    return set(
+        user.memberships.active()
+        .filter(site_id=site_id, role__in=list(MEETING_ROLES))
+        .values_list("organisation_id", flat=True)
+    )
+
+
+def organisation_agenda(user, meeting: Meeting) -> list[tuple[Organisation, list[AgendaItem]]]:
+    """The meeting's points that hold the detail of the user's own organisations, per organisation."""
+    items = (
+        meeting.agenda_items.filter(audience_id__in=audience_ids(user, meeting.site_id))
+        .select_related("audience")
+        .order_by("audience__name", "order", "pk")
+    )
+    grouped: dict[int, tuple[Organisation, list[AgendaItem]]] = {}
+    for item in items:
+        grouped.setdefault(item.audience_id, (item.audience, []))[1].append(item)
+    return list(grouped.values())
 
 
 def decisions_of(meeting: Meeting):
@@ -161,6 +203,7 @@ class AgendaEntry:
     weight: float = 0.0  # within a section, higher comes first (risk ratio)
     rank: int | None = None  # section; defaults from the kind
     data: dict = field(default_factory=dict)  # facts shown with the point (JSON-serialisable)
+    audience: Organisation | None = None  # None: the partnership's point; else only this organisation's
 
     def sort_key(self) -> tuple:
         rank = self.rank if self.rank is not None else KIND_RANK.get(self.kind, 80)
@@ -183,7 +226,10 @@ AGENDA_PROVIDERS: dict[str, AgendaProvider] = {}
 
 
 def register_agenda_provider(name: str, provider: AgendaProvider | None = None):
-    """Add (or replace) an agenda provider: ``provider(user, site, since) -> list[AgendaEntry]``.
+    """Add (or replace) an agenda provider: ``provider(site, since) -> list[AgendaEntry]``. It reads what
+    the partnership at `site` shares (see the module docstring): points without an audience hold no exact
+    count 1–4 over person-level records (use `site_count`), and an organisation's own detail goes into
+    points with that organisation as audience.
 
     Usable directly or as a decorator: ``@register_agenda_provider("sanctions")``.
     """
@@ -203,23 +249,40 @@ def _fmt_date(value: date) -> str:
     return date_format(value, "Y-m-d")
 
 
+SUPPRESSED = "1–4"
+
+
+def site_count(count: int) -> str:
+    """A count over every organisation's person-level records at the site, as the partnership reads it:
+    1 to 4 is shown as "1–4" (the rule of *Räckvidd* and of the national tables)."""
+    value = suppress(count)
+    return SUPPRESSED if value is None else str(value)
+
+
+def published_counts(counts: dict[str, int]) -> dict[str, int | None]:
+    """`counts` as stored with a shared point: None where the count is 1–4."""
+    return {key: suppress(value) for key, value in counts.items()}
+
+
 def _load_retaliation_risk():
-    """The risk model's entry point, or None while gvi.incidents.risk does not exist."""
+    """The risk model's picture of what a site's partnership shares, or None while gvi.incidents.risk
+    does not exist."""
     try:
-        from gvi.incidents.risk import retaliation_risk
+        from gvi.incidents.risk import shared_retaliation_risk
     except ImportError:
         return None
-    return retaliation_risk
+    return shared_retaliation_risk
 
 
-def risk_alerts(user, site) -> list | None:
-    """Raised alerts from the retaliation-risk model, most urgent first (the model's own order), or None
-    when the model is not available, fails, or has too little data to say anything."""
-    retaliation_risk = _load_retaliation_risk()
-    if retaliation_risk is None:
+def risk_alerts(site) -> list | None:
+    """Raised alerts from the retaliation-risk model fitted to what the partnership at `site` shares (not
+    to one organisation's coding of persons), most urgent first (the model's own order), or None when the
+    model is not available, fails, or has too little data to say anything."""
+    shared_retaliation_risk = _load_retaliation_risk()
+    if shared_retaliation_risk is None:
         return None
     try:
-        result = retaliation_risk(user, site)
+        result = shared_retaliation_risk(site)
     except Exception:  # the meeting must go on: fall back to the conflict list
         logger.exception("retaliation_risk failed for site %s; using the conflict fallback", site.pk)
         return None
@@ -267,13 +330,14 @@ def _risk_entries_from_alerts(alerts) -> list[AgendaEntry]:
     return entries
 
 
-def _conflict_fallback(user, site, since: datetime) -> list[AgendaEntry]:
-    """Active conflicts with incidents involving either group, most recent incident first."""
+def _conflict_fallback(site, since: datetime) -> list[AgendaEntry]:
+    """Active conflicts with incidents involving either group, most recent incident first. Incidents and
+    conflicts are site-level records; which groups an incident concerns is read as on the group page."""
     from gvi.groups.models import GroupRelation
     from gvi.incidents.models import Incident, Involvement
 
     window_start = min(since, timezone.now() - timedelta(days=RISK_WINDOW_DAYS))
-    incidents = Incident.objects.visible_to(user).filter(site=site, occurred_at__gte=window_start)
+    incidents = Incident.objects.filter(site=site, occurred_at__gte=window_start)
     latest_by_group = dict(
         Involvement.objects.filter(incident__in=incidents, group__isnull=False)
         .values("group_id")
@@ -283,8 +347,7 @@ def _conflict_fallback(user, site, since: datetime) -> list[AgendaEntry]:
     if not latest_by_group:
         return []
     conflicts = (
-        GroupRelation.objects.visible_to(user)
-        .filter(site=site, type=GroupRelation.Type.CONFLICT, deactivated_at__isnull=True)
+        GroupRelation.objects.filter(site=site, type=GroupRelation.Type.CONFLICT, deactivated_at__isnull=True)
         .filter(Q(group_a_id__in=latest_by_group) | Q(group_b_id__in=latest_by_group))
         .select_related("group_a", "group_b")
     )
@@ -317,28 +380,27 @@ def _conflict_fallback(user, site, since: datetime) -> list[AgendaEntry]:
     ]
 
 
-def risk_provider(user, site, since) -> list[AgendaEntry]:
+def risk_provider(site, since) -> list[AgendaEntry]:
     """(2) Conflicts with rising risk: the risk model's alerts, or active conflicts with recent incidents."""
-    alerts = risk_alerts(user, site)
+    alerts = risk_alerts(site)
     if alerts is None:
-        return _conflict_fallback(user, site, since)
+        return _conflict_fallback(site, since)
     return _risk_entries_from_alerts(alerts)
 
 
-def incident_provider(user, site, since) -> list[AgendaEntry]:
+def incident_provider(site, since) -> list[AgendaEntry]:
     """(1) Every incident at the site since the last review, newest first."""
     from gvi.groups.models import Group
     from gvi.incidents.models import Incident, Involvement
 
-    incidents = list(
-        Incident.objects.visible_to(user).filter(site=site, occurred_at__gte=since).order_by("-occurred_at")
-    )
+    incidents = list(Incident.objects.filter(site=site, occurred_at__gte=since).order_by("-occurred_at"))
     groups_by_incident: dict[int, list] = {}
-    # The incident-group link is read as on the group page (groups.selectors.incidents_of_group): only
-    # (incident, group) for incidents and groups the user sees; persons are never read.
-    visible_groups = Group.objects.visible_to(user).filter(site=site)
+    # Incidents and groups are site-level records every meeting role reads; the incident-group link is
+    # read as on the group page (groups.selectors.incidents_of_group), as (incident, group) only: persons
+    # are never read.
+    site_groups = Group.objects.filter(site=site)
     for involvement in (
-        Involvement.objects.filter(incident__in=incidents, group__in=visible_groups)
+        Involvement.objects.filter(incident__in=incidents, group__in=site_groups)
         .select_related("group")
         .order_by("group__name")
     ):
@@ -365,7 +427,7 @@ def incident_provider(user, site, since) -> list[AgendaEntry]:
     return entries
 
 
-def overdue_task_provider(user, site, since) -> list[AgendaEntry]:
+def overdue_task_provider(site, since) -> list[AgendaEntry]:
     """(3) Tasks at the site that are past their due date and not done."""
     today = timezone.localdate()
     tasks = (
@@ -391,11 +453,13 @@ def overdue_task_provider(user, site, since) -> list[AgendaEntry]:
     ]
 
 
-def review_provider(user, site, since) -> list[AgendaEntry]:
-    """(4) Group reviews falling due within two weeks, and (as counts only) the entries the user's
-    organisation owns whose review is overdue: names of persons never reach the shared agenda."""
+def review_provider(site, since) -> list[AgendaEntry]:
+    """(4) Group reviews falling due within two weeks, and the entries whose review is overdue: for the
+    partnership as counts for the whole site (persons and memberships with 1–4 as "1–4"; relations are
+    group-level records), and for each owning organisation its own exact counts. Names of persons never
+    reach an agenda."""
     from gvi.groups.models import Group
-    from gvi.groups.selectors import overdue_entries
+    from gvi.groups.selectors import overdue_at_site
 
     today = timezone.localdate()
     horizon = today + timedelta(days=REVIEW_HORIZON_DAYS)
@@ -408,36 +472,64 @@ def review_provider(user, site, since) -> list[AgendaEntry]:
             weight=float((horizon - group.next_review).days),
             data={"groups": _group_facts([group]), "next_review": _fmt_date(group.next_review)},
         )
-        for group in Group.objects.visible_to(user)
-        .filter(site=site, next_review__lte=horizon)
+        for group in Group.objects.filter(site=site, next_review__lte=horizon)
         .exclude(status=Group.Status.DISSOLVED)
         .order_by("next_review", "name")
     ]
-    counts = {
-        key: queryset.filter(site=site).count() for key, queryset in overdue_entries(user, today).items()
-    }
+    overdue = overdue_at_site(site, today)
+    counts = {key: queryset.count() for key, queryset in overdue.items()}
     if any(counts.values()):
         entries.append(
             AgendaEntry(
                 kind=AgendaItem.Kind.REVIEW_DUE,
                 title=_("Försenade omprövningar i kartläggningen"),
                 summary=_(
-                    "%(p)s personposter, %(m)s medlemskap och %(r)s relationer är försenade. "
-                    "De inaktiveras efter respittiden och gallras sedan."
+                    "%(p)s personposter, %(m)s medlemskap och %(r)s relationer är försenade på platsen "
+                    "(alla organisationers poster). De inaktiveras efter respittiden och gallras sedan."
                 )
-                % {"p": counts["persons"], "m": counts["memberships"], "r": counts["relations"]},
-                data={"counts": counts},
+                % {
+                    "p": site_count(counts["persons"]),
+                    "m": site_count(counts["memberships"]),
+                    "r": counts["relations"],
+                },
+                data={
+                    "counts": {
+                        **published_counts({k: counts[k] for k in ("persons", "memberships")}),
+                        "relations": counts["relations"],
+                    }
+                },
+            )
+        )
+    by_owner: dict[int, dict[str, int]] = {}
+    for key in ("persons", "memberships"):
+        for owner_id, number in (
+            overdue[key].order_by().values_list("owner_id").annotate(n=models.Count("pk"))
+        ):
+            by_owner.setdefault(owner_id, {"persons": 0, "memberships": 0})[key] = number
+    for organisation in Organisation.objects.filter(pk__in=list(by_owner)).order_by("name"):
+        own = by_owner[organisation.pk]
+        entries.append(
+            AgendaEntry(
+                kind=AgendaItem.Kind.REVIEW_DUE,
+                title=_("Försenade omprövningar: %(org)s") % {"org": organisation.short_name},
+                summary=_(
+                    "%(p)s personposter och %(m)s medlemskap som %(org)s äger är försenade. Gå igenom dem i "
+                    "kartläggningen innan de inaktiveras."
+                )
+                % {"p": own["persons"], "m": own["memberships"], "org": organisation.short_name},
+                data={"counts": own},
+                audience=organisation,
             )
         )
     return entries
 
 
-def sanctions_placeholder(user, site, since) -> list[AgendaEntry]:
+def sanctions_placeholder(site, since) -> list[AgendaEntry]:
     """(5) Sanction episodes in progress. Replaced by gvi.sanctions when it registers "sanctions"."""
     return []
 
 
-def notifications_placeholder(user, site, since) -> list[AgendaEntry]:
+def notifications_placeholder(site, since) -> list[AgendaEntry]:
     """(5) Custom notifications in progress. Replaced by gvi.communication when it registers "notifications"."""
     return []
 
@@ -475,12 +567,12 @@ PROVIDER_LABELS = {
 }
 
 
-def _run_provider(name: str, provider: AgendaProvider, user, site, since) -> list[AgendaEntry]:
+def _run_provider(name: str, provider: AgendaProvider, site, since) -> list[AgendaEntry]:
     """One provider's points. A failing provider (a module under construction, a broken query) does not
     stop the meeting: its error is logged and the agenda says which part could not be fetched."""
     try:
         with transaction.atomic():  # a failed query must not break the request's transaction
-            return list(provider(user, site, since) or [])
+            return list(provider(site, since) or [])
     except Exception:
         logger.exception("agenda provider %r failed for site %s", name, site.pk)
         return [
@@ -494,15 +586,16 @@ def _run_provider(name: str, provider: AgendaProvider, user, site, since) -> lis
         ]
 
 
-def generate_agenda(user, site, since: datetime | None = None) -> list[AgendaEntry]:
+def generate_agenda(site, since: datetime | None = None) -> list[AgendaEntry]:
     """The agenda for a review at `site`, ordered by risk: risk points first (the risk model's order, or
     the most recently active conflict first), then incidents (those involving groups with a risk point
-    first, otherwise newest first), sanctions, notifications, overdue tasks and reviews due. Every query
-    starts from what `user` may see."""
+    first, otherwise newest first), sanctions, notifications, overdue tasks and reviews due. It is the
+    same whoever generates it: the providers read what the partnership at the site shares, and put an
+    organisation's own detail in points for that organisation (see the module docstring)."""
     since = since or agenda_since(site)
     entries: list[AgendaEntry] = []
     for name, provider in list(AGENDA_PROVIDERS.items()):
-        entries.extend(_run_provider(name, provider, user, site, since))
+        entries.extend(_run_provider(name, provider, site, since))
     _incident_weights(entries)
     return sorted(entries, key=AgendaEntry.sort_key)  # stable: providers' own order breaks ties
 

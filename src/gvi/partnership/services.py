@@ -94,6 +94,7 @@ def _snapshot(meeting: Meeting, entries, start: int = 1) -> list[AgendaItem]:
             object_id=reference.pk if reference is not None else None,
             data=entry.data or {},
             is_generated=True,
+            audience=entry.audience,
         )
         item.full_clean()
         items.append(item)
@@ -112,7 +113,7 @@ def refresh_agenda(user, meeting: Meeting) -> list[AgendaItem]:
         raise ValidationError(_("Dagordningen för styrgruppsmöten skrivs för hand."))
     now = timezone.now()
     since = selectors.agenda_since(locked.site, meeting=locked, now=now)
-    entries = selectors.generate_agenda(user, locked.site, since)
+    entries = selectors.generate_agenda(locked.site, since)  # the partnership's, whoever generates it
     locked.agenda_items.filter(is_generated=True).delete()
     items = _snapshot(locked, entries)
     for order, manual in enumerate(locked.agenda_items.filter(is_generated=False), start=len(items) + 1):

@@ -228,22 +228,28 @@ def _fmt(moment) -> str:
     return date_format(timezone.localtime(moment), "Y-m-d H:i")
 
 
-def agenda_items(user, site, since) -> list:
+def agenda_items(site, since) -> list:
     """Agenda provider for the weekly review: proposals awaiting a decision (overdue first), episodes
     running, and episodes closed since the last review. Returns gvi.partnership.selectors.AgendaEntry
-    objects (kind "sanction"; `data["url"]` links the episode page)."""
+    objects (kind "sanction"; `data["url"]` links the episode page).
+
+    Episodes are the partnership's shared business; actions are each organisation's own (only the
+    coordinator sees them all). So the partnership's point gives an episode's number of actions, as the
+    episode page does for everyone, and each organisation gets a point of its own with how far its own
+    actions have come."""
     from django.urls import reverse
 
     from gvi.partnership.selectors import AgendaEntry
 
     now = timezone.now()
-    episodes = (
-        _with_counts(SanctionEpisode.objects.visible_to(user).filter(site=site))
+    episodes = list(
+        _with_counts(SanctionEpisode.objects.filter(site=site))
         .filter(Q(status__in=[S.PROPOSED, S.OPEN]) | Q(status=S.CLOSED, end_date__gte=since.date()))
-        .prefetch_related("actions")
+        .prefetch_related("actions__owner")
         .order_by("decision_deadline", "pk")
     )
     entries = []
+    own_lines: dict[int, tuple[Organisation, list[str]]] = {}
     for episode in episodes:
         group = episode.group.name if episode.group_id else _("borttagen grupp")
         facts = {
@@ -263,21 +269,41 @@ def agenda_items(user, site, since) -> list:
             facts["due_date"] = _fmt(episode.decision_deadline)
         else:
             actions = list(episode.actions.all())
-            applied = sum(1 for action in actions if action.is_applied)
-            late = sum(1 for action in actions if action.is_overdue)
             if episode.status == S.OPEN:
                 title = _("Pågående ökat fokus: %(group)s") % {"group": group}
             else:
                 title = _("Avslutat ökat fokus: %(group)s") % {"group": group}
-            summary = _("%(applied)s av %(total)s åtgärder påbörjade, %(late)s försenade.") % {
-                "applied": applied,
-                "total": len(actions),
-                "late": late,
+            summary = _("%(total)s åtgärder registrerade. Varje organisation följer upp sina egna.") % {
+                "total": len(actions)
             }
-            weight = -1000.0 + late
+            weight = -1000.0
+            by_owner: dict[int, list] = {}
+            for action in actions:
+                by_owner.setdefault(action.owner_id, []).append(action)
+            for owned in by_owner.values():
+                organisation = owned[0].owner
+                own_lines.setdefault(organisation.pk, (organisation, []))[1].append(
+                    _("%(group)s: %(applied)s av %(total)s egna åtgärder påbörjade, %(late)s försenade.")
+                    % {
+                        "group": group,
+                        "applied": sum(1 for action in owned if action.is_applied),
+                        "total": len(owned),
+                        "late": sum(1 for action in owned if action.is_overdue),
+                    }
+                )
         entries.append(
             AgendaEntry(
                 kind="sanction", title=title, summary=summary, reference=episode, weight=weight, data=facts
+            )
+        )
+    for organisation, lines in sorted(own_lines.values(), key=lambda pair: pair[0].name):
+        entries.append(
+            AgendaEntry(
+                kind="sanction",
+                title=_("Egna åtgärder i ökat fokus: %(org)s") % {"org": organisation.short_name},
+                summary="\n".join(lines),
+                weight=-2000.0,
+                audience=organisation,
             )
         )
     return entries
