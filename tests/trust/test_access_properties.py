@@ -84,7 +84,7 @@ def reference_allows(
     row: RefRow,
     user_active: bool,
     memberships: list[RefMembership],
-    disclosed_to: set[tuple[str, int, int]],
+    disclosed_to: set[tuple[str, int, int, int | None]],
     action: str,
 ) -> str | None:
     """The documented rule, one membership at a time:
@@ -93,10 +93,11 @@ def reference_allows(
     - the role's grant for the record type gives `action` on the rows owned by the member's organisation at
       the member's site (scope OWN) or on every row at the member's site (scope SITE);
     - a role that may view the record type at all also views the rows actively disclosed to the member's
-      organisation (whatever their site), and disclosures never give more than viewing;
+      organisation, at the row's own site (a disclosure naming no other site) or at the member's site when
+      the disclosure names it (another site, chosen explicitly); disclosures never give more than viewing;
     - an involvement that names no person is group-level: whoever may view incidents at the site views it.
 
-    Returns why the row is allowed ("scope", "disclosure", "shared") or None.
+    Returns why the row is allowed ("scope", "disclosure", "disclosure_other_site", "shared") or None.
     """
     if not user_active:
         return None
@@ -113,8 +114,11 @@ def reference_allows(
         if action != VIEW:
             continue
         if grant is not None and VIEW in grant.actions:
-            if (record_type, row.id, membership.organisation) in disclosed_to:
+            key = (record_type, row.id, membership.organisation)
+            if (*key, None) in disclosed_to and row.site == membership.site:
                 reason = "disclosure"
+            elif (*key, membership.site) in disclosed_to:
+                reason = "disclosure_other_site"
         if record_type == "incidents.involvement" and not row.names_a_person:
             incident_grant = PERMISSIONS["incidents.incident"].get(membership.role)
             if incident_grant is not None and VIEW in incident_grant.actions and row.site == membership.site:
@@ -148,7 +152,10 @@ user_spec = st.tuples(
 )
 record_spec = st.tuples(st.sampled_from(RECORD_KINDS), site_index, org_index)
 disclosure_spec = st.tuples(
-    st.integers(0, 1000), org_index, st.sampled_from(DISCLOSURE_STATES + ["active", "time_limited"])
+    st.integers(0, 1000),
+    org_index,
+    st.sampled_from(DISCLOSURE_STATES + ["active", "time_limited"]),
+    st.one_of(st.none(), st.none(), site_index),  # to another site (by name), mostly to the record's own
 )
 world_spec = st.fixed_dictionaries(
     {
@@ -229,10 +236,12 @@ def build_and_check(spec, seen: dict) -> None:
         users.append((user, user_active, ref))
 
     records = [_create_record(kind, sites[s], orgs[o]) for kind, s, o in spec["records"]]
-    disclosed_to: set[tuple[str, int, int]] = set()
-    ever_disclosed: set[tuple[str, int, int]] = set()  # whatever the state: to see what the state withholds
+    disclosed_to: set[tuple[str, int, int, int | None]] = set()
+    ever_disclosed: set[tuple[str, int, int, int | None]] = (
+        set()
+    )  # whatever the state: what the state withholds
     content_types = {model: ContentType.objects.get_for_model(model) for model in CHECKED_MODELS}
-    for index, to_org_i, state in spec["disclosures"]:
+    for index, to_org_i, state, to_site_i in spec["disclosures"]:
         record = records[index % len(records)]
         model = type(record)
         content_type = content_types[model]
@@ -253,8 +262,11 @@ def build_and_check(spec, seen: dict) -> None:
             decided_at=decided,
             expires_at=expires,
             revoked_at=revoked,
+            site=record.site,
+            to_site=sites[to_site_i] if to_site_i is not None else None,
         )
-        key = (content_type.model_class()._meta.label_lower, record.pk, orgs[to_org_i].pk)
+        to_site = sites[to_site_i].pk if to_site_i is not None else None
+        key = (content_type.model_class()._meta.label_lower, record.pk, orgs[to_org_i].pk, to_site)
         ever_disclosed.add(key)
         if state in ("active", "time_limited", "other_type"):
             disclosed_to.add(key)
@@ -308,12 +320,22 @@ KNOWN_WORLDS = [
     {  # a caseworker at site 0 of org 1 sees org 0's person only while the disclosure is active
         "users": [(True, [(1, 0, Role.CASEWORKER, True)]), (True, [(2, 1, Role.ANALYST, True)])],
         "records": [("person", 0, 0), ("membership", 1, 0), ("involvement_group", 0, 0)],
-        "disclosures": [(0, 1, "active"), (1, 2, "expired"), (1, 2, "revoked"), (2, 1, "other_type")],
+        "disclosures": [
+            (0, 1, "active", None),
+            (1, 2, "expired", None),
+            (1, 2, "revoked", None),
+            (2, 1, "other_type", None),
+        ],
     },
     {  # group-level involvements are shared at the site; person-level ones are not
         "users": [(True, [(0, 0, Role.PROBATION_OFFICER, True), (1, None, Role.NATIONAL_ANALYST, True)])],
         "records": [("involvement_group", 0, 1), ("involvement_person", 0, 1), ("supportcase", 0, 0)],
-        "disclosures": [(0, 0, "not_yet_decided"), (2, 0, "time_limited")],
+        "disclosures": [(0, 0, "not_yet_decided", None), (2, 0, "time_limited", None)],
+    },
+    {  # a site is a compartment: a disclosure opens its record at the record's site, or at a named other site
+        "users": [(True, [(1, 1, Role.ANALYST, True)]), (True, [(1, 0, Role.CASEWORKER, True)])],
+        "records": [("person", 0, 0), ("notification", 0, 0), ("membership", 1, 2)],
+        "disclosures": [(0, 1, "active", None), (1, 1, "active", 1), (2, 1, "expired", 0)],
     },
 ]
 
@@ -328,6 +350,7 @@ def test_visible_to_matches_the_reference_model():
             "history_comparisons",
             "scope",
             "disclosure",
+            "disclosure_other_site",
             "shared",
             "withheld_by_state",
         ],
@@ -342,6 +365,7 @@ def test_visible_to_matches_the_reference_model():
     @given(spec=world_spec)
     @example(spec=KNOWN_WORLDS[0])
     @example(spec=KNOWN_WORLDS[1])
+    @example(spec=KNOWN_WORLDS[2])
     def check(spec):
         with transaction.atomic():
             try:
@@ -353,7 +377,10 @@ def test_visible_to_matches_the_reference_model():
     check()
     record_stat("hypothesis_access", **seen)
     # The random worlds must have exercised every branch of the rules, not only the easy ones.
-    assert all(seen[key] > 0 for key in ("scope", "disclosure", "shared", "withheld_by_state")), seen
+    assert all(
+        seen[key] > 0
+        for key in ("scope", "disclosure", "disclosure_other_site", "shared", "withheld_by_state")
+    ), seen
 
 
 @pytest.mark.django_db
@@ -369,12 +396,17 @@ def test_reference_model_sanity():
     assert not allows("groups.person", other_site, True, police_analyst, set(), VIEW)
     assert allows("groups.group", other_org, True, police_analyst, set(), "change")
     assert not allows("groups.group", other_site, True, police_analyst, set(), VIEW)
-    disclosed = {("groups.person", 2, 1)}
+    disclosed = {("groups.person", 2, 1, None)}
     assert allows("groups.person", other_org, True, police_analyst, disclosed, VIEW)
     assert not allows("groups.person", other_org, True, police_analyst, disclosed, "change")
     assert not allows("groups.person", own, False, police_analyst, set(), VIEW)
+    # A site is a compartment: another site's record opens only when the disclosure names this site.
+    elsewhere = RefRow(6, 20, 2)
+    assert not allows("groups.person", elsewhere, True, police_analyst, {("groups.person", 6, 1, None)}, VIEW)
+    assert not allows("groups.person", elsewhere, True, police_analyst, {("groups.person", 6, 1, 30)}, VIEW)
+    assert allows("groups.person", elsewhere, True, police_analyst, {("groups.person", 6, 1, 10)}, VIEW)
     community = [RefMembership(1, 10, Role.COMMUNITY_PARTNER, True)]
-    assert not allows("groups.person", own, True, community, {("groups.person", 1, 1)}, VIEW)
+    assert not allows("groups.person", own, True, community, {("groups.person", 1, 1, None)}, VIEW)
     assert allows("communication.callin", other_org, True, community, set(), VIEW)
     group_only = RefRow(4, 10, 2, names_a_person=False)
     caseworker = [RefMembership(1, 10, Role.CASEWORKER, True)]

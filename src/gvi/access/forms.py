@@ -2,8 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from gvi.access.models import Disclosure
-from gvi.partnership.models import Organisation
+from gvi.access.models import NON_RECIPIENT_TYPES, Disclosure
+from gvi.partnership.models import Organisation, Site
 
 
 class LoginForm(AuthenticationForm):
@@ -34,6 +34,10 @@ class TokenForm(forms.Form):
 
 
 class DisclosureForm(forms.Form):
+    """A disclosure of one record by its owner. By default to an organisation in the partnership at the
+    record's site; with `other_site` (the page's explicit "annan plats" choice) to an organisation at a
+    named other site, which the user confirms. Disclosure.clean says why a recipient is refused."""
+
     to_organisation = forms.ModelChoiceField(
         label=_("Mottagande organisation"), queryset=Organisation.objects.none()
     )
@@ -44,7 +48,12 @@ class DisclosureForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    purpose = forms.CharField(label=_("Ändamål"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    purpose = forms.CharField(
+        label=_("Ändamål"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Skriv inte personens namn här: ändamålet visas för mottagaren."),
+    )
     expires_at = forms.DateTimeField(
         label=_("Upphör"),
         required=False,
@@ -52,14 +61,57 @@ class DisclosureForm(forms.Form):
         help_text=_("Lämna tomt om utlämnandet gäller tills vidare."),
     )
 
-    def __init__(self, *args, owner_id: int, **kwargs):
+    def __init__(self, *args, record, other_site: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_organisation"].queryset = Organisation.objects.exclude(pk=owner_id).exclude(
-            type__in=[Organisation.Type.NATIONAL, Organisation.Type.OPERATOR]
-        )
+        self.other_site = other_site
+        field = self.fields["to_organisation"]
+        # Any organisation is looked up, so that a refused one (a stale page, a hand-made request) gets its
+        # reason in words from Disclosure.clean; only the possible recipients are offered.
+        field.queryset = Organisation.objects.all()
+        offered = offered_recipients(record, other_site)
+        field.widget.choices = [("", field.empty_label)] + [
+            (org.pk, _recipient_label(org, record.site_id) if other_site else org.name) for org in offered
+        ]
+        if other_site:
+            self.fields["to_site"] = forms.ModelChoiceField(
+                label=_("Mottagarens plats"),
+                queryset=Site.objects.exclude(pk=record.site_id).filter(is_active=True).order_by("name"),
+            )
+            self.fields["confirm_other_site"] = forms.BooleanField(
+                label=_(
+                    "Jag har prövat att uppgiften får lämnas till en annan plats. Båda platsernas samordnare "
+                    "ser utlämnandet, med ändamålet."
+                ),
+                error_messages={"required": _("Bekräfta att utlämnandet ska gå till en annan plats.")},
+            )
+            self.fields["legal_ground"].help_text = _(
+                "Till en annan plats räcker uppgiftsskyldighet (OSL 10 kap. 28 §, lagen (2025) om "
+                "uppgiftsskyldighet), samtycke, nödvändigt utlämnande (10 kap. 2 §) eller generalklausulen "
+                "(10 kap. 27 §); inte 10 kap. 18 a §, som gäller samverkan på platsen."
+            )
+            self.fields["purpose"].help_text = _(
+                "Skriv inte personens namn här: ändamålet visas för mottagaren och för båda platsernas samordnare."
+            )
+            self.order_fields(["to_site", "to_organisation"])
 
     def clean(self):
         data = super().clean()
         if data.get("legal_ground") == Disclosure.LegalGround.OTHER and not data.get("legal_ground_text"):
             self.add_error("legal_ground_text", _("Beskriv den rättsliga grunden."))
         return data
+
+
+def offered_recipients(record, other_site: bool = False):
+    """The organisations a disclosure form offers: those in the partnership at the record's site other
+    than the owner, or (other site) those at other sites; never one whose members read no person data."""
+    organisations = Organisation.objects.exclude(type__in=list(NON_RECIPIENT_TYPES))
+    if other_site:
+        organisations = organisations.filter(sites__in=Site.objects.exclude(pk=record.site_id))
+    else:
+        organisations = organisations.filter(sites=record.site_id).exclude(pk=record.owner_id)
+    return organisations.distinct().prefetch_related("sites").order_by("name")
+
+
+def _recipient_label(organisation, record_site_id) -> str:
+    sites = ", ".join(site.name for site in organisation.sites.all() if site.pk != record_site_id)
+    return f"{organisation.name} ({sites})"

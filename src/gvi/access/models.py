@@ -6,6 +6,7 @@ import json
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -35,7 +36,7 @@ def membership_q(membership, model, action: str = VIEW) -> Q:
         else:
             allowed |= Q(site_id=membership.site_id)
     if VIEW in found.actions and action == VIEW:
-        allowed |= Q(id__in=Disclosure.objects.active().disclosed_ids(model, membership.organisation_id))
+        allowed |= Disclosure.objects.active().opened_for(model, membership)
     return allowed
 
 
@@ -116,9 +117,32 @@ class DisclosureQuerySet(models.QuerySet):
         content_type = ContentType.objects.get_for_model(model)
         return self.filter(content_type=content_type, to_organisation_id=organisation_id).values("object_id")
 
+    def opened_for(self, model, membership) -> Q:
+        """The rows of `model` these disclosures open to one membership (organisation x site). A site is a
+        compartment: a disclosure opens its record to the receiving organisation at the record's own site,
+        or, when it names another site (`to_site`, an explicit "annan plats" choice), at that site."""
+        disclosed = self.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            to_organisation_id=membership.organisation_id,
+        )
+        same_site = disclosed.filter(to_site__isnull=True).values("object_id")
+        other_site = disclosed.filter(to_site_id=membership.site_id).values("object_id")
+        return Q(site_id=membership.site_id, id__in=same_site) | Q(id__in=other_site)
+
+
+# Organisations whose members never read person data (the community partner's, the national layer's, the
+# operator's): a disclosure to them would grant nothing, so it is refused.
+NON_RECIPIENT_TYPES = (Organisation.Type.COMMUNITY, Organisation.Type.NATIONAL, Organisation.Type.OPERATOR)
+
 
 class Disclosure(models.Model):
-    """An explicit, recorded act of sharing one record with another organisation (utlämnande)."""
+    """An explicit, recorded act of sharing one record with another organisation (utlämnande).
+
+    A site is a compartment. A disclosure opens the record to the receiving organisation's members at the
+    record's own site (`site`). It reaches another site only when it names that site (`to_site`): an
+    explicit "annan plats" choice, with a legal ground in CROSS_SITE_GROUNDS; the coordinators of both
+    sites see such disclosures on *Utlämnanden*.
+    """
 
     class LegalGround(models.TextChoices):
         OSL_10_2 = "osl_10_2", _("OSL 10 kap. 2 § (nödvändigt utlämnande)")
@@ -129,6 +153,19 @@ class Disclosure(models.Model):
         CONSENT = "consent", _("Samtycke från den enskilde")
         OTHER = "other", _("Annan grund (beskriv)")
 
+    # Grounds that hold whatever the site: a duty to disclose laid down in law, consent, a necessary
+    # disclosure or the general clause (each assessed for the case). Not OSL 10:18 a, which serves the
+    # crime-prevention partnership a site is, nor an unnamed "other" ground.
+    CROSS_SITE_GROUNDS = frozenset(
+        {
+            LegalGround.OSL_10_2,
+            LegalGround.OSL_10_27,
+            LegalGround.OSL_10_28,
+            LegalGround.DUTY_2025,
+            LegalGround.CONSENT,
+        }
+    )
+
     from_organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="disclosures_made", verbose_name=_("från")
     )
@@ -138,6 +175,25 @@ class Disclosure(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("postens plats"),
+    )
+    to_site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("annan plats"),
+        help_text=_(
+            "Tom: mottagaren läser posten på postens egen plats. Anges bara vid utlämnande till en annan plats."
+        ),
+    )
     legal_ground = models.CharField(_("rättslig grund"), max_length=20, choices=LegalGround.choices)
     legal_ground_text = models.TextField(_("rättslig grund, fritext"), blank=True, max_length=2000)
     purpose = models.TextField(_("ändamål"), max_length=2000)
@@ -159,6 +215,76 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_organisation.short_name} → {self.to_organisation.short_name} ({self.get_legal_ground_display()})"
+
+    @property
+    def crosses_sites(self) -> bool:
+        return self.to_site_id is not None
+
+    def clean(self):
+        errors = self.recipient_errors()
+        if self.legal_ground == self.LegalGround.OTHER and not (self.legal_ground_text or "").strip():
+            errors.setdefault("legal_ground_text", _("Beskriv den rättsliga grunden."))
+        if self.expires_at and self.decided_at and self.expires_at <= self.decided_at:
+            errors.setdefault("expires_at", _("Slutdatumet måste ligga efter beslutet."))
+        if errors:
+            raise ValidationError(errors)
+
+    def recipient_errors(self) -> dict:
+        """Why the recipient (organisation and site) cannot receive the record, by field; {} if it can."""
+        recipient = Organisation.objects.filter(pk=self.to_organisation_id).first()
+        if recipient is None:
+            return {}  # no or an unknown organisation: the field's own validation says so
+        if recipient.type == Organisation.Type.COMMUNITY:
+            return {
+                "to_organisation": _(
+                    "Lokalsamhällets organisationer kan inte ta emot uppgifter om enskilda: partner i "
+                    "lokalsamhället ser aldrig personuppgifter, så utlämnandet skulle inte ge någon åtkomst. "
+                    "Dela i stället det som behövs på gruppnivå, till exempel inför ett stormöte."
+                )
+            }
+        if recipient.type in NON_RECIPIENT_TYPES:
+            return {
+                "to_organisation": _(
+                    "%(org)s kan inte ta emot uppgifter om enskilda: organisationen arbetar inte med "
+                    "personuppgifter."
+                )
+                % {"org": recipient.name}
+            }
+        if not self.to_site_id:
+            if recipient.pk == self.from_organisation_id:
+                return {
+                    "to_organisation": _(
+                        "Posten kan inte lämnas ut till den organisation som redan äger den."
+                    )
+                }
+            if self.site_id and not recipient.sites.filter(pk=self.site_id).exists():
+                return {
+                    "to_organisation": _(
+                        "%(org)s ingår inte i samverkan på %(site)s, där posten finns. Ett utlämnande till en "
+                        "annan plats kräver att du uttryckligen väljer ”annan plats” och en rättslig grund som "
+                        "gäller oberoende av plats."
+                    )
+                    % {"org": recipient.name, "site": self.site.name}
+                }
+            return {}
+        if self.to_site_id == self.site_id:
+            return {"to_site": _("Välj en annan plats än postens egen, eller lämna ut utan ”annan plats”.")}
+        if not recipient.sites.filter(pk=self.to_site_id).exists():
+            return {
+                "to_organisation": _("%(org)s ingår inte i samverkan på %(site)s.")
+                % {"org": recipient.name, "site": self.to_site.name}
+            }
+        if self.legal_ground and self.legal_ground not in self.CROSS_SITE_GROUNDS:
+            return {
+                "legal_ground": _(
+                    "%(ground)s räcker inte för ett utlämnande till en annan plats: grunden gäller samverkan "
+                    "på platsen eller är inte angiven. Välj uppgiftsskyldighet, samtycke, nödvändigt "
+                    "utlämnande eller generalklausulen (OSL 10 kap. 2, 27 eller 28 §, lagen (2025) om "
+                    "uppgiftsskyldighet)."
+                )
+                % {"ground": self.get_legal_ground_display()}
+            }
+        return {}
 
 
 class AccessLog(models.Model):

@@ -1,9 +1,11 @@
 """Reads of compartmented records. Every read starts from `visible_to(user)`; single reads are logged."""
 
+from django.db.models import Q
 from django.http import Http404
 
-from gvi.access.models import AccessLog, CompartmentedRecord
+from gvi.access.models import AccessLog, CompartmentedRecord, Disclosure
 from gvi.access.services import log_access
+from gvi.partnership.models import Role
 
 
 def parse_id(raw) -> int:
@@ -40,4 +42,38 @@ def access_log_for_record(record) -> list[AccessLog]:
         AccessLog.objects.filter(record_type=record._meta.label_lower, record_id=str(record.pk)).order_by(
             "-seq"
         )[:50]
+    )
+
+
+def received_disclosures(user):
+    """Active disclosures that open a record to one of the user's memberships: to its organisation at the
+    record's own site, or by name to its site (Disclosure.objects.opened_for). Metadata only."""
+    allowed = Q(pk__in=[])
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Disclosure.objects.none()
+    for membership in user.memberships.active().filter(site__isnull=False):
+        # A disclosure made before its site was recorded (site empty) is listed; its record checks itself.
+        at_site = Q(to_site_id=membership.site_id) | Q(
+            Q(site_id=membership.site_id) | Q(site__isnull=True), to_site__isnull=True
+        )
+        allowed |= Q(to_organisation_id=membership.organisation_id) & at_site
+    return Disclosure.objects.active().filter(allowed)
+
+
+def cross_site_disclosures(user):
+    """Disclosures to another site that concern a site where `user` is coordinator, made from there or to
+    there, whatever the organisations: each site's coordinators see what leaves and enters it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Disclosure.objects.none()
+    site_ids = list(
+        user.memberships.active()
+        .filter(role=Role.COORDINATOR, site__isnull=False)
+        .values_list("site_id", flat=True)
+    )
+    return (
+        Disclosure.objects.filter(to_site__isnull=False)
+        .filter(Q(site_id__in=site_ids) | Q(to_site_id__in=site_ids))
+        .select_related(
+            "from_organisation", "to_organisation", "site", "to_site", "decided_by", "content_type"
+        )
     )

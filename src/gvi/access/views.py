@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from gvi.access.audit import verify_chain
 from gvi.access.decorators import roles_required
 from gvi.access.models import AccessLog, Disclosure
-from gvi.access.selectors import parse_id
+from gvi.access.selectors import cross_site_disclosures, parse_id, received_disclosures
 from gvi.access.services import revoke_disclosure
 from gvi.partnership.models import Role
 
@@ -18,12 +18,10 @@ PERSON_ROLES = (Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_
 def disclosure_list(request):
     org_ids = list(request.user.memberships.active().values_list("organisation_id", flat=True))
     made = Disclosure.objects.filter(from_organisation_id__in=org_ids).select_related(
-        "to_organisation", "from_organisation", "decided_by", "content_type"
+        "to_organisation", "from_organisation", "decided_by", "content_type", "to_site"
     )
-    received = (
-        Disclosure.objects.active()
-        .filter(to_organisation_id__in=org_ids)
-        .select_related("from_organisation", "to_organisation", "content_type")
+    received = received_disclosures(request.user).select_related(
+        "from_organisation", "to_organisation", "content_type", "site", "to_site"
     )
     return render(
         request,
@@ -31,6 +29,7 @@ def disclosure_list(request):
         {
             "made": Paginator(made, 50).get_page(request.GET.get("sida")),
             "received": received[:200],
+            "across_sites": cross_site_disclosures(request.user)[:200],
         },
     )
 

@@ -101,7 +101,7 @@ def person_detail(request, pk):
             "may_reveal": _may(request.user, person, REVEAL) and bool(person.personal_number_encrypted),
             "disclosures": Disclosure.objects.filter(content_type__model="person", object_id=person.pk)
             .filter(from_organisation_id=person.owner_id)
-            .select_related("to_organisation"),
+            .select_related("to_organisation", "to_site"),
             "history": person.history.select_related("history_user")[:20] if may_disclose else [],
             "reads": access_log_for_record(person) if may_disclose else [],
             "today": timezone.localdate(),
@@ -151,23 +151,32 @@ def person_reveal(request, pk):
 @record_permission_required("groups.person", DISCLOSE)
 def person_disclose(request, pk):
     person = visible_record(request.user, Person, pk, DISCLOSE)
-    form = DisclosureForm(request.POST or None, owner_id=person.owner_id)
+    other_site = request.GET.get("annan-plats") == "1"  # the explicit choice of another site
+    form = DisclosureForm(request.POST or None, record=person, other_site=other_site)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        disclose(
-            request.user,
-            person,
-            DisclosureRequest(
-                to_organisation_id=data["to_organisation"].pk,
-                legal_ground=data["legal_ground"],
-                legal_ground_text=data["legal_ground_text"],
-                purpose=data["purpose"],
-                expires_at=data["expires_at"],
-            ),
-        )
-        messages.success(request, _("Utlämnandet är registrerat."))
-        return redirect("groups:person_detail", pk=person.pk)
-    return render(request, "groups/person_disclose.html", {"form": form, "person": person})
+        try:
+            disclose(
+                request.user,
+                person,
+                DisclosureRequest(
+                    to_organisation_id=data["to_organisation"].pk,
+                    legal_ground=data["legal_ground"],
+                    legal_ground_text=data["legal_ground_text"],
+                    purpose=data["purpose"],
+                    expires_at=data["expires_at"],
+                    to_site_id=data["to_site"].pk if other_site else None,
+                ),
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Utlämnandet är registrerat."))
+            return redirect("groups:person_detail", pk=person.pk)
+    return render(
+        request, "groups/person_disclose.html", {"form": form, "person": person, "other_site": other_site}
+    )
 
 
 # ----- groups -----

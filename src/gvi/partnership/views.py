@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from gvi.access.audit import verify_chain
 from gvi.access.decorators import user_roles
-from gvi.access.models import Disclosure
 from gvi.access.permissions import role_may
+from gvi.access.selectors import received_disclosures
 from gvi.analysis.charts import bar_chart
 from gvi.evaluation.selectors import monthly_incident_counts
 from gvi.groups.models import Group, GroupRelation, Person
@@ -101,16 +101,13 @@ def _analyst(request):
 
 def _person_worker(request):
     user = request.user
-    org_ids = user.memberships.active().values_list("organisation_id", flat=True)
     return {
         "overdue": _overdue_summary(user),
         "persons_due": Person.objects.visible_to(user, "change")
         .filter(review_date__lte=_soon(), deactivated_at__isnull=True)
         .order_by("review_date")[:10],
         "person_count": Person.objects.visible_to(user).count(),
-        "disclosures_received": Disclosure.objects.active()
-        .filter(to_organisation_id__in=list(org_ids))
-        .select_related("from_organisation")[:10],
+        "disclosures_received": received_disclosures(user).select_related("from_organisation")[:10],
     }
 
 

@@ -14,7 +14,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gvi.access.models import CompartmentedRecord, CompartmentQuerySet, Disclosure, RetainedRecord
+from gvi.access.models import (
+    NON_RECIPIENT_TYPES,
+    CompartmentedRecord,
+    CompartmentQuerySet,
+    Disclosure,
+    RetainedRecord,
+)
 from gvi.access.permissions import VIEW
 from gvi.groups.models import Person
 from gvi.partnership.models import Membership, Organisation, Role
@@ -391,9 +397,8 @@ class Fact(models.TextChoices):
 
 # Organisation members who may read a fact disclosed to their organisation at the case's site.
 RECIPIENT_ROLES = frozenset({Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OFFICER})
-# Organisation types that never receive a fact: national support, the operator, and community partners
-# (who work without person data).
-NON_RECIPIENT_TYPES = (Organisation.Type.NATIONAL, Organisation.Type.OPERATOR, Organisation.Type.COMMUNITY)
+# Organisation types that never receive a fact (NON_RECIPIENT_TYPES, from the access model): national
+# support, the operator, and community partners (who work without person data).
 
 
 def recipient_memberships(user):
