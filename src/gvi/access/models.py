@@ -113,10 +113,6 @@ class DisclosureQuerySet(models.QuerySet):
             Q(expires_at__isnull=True) | Q(expires_at__gt=at)
         )
 
-    def disclosed_ids(self, model, organisation_id):
-        content_type = ContentType.objects.get_for_model(model)
-        return self.filter(content_type=content_type, to_organisation_id=organisation_id).values("object_id")
-
     def opened_for(self, model, membership) -> Q:
         """The rows of `model` these disclosures open to one membership (organisation x site). A site is a
         compartment: a disclosure opens its record to the receiving organisation at the record's own site,
