@@ -60,6 +60,8 @@ TASK_STATUS = {
 MATRIX = {
     "partnership:home": Route(only(ALL_ROLES, 200, 0), anon=302),
     "partnership:health": Route(only(ALL_ROLES, 200, 0), anon=200),
+    # Ready only with a worker's recent heartbeat, which the test world has none of: 503 for everyone.
+    "partnership:readiness": Route(only(ALL_ROLES, 503, 0), anon=503),
     "access:login": Route(only(ALL_ROLES, 302, 0), anon=200),
     "access:logout": Route(only(ALL_ROLES, 302, 0), anon=302, method="post"),
     "access:second_factor": Route(only(ALL_ROLES, 302, 0), anon=302),
