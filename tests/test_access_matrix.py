@@ -78,6 +78,8 @@ MATRIX = {
     "groups:person_disclose": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="person"),
     "groups:group_list": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "groups:group_detail": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
+    "groups:group_members": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
+    "groups:group_relations": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
     "incidents:incident_list": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "incidents:incident_detail": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="incident"),
     "groups:person_create": Route(only([A, CW, P], 200, 403), anon=302),
