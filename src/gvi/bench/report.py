@@ -104,6 +104,12 @@ def render(results: dict) -> str:
         f"| network metrics, national graph ({net['nodes']:,} groups, {net['edges']:,} edges) | "
         f"{net['metrics_seconds']:.1f} s | – | |"
     )
+    models = large.get("read_models")
+    if models:
+        out.append(
+            f"| worker: read models of {models['sites']} sites (network; risk for {models['scopes']} access scopes) | "
+            f"{models['network_seconds']:.1f} s; {models['risk_seconds']:.1f} s | – | |"
+        )
     out.append(
         f"| seed, {seed['total_rows']:,} rows ({seed['method']}) | {seed['total_seconds']:.0f} s | – | |"
     )
