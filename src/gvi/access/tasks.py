@@ -11,8 +11,12 @@ logger = logging.getLogger(__name__)
 def purge() -> dict:
     """The daily retention run (as `gvi purge`); counts only."""
     from gvi.access.retention import run_retention
+    from gvi.operations import recompute
 
     result = run_retention(triggered_by="daily")
+    if result.deactivated or result.purged:  # relations and codings left the network and the risk model
+        recompute.request_everywhere(recompute.NETWORK)
+        recompute.request_everywhere(recompute.RISK)
     return {
         "today": result.today.isoformat(),
         "deactivated": result.deactivated,
