@@ -97,7 +97,7 @@ def django_snippet(env: dict, code: str, timeout: float = 300) -> dict:
 
 
 class Server:
-    """`gvi serve --no-scheduler` on a loopback port, in its own process group."""
+    """`gvi serve` (gunicorn) on a loopback port, in its own process group."""
 
     def __init__(self, env: dict, port: int, log_path: Path):
         self.env = env
@@ -116,7 +116,6 @@ class Server:
                 "-m",
                 "gvi.cli",
                 "serve",
-                "--no-scheduler",
                 "--host",
                 "127.0.0.1",
                 "--port",

@@ -2,7 +2,7 @@
 
 On a fresh PostgreSQL database (created and dropped by this script unless --keep / --database-url) it:
 1. migrates, seeds one police analyst with a bearer token and one person entry;
-2. starts `gvi serve --no-scheduler` on a loopback port and runs a stream of
+2. starts `gvi serve` (gunicorn) on a loopback port and runs a stream of
    - writes: POST /api/v1/incidents, each carrying a unique marker in `summary`;
    - person reads: GET /api/v1/persons/<id>, each of which appends a row to the access-log chain;
 3. SIGKILLs the server's process group at a random moment (0.2-2.5 s after it is up), restarts it,

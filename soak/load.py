@@ -1,7 +1,7 @@
 """Load: locust, headless, against the demo city on a loopback server, bounded in time.
 
 Loads the demo city into a fresh PostgreSQL database (or --database-url), issues bearer tokens for the
-demo analyst, coordinator and caseworker, starts `gvi serve --no-scheduler` in demo mode on a loopback
+demo analyst, coordinator and caseworker, starts `gvi serve` (gunicorn) in demo mode on a loopback
 port, and runs soak/locustfile.py headless for --duration. Reports requests, failures, error rate and the
 95th percentile response time (all requests, and per page / API route).
 
@@ -124,7 +124,7 @@ def run(users: int, spawn_rate: int, duration: str, database_url: str, workdir: 
             "spawn_rate": spawn_rate,
             "duration": duration,
             "mix": {"analytiker": 3, "samordnare": 2, "socialsekreterare": 2},
-            "server": "gvi serve (Django development server, threaded) on PostgreSQL",
+            "server": "gvi serve (gunicorn) on PostgreSQL",
         }
     )
     return result

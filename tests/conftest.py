@@ -29,7 +29,9 @@ def _fast_and_isolated(settings, tmp_path):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    # Cached pictures (risk, network metrics) are keyed by ids that a rolled-back test can reuse.
+    # Each test gets an empty cache of its own (cached values can be keyed by ids that a rolled-back test
+    # reuses). The shared database and Redis caches are tested in tests/operations/test_cache.py.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 
     cache.clear()

@@ -60,6 +60,8 @@ TASK_STATUS = {
 MATRIX = {
     "partnership:home": Route(only(ALL_ROLES, 200, 0), anon=302),
     "partnership:health": Route(only(ALL_ROLES, 200, 0), anon=200),
+    # Ready only with a worker's recent heartbeat, which the test world has none of: 503 for everyone.
+    "partnership:readiness": Route(only(ALL_ROLES, 503, 0), anon=503),
     "access:login": Route(only(ALL_ROLES, 302, 0), anon=200),
     "access:logout": Route(only(ALL_ROLES, 302, 0), anon=302, method="post"),
     "access:second_factor": Route(only(ALL_ROLES, 302, 0), anon=302),
@@ -76,6 +78,8 @@ MATRIX = {
     "groups:person_disclose": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="person"),
     "groups:group_list": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "groups:group_detail": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
+    "groups:group_members": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
+    "groups:group_relations": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
     "incidents:incident_list": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "incidents:incident_detail": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="incident"),
     "groups:person_create": Route(only([A, CW, P], 200, 403), anon=302),

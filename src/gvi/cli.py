@@ -1,6 +1,6 @@
 """The `gvi` console command: a thin front to the Django management commands with friendly names.
 
-gvi demo | serve | migrate | purge | audit verify | import ... | export ... | backup | restore | seed ... | bench
+gvi demo | serve | worker | migrate | purge | audit verify | import ... | export ... | backup | restore | seed ... | bench
     | aggregate-keygen | aggregate-export | aggregate-import
     | <any manage.py command>
 """
@@ -11,6 +11,7 @@ import sys
 ALIASES = {
     "demo": ["gvi_demo"],
     "serve": ["gvi_serve"],
+    "worker": ["gvi_worker"],
     "audit": ["gvi_audit"],
     "purge": ["gvi_purge"],
     "import": ["gvi_import"],

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "gvi.partnership",
     "gvi.access",
     "gvi.groups",
@@ -73,6 +75,7 @@ INSTALLED_APPS = [
     "gvi.support",
     "gvi.sanctions",
     "gvi.evaluation",
+    "gvi.operations",
 ]
 
 MIDDLEWARE = [
@@ -235,9 +238,36 @@ if GVI_MAP_TILE_URL:
     _tiles = urlsplit(GVI_MAP_TILE_URL)
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 
+# Background work (gvi.operations): tasks stored in the database, run by `gvi worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+GVI_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("GVI_WORKER_HEARTBEAT_SECONDS", "10"))
+GVI_WORKER_STALE_SECONDS = int(os.environ.get("GVI_WORKER_STALE_SECONDS", "60"))  # readiness, recovery
+GVI_TASK_MAX_ATTEMPTS = int(os.environ.get("GVI_TASK_MAX_ATTEMPTS", "5"))
+GVI_RECOMPUTE_DEBOUNCE_SECONDS = int(os.environ.get("GVI_RECOMPUTE_DEBOUNCE_SECONDS", "30"))
+
+# The web server (`gvi serve`, gunicorn): processes (0: 2 x cores + 1, at most 8) and threads each.
+GVI_WEB_WORKERS = int(os.environ.get("GVI_WEB_WORKERS", "0"))
+GVI_WEB_THREADS = int(os.environ.get("GVI_WEB_THREADS", "4"))
+GVI_WEB_TIMEOUT_SECONDS = int(os.environ.get("GVI_WEB_TIMEOUT_SECONDS", "60"))
+GVI_ACCESS_LOG = env_bool("GVI_ACCESS_LOG")
+GVI_FORWARDED_ALLOW_IPS = os.environ.get("GVI_FORWARDED_ALLOW_IPS", "127.0.0.1")
+GVI_LOG_LEVEL = os.environ.get("GVI_LOG_LEVEL", "WARNING")
+
+# One cache shared by every process and machine: the database by default, Redis with GVI_CACHE_URL
+# (e.g. redis://127.0.0.1:6379/0). The table is created by the migrations (gvi.operations).
+GVI_CACHE_URL = os.environ.get("GVI_CACHE_URL", "")
+CACHE_TABLE = "gvi_cache"
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": GVI_CACHE_URL}
+        if GVI_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    )
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("GVI_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": GVI_LOG_LEVEL},
 }

@@ -1,8 +1,8 @@
 """Run by the browser suite in a subprocess: migrate a fresh database, load the demo city, serve.
 
 Usage: python serve_demo.py PORT  (with GVI_DEMO_MODE=true and GVI_DATA_DIR set by the caller).
-One process does all three steps, so Django starts once. The daily retention thread is not started: the
-data must not change under the tests.
+One process does all three steps, so Django starts once, on Django's development server (one process).
+No background worker is started: the data must not change under the tests.
 """
 
 import os
@@ -23,7 +23,7 @@ def main(port: str) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     load_demo_city()
-    call_command("gvi_serve", host="127.0.0.1", port=port, no_scheduler=True)
+    call_command("gvi_serve", host="127.0.0.1", port=port, dev=True)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from gvi.access.models import AccessLog, Disclosure
 from gvi.groups.models import GroupMembership, GroupRelation, Person
-from gvi.groups.network import group_network_metrics
+from gvi.groups.network import group_network_metrics, recompute_site
 from gvi.partnership.models import Organisation, Role
 from tests.factories import (
     GroupFactory,
@@ -77,7 +77,14 @@ def related(world):
     alliance = relate(world, gb, gc, GroupRelation.Type.ALLIANCE, intensity=2, owner=MUNI)
     relate(world, ga, gd, intensity=5, deactivated_at=timezone.now())
     relate(world, group(world, "b", POLICE), group(world, "b", MUNI), intensity=5)
+    refresh(world)
     return {"groups": (ga, gb, gc, gd), "relations": (conflict, alliance)}
+
+
+def refresh(world):
+    """What the worker does after the changes: measure both sites' networks."""
+    recompute_site(world.site_a)
+    recompute_site(world.site_b)
 
 
 def node_keys(html):
@@ -246,6 +253,7 @@ def test_no_n_plus_one_queries(world, related):
     for _ in range(8):
         extra = GroupFactory(site=world.site_a, owner=world.orgs[("a", POLICE)])
         relate(world, ga, extra, intensity=1)
+    refresh(world)
     with CaptureQueriesContext(connection) as many:
         client.get(SITE_URL)
     assert len(many) == len(few)

@@ -113,13 +113,3 @@ def test_purge_command_reports_counts_not_content(world, retention_settings, cap
     assert "groups.person 1" in out and "KÄNSLIG" not in out and "Person T-" not in out
     run = RetentionRun.objects.first()
     assert run.purged == {"groups.person": 1} and run.triggered_by == "command"
-
-
-@pytest.mark.django_db
-def test_daily_task_runs_once_a_day(world, retention_settings):
-    from gvi.access.retention import DailyRetention
-
-    task = DailyRetention()
-    assert task.due()
-    run_retention(triggered_by="daily")
-    assert not task.due()

@@ -1,4 +1,7 @@
-"""Retaliation risk: alerts from what the user may see, group-level only, cached without leaking."""
+"""Retaliation risk: alerts from what the user may see, group-level only, cached without leaking.
+
+Pages read the picture the worker stored (`risk.recompute_site`); the tests compute it the same way
+after building their data (`refresh`)."""
 
 import re
 from datetime import timedelta
@@ -62,6 +65,12 @@ def incident_for(
     return incident
 
 
+def refresh(world):
+    """What the worker does after the changes: compute and store every scope's picture at both sites."""
+    risk.recompute_site(world.site_a)
+    risk.recompute_site(world.site_b)
+
+
 def history(world, slug, group, offset=0, last=60):
     """Three years of incidents about every 60 days, each second one followed by another two days later."""
     for k, days_ago in enumerate(range(1080 - offset, last, -60)):
@@ -87,6 +96,7 @@ def scene(world):
     MembershipFactory(
         user=analyst_b, organisation=world.orgs[("b", POLICE)], site=world.site_b, role=Role.ANALYST
     )
+    refresh(world)
     return {
         "hot": hot,
         "quiet": quiet,
@@ -145,6 +155,7 @@ def test_a_conflict_pair_gets_its_own_alert_naming_both_groups(world, scene):
         incident_for(world, "a", [b], days_ago, relation=relation, type_="explosion")
     for days_ago in (2, 1, 0.5):
         incident_for(world, "a", [a, b], days_ago, relation=relation, type_="explosion")
+    refresh(world)
     picture = risk.retaliation_risk(analyst(world))
     pair = picture.states[f"r{relation.pk}"]
     assert pair.kind == risk.CONFLICT and pair.groups == (a, b) and pair.relation == relation
@@ -208,7 +219,7 @@ def test_group_only_involvements_are_shared_across_the_partnership(world, scene)
 
 
 def test_a_past_now_ignores_later_incidents(world, scene):
-    before = risk.retaliation_risk(analyst(world), now=timezone.now() - timedelta(days=30))
+    before = risk.compute_picture(analyst(world), world.site_a, now=timezone.now() - timedelta(days=30))
     assert f"g{scene['hot'].pk}" not in [a.key for a in before.alerts]
 
 
@@ -226,12 +237,15 @@ def test_the_fit_is_cached_and_refitted_when_the_data_changes(world, scene, monk
         return original(streams, **options)
 
     monkeypatch.setattr(risk.hawkes, "fit_pooled", counting)
+    cache.clear()
+    risk.recompute_site(world.site_a, users=[analyst(world)])  # the worker: one fit
     first = risk.retaliation_risk(analyst(world))
-    again = risk.retaliation_risk(analyst(world))
+    again = risk.retaliation_risk(analyst(world))  # pages only read
+    risk.recompute_site(world.site_a, users=[analyst(world)])  # the same data: the cached fit
     assert len(calls) == 1
     assert [a.key for a in again.alerts] == [a.key for a in first.alerts]
     incident_for(world, "a", [scene["quiet"]], 0.5)
-    risk.retaliation_risk(analyst(world))
+    risk.recompute_site(world.site_a, users=[analyst(world)])
     assert len(calls) == 2
 
 
@@ -248,6 +262,7 @@ def test_the_cache_never_leaks_between_users_who_see_different_data(world, scene
     data_c = risk._site_data(coordinator, world.site_a, now)
     assert risk._cache_key(world.site_a, data_c) != risk._cache_key(world.site_a, data_a)
     # a warm cache for site A changes nothing for site B's analyst
+    refresh(world)
     risk.retaliation_risk(analyst(world))
     theirs = risk.retaliation_risk(scene["analyst_b"])
     assert {k for k in theirs.states} == {s.key for s in data_b.streams}
@@ -308,6 +323,7 @@ def test_page_for_another_site_shows_only_that_site(world, scene):
 
 
 def test_empty_states(world):
+    refresh(world)
     html = get(world, analyst(world)).content.decode()  # the bare world: too little data
     assert "för få incidenter" in html
     partial = render_to_string("incidents/_risk_alerts.html", {"alerts": []})

@@ -2,11 +2,11 @@
 
 Purging deletes the record, what cascades from it, and the version history of all of it. Removed records
 (deleted by a user) keep their history for the purge period, then that history is purged too. A run is
-reported by counts only. Runs from `gvi purge` and daily from the server's background scheduler.
+reported by counts only. Runs from `gvi purge` and daily as a scheduled job of `gvi worker`
+(gvi.access.tasks.purge, gvi.operations.schedule).
 """
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -149,37 +149,3 @@ def _purge_history_of_removed(before: datetime) -> int:
         if removed_ids:
             total += history.filter(id__in=removed_ids).delete()[0]
     return total
-
-
-class DailyRetention(threading.Thread):
-    """Runs retention once a day inside the server process. A run within the last 23 hours (by any
-    process) is enough, so several server processes do not repeat it."""
-
-    daemon = True
-
-    def __init__(self, interval_seconds: int = 3600):
-        super().__init__(name="gvi-daily-retention")
-        self.interval_seconds = interval_seconds
-        self.stop_event = threading.Event()
-
-    def due(self) -> bool:
-        last = RetentionRun.objects.order_by("-ran_at").first()
-        return last is None or last.ran_at < timezone.now() - timedelta(hours=23)
-
-    def run(self):
-        from django.db import close_old_connections
-
-        delay = 60  # first check shortly after start, then every interval
-        while not self.stop_event.wait(delay):
-            delay = self.interval_seconds
-            try:
-                close_old_connections()
-                if self.due():
-                    result = run_retention(triggered_by="daily")
-                    logger.warning(
-                        "Daily retention: deactivated %s, purged %s", result.deactivated, result.purged
-                    )
-            except Exception:  # keep the scheduler alive; the next hour retries
-                logger.exception("Daily retention failed")
-            finally:
-                close_old_connections()

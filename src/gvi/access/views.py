@@ -9,6 +9,7 @@ from gvi.access.decorators import roles_required
 from gvi.access.models import AccessLog, Disclosure
 from gvi.access.selectors import cross_site_disclosures, parse_id, received_disclosures
 from gvi.access.services import revoke_disclosure
+from gvi.paging import capped_page
 from gvi.partnership.models import Role
 
 PERSON_ROLES = (Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OFFICER)
@@ -55,7 +56,7 @@ def access_log(request):
     return render(
         request,
         "access/access_log.html",
-        {"page": Paginator(entries, 100).get_page(request.GET.get("sida")), "anvandare": username},
+        {"page": capped_page(request, entries, 100), "anvandare": username},
     )
 
 

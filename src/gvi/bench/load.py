@@ -21,10 +21,11 @@ def free_port() -> int:
 
 
 def start_server(database_url: str, port: int) -> subprocess.Popen:
-    """`gvi serve --no-scheduler` with the benchmark settings (floor view added), output discarded."""
+    """`gvi serve` (gunicorn, as in production; GVI_WEB_WORKERS / GVI_WEB_THREADS apply) with the benchmark
+    settings (floor view added), output discarded."""
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="gvi.bench.settings")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gvi.cli", "serve", "--no-scheduler", "--port", str(port)],
+        [sys.executable, "-m", "gvi.cli", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -40,12 +41,26 @@ def start_server(database_url: str, port: int) -> subprocess.Popen:
     raise RuntimeError("the benchmark server did not start")
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory (VmHWM) in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return math.nan
+    """The server's peak resident memory (VmHWM) in MB: the master's plus each worker process's."""
+    total = 0.0
+    for process in [pid, *_children(pid)]:
+        try:
+            lines = Path(f"/proc/{process}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) / 1024 for line in lines if line.startswith("VmHWM:")), 0.0)
+    return total or math.nan
 
 
 def percentile(values: list[float], share: float) -> float:

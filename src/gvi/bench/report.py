@@ -104,6 +104,12 @@ def render(results: dict) -> str:
         f"| network metrics, national graph ({net['nodes']:,} groups, {net['edges']:,} edges) | "
         f"{net['metrics_seconds']:.1f} s | – | |"
     )
+    models = large.get("read_models")
+    if models:
+        out.append(
+            f"| worker: read models of {models['sites']} sites (network; risk for {models['scopes']} access scopes) | "
+            f"{models['network_seconds']:.1f} s; {models['risk_seconds']:.1f} s | – | |"
+        )
     out.append(
         f"| seed, {seed['total_rows']:,} rows ({seed['method']}) | {seed['total_seconds']:.0f} s | – | |"
     )
@@ -112,13 +118,13 @@ def render(results: dict) -> str:
         "",
         "## Page and API latency",
         "",
-        f"Server: `gvi serve --no-scheduler` (Django's threaded server, one process) started with "
+        f"Server: `gvi serve` (gunicorn, {load.get('server', 'as configured')}) started with "
         f"`gvi.bench.settings`, which adds only the floor view `/bench/floor/`: no query, no template, the same "
         f"middleware stack (session, CSRF, authentication, second factor, CSP, axes …). Each of "
         f"{results['clients']} clients holds a signed-in, second-factor-verified session of the seeded analyst "
         f"at the largest site and a keep-alive connection; each page is requested once to warm caches, then up "
         f"to {pages['floor']['requests'] // results['clients']} times per client within a time budget. "
-        f"Server peak memory (VmHWM): **{load['server_peak_mb']:,.0f} MB**.",
+        f"Server peak memory (VmHWM, all processes): **{load['server_peak_mb']:,.0f} MB**.",
         "",
         "| page | path | requests | p50 ms | p95 ms | p95 / floor | req/s | queries (small) | queries "
         f"({results['scale']}) |",

@@ -79,4 +79,10 @@ def _load(url: str, keys: list[str], paths: dict, per_client: int, budget: float
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"pages": pages, "server_peak_mb": server_peak}
+    from django.conf import settings
+
+    from gvi.partnership.management.commands.gvi_serve import default_workers
+
+    workers = settings.GVI_WEB_WORKERS or default_workers()
+    server_label = f"{workers} worker processes x {settings.GVI_WEB_THREADS} threads"
+    return {"pages": pages, "server_peak_mb": server_peak, "server": server_label}

@@ -233,7 +233,7 @@ def _risk_suggestions(user, now=None) -> list:
     except (ImportError, AttributeError):
         return []
     try:
-        return list(suggested_notifications(user, now=now) or [])
+        return list(suggested_notifications(user) or [])  # the worker's latest picture, not `now`
     except Exception:  # the page must load without the model, as the weekly agenda does
         logger.exception("suggested_notifications failed; suggestions without risk alerts")
         return []

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,10 +39,11 @@ from gvi.groups.forms import ConfirmVersionForm
 from gvi.groups.models import Group
 from gvi.groups.services import creating_membership
 from gvi.incidents.models import Incident
+from gvi.paging import capped_page
 
 
 def _page(request, queryset):
-    return Paginator(queryset, 50).get_page(request.GET.get("sida"))
+    return capped_page(request, queryset, 50)
 
 
 def _nav(user) -> dict:

@@ -195,7 +195,20 @@ def load_demo_city(seed: int = 2026, today: date | None = None) -> dict:
     with transaction.atomic():
         _refuse_if_loaded()
         builder = _Builder(random.Random(seed), today)
-        return builder.build()
+        summary = builder.build()
+        compute_read_models()
+        return summary
+
+
+def compute_read_models() -> None:
+    """What the worker computes after changes, done once here so the demo shows risk and network measures
+    from the first page, before the worker has started."""
+    from gvi.groups.network import recompute_site as measure_network
+    from gvi.incidents.risk import recompute_site as compute_risk
+
+    for site in Site.objects.order_by("pk"):
+        measure_network(site)
+        compute_risk(site)
 
 
 def _refuse_if_loaded() -> None:

@@ -220,3 +220,50 @@ class AuditRound(CompartmentedRecord):
 
     def __str__(self) -> str:
         return f"{self.held_on:%Y-%m-%d}"
+
+
+class NetworkSnapshot(models.Model):
+    """The network measures of one site's groups and relations, computed by the worker
+    (gvi.groups.network.recompute_site): the pages only read them. Groups and relations are visible to
+    every group-level role at their site, so one snapshot per site serves all of them; a user who sees
+    only some of a site's groups (through disclosures) gets measures of just those, computed on the spot."""
+
+    site = models.OneToOneField("partnership.Site", on_delete=models.CASCADE, related_name="+")
+    computed_at = models.DateTimeField(_("beräknad"))
+    source = models.JSONField(default=list)  # the site's latest group and relation ids when computed
+    group_count = models.PositiveIntegerField(default=0)
+    edge_count = models.PositiveIntegerField(default=0)
+    ranked_count = models.PositiveIntegerField(default=0)
+    total_conflict_intensity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("nätverksbild")
+        verbose_name_plural = _("nätverksbilder")
+
+    def __str__(self) -> str:
+        return f"network site {self.site_id} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class NetworkGroupMetrics(models.Model):
+    """One group's measures in a snapshot, and its place in the drawing."""
+
+    snapshot = models.ForeignKey(NetworkSnapshot, on_delete=models.CASCADE, related_name="groups")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    degree = models.PositiveIntegerField()
+    degree_centrality = models.FloatField()
+    betweenness = models.FloatField()
+    component = models.PositiveIntegerField()
+    community = models.PositiveIntegerField()
+    conflict_rank = models.PositiveIntegerField(null=True)
+    exposure = models.JSONField()  # analysis.network.ConflictExposure's fields
+    x = models.FloatField()
+    y = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "group"], name="network_metrics_per_group")
+        ]
+        indexes = [models.Index(fields=["snapshot", "community"], name="network_metrics_community")]
+
+    def __str__(self) -> str:
+        return f"group {self.group_id} in snapshot {self.snapshot_id}"

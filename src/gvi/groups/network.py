@@ -4,12 +4,17 @@ Reads start from `visible_to(user)` like every other selector; the computation i
 `gvi.analysis.network` and sees only ids, numbers and labels. Neither page is a logged detail read: the
 site network shows group-level records only, and the member network is a list of memberships the user
 may already see (as on the group page); opening a person from it is the logged read.
+
+The site's measures (centrality, communities, conflict exposure) and the drawing's layout are computed by
+the worker (`recompute_site`, after group and relation changes and daily) into `NetworkSnapshot`: every
+group-level role sees all of a site's groups and relations, so one snapshot per site serves them all, and
+the pages only read it. A user who sees only some groups of a site (disclosed to their organisation) gets
+measures of just those groups, computed on the spot from that small set.
 """
 
-import hashlib
-import json
+import dataclasses
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Q
 from django.shortcuts import render
@@ -19,10 +24,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gvi.access.decorators import record_permission_required
+from gvi.access.permissions import SITE, VIEW, grant_for
 from gvi.access.selectors import visible_record
 from gvi.analysis import network as analysis
-from gvi.cache_once import get_or_compute
-from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
+from gvi.groups.models import (
+    Group,
+    GroupMembership,
+    GroupRelation,
+    NetworkGroupMetrics,
+    NetworkSnapshot,
+    Person,
+)
+from gvi.operations import recompute
 from gvi.partnership.models import Site
 
 SIZE_BY_ESTIMATE = "storlek"
@@ -70,35 +83,127 @@ def current_memberships(user, today: date | None = None):
     )
 
 
-def _site_graph(user, site):
-    groups = {group.pk: group for group in site_groups(user, site)}
-    relations = [r for r in site_relations(user, site) if r.group_a_id in groups and r.group_b_id in groups]
+def sees_whole_site(user, site_id: int) -> bool:
+    """Whether `user` sees every group and every relation at the site (a site-wide grant for both)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+
+    def site_wide(role, label):
+        found = grant_for(role, label)
+        return found is not None and found.scope == SITE and VIEW in found.actions
+
+    return any(
+        m.site_id == site_id
+        and site_wide(m.role, "groups.group")
+        and site_wide(m.role, "groups.grouprelation")
+        for m in user.memberships.active()
+    )
+
+
+NETWORK_MODELS = (Group, GroupRelation)
+
+
+def recompute_site(site: Site, now=None) -> NetworkSnapshot:
+    """The worker's computation: measures and layout of all the site's groups and active relations."""
+    groups = {group.pk: group for group in Group.objects.filter(site=site)}
+    relations = [
+        r
+        for r in GroupRelation.objects.filter(site=site, deactivated_at__isnull=True).order_by(
+            "-intensity", "group_a__name", "group_b__name", "pk"
+        )
+        if r.group_a_id in groups and r.group_b_id in groups
+    ]
     graph = analysis.build_group_graph(
         {pk: {"label": group.name} for pk, group in groups.items()},
         [(r.group_a_id, r.group_b_id, r.type, r.intensity) for r in relations],
     )
-    return groups, relations, graph
-
-
-METRICS_SECONDS = 24 * 3600
-METRICS_VERSION = 1
-
-
-def cached_network_metrics(graph) -> analysis.NetworkMetrics:
-    """`analysis.network_metrics(graph)`, cached under a digest of exactly the graph it is computed from
-    (nodes and edges with all their attributes, in the graph's order): users who see different groups or relations
-    never share an entry, and any change to them gives a new one. Betweenness and communities of a
-    national-scale site take seconds; the graph itself is a few cheap queries."""
-    payload = json.dumps(
-        {
-            "nodes": [[node, data] for node, data in graph.nodes(data=True)],
-            "edges": [[a, b, data] for a, b, data in graph.edges(data=True)],
+    metrics = analysis.network_metrics(graph)
+    positions = analysis.spring_layout(graph, WIDTH, HEIGHT, MARGIN)
+    snapshot, _created = NetworkSnapshot.objects.update_or_create(
+        site=site,
+        defaults={
+            "computed_at": now or timezone.now(),
+            "source": recompute.latest_marks(site.pk, NETWORK_MODELS),
+            "group_count": len(metrics.nodes),
+            "edge_count": metrics.edge_count,
+            "ranked_count": len(metrics.ranking),
+            "total_conflict_intensity": metrics.total_conflict_intensity,
         },
-        sort_keys=True,
-        default=str,
     )
-    key = f"gvi:network-metrics:v{METRICS_VERSION}:{hashlib.sha256(payload.encode()).hexdigest()}"
-    return get_or_compute("network-metrics", key, METRICS_SECONDS, lambda: analysis.network_metrics(graph))
+    snapshot.groups.all().delete()
+    NetworkGroupMetrics.objects.bulk_create(
+        [
+            NetworkGroupMetrics(
+                snapshot=snapshot,
+                group_id=m.id,
+                degree=m.degree,
+                degree_centrality=m.degree_centrality,
+                betweenness=m.betweenness,
+                component=m.component,
+                community=m.community,
+                conflict_rank=m.conflict_rank,
+                exposure=dataclasses.asdict(m.exposure),
+                x=positions[m.id][0],
+                y=positions[m.id][1],
+            )
+            for m in metrics.nodes
+        ],
+        batch_size=500,
+    )
+    return snapshot
+
+
+def _node(row: NetworkGroupMetrics, group: Group) -> analysis.NodeMetrics:
+    return analysis.NodeMetrics(
+        id=group.pk,
+        label=group.name,
+        attrs={"label": group.name},
+        degree=row.degree,
+        degree_centrality=row.degree_centrality,
+        betweenness=row.betweenness,
+        component=row.component,
+        community=row.community,
+        exposure=analysis.ConflictExposure(**row.exposure),
+        conflict_rank=row.conflict_rank,
+    )
+
+
+def _stored(snapshot: NetworkSnapshot, groups: dict[int, Group]):
+    """The snapshot's measures as `analysis.NetworkMetrics` (of the groups that still exist) and the
+    drawing's positions."""
+    rows = [row for row in snapshot.groups.all() if row.group_id in groups]
+    nodes = [_node(row, groups[row.group_id]) for row in sorted(rows, key=lambda r: r.group_id)]
+    by_id = {m.id: m for m in nodes}
+
+    def parts(number_of) -> list[frozenset]:
+        found: dict[int, set] = {}
+        for m in nodes:
+            found.setdefault(number_of(m), set()).add(m.id)
+        return [frozenset(found[k]) for k in sorted(found)]
+
+    metrics = analysis.NetworkMetrics(
+        nodes=nodes,
+        components=parts(lambda m: m.component),
+        communities=parts(lambda m: m.community),
+        ranking=sorted((m for m in nodes if m.conflict_rank), key=lambda m: m.conflict_rank),
+        total_conflict_intensity=snapshot.total_conflict_intensity,
+        edge_count=snapshot.edge_count,
+        by_id=by_id,
+    )
+    return metrics, {row.group_id: (row.x, row.y) for row in rows}
+
+
+def _snapshot(site_id: int) -> tuple[NetworkSnapshot | None, bool]:
+    """The site's snapshot (None: not computed yet, asked for at once) and whether it is stale (the site
+    changed since; a recomputation is asked for)."""
+    snapshot = NetworkSnapshot.objects.filter(site_id=site_id).first()
+    if snapshot is None:
+        recompute.request(recompute.NETWORK, site_id, delay_seconds=0)
+        return None, False
+    stale = snapshot.source != recompute.latest_marks(site_id, NETWORK_MODELS)
+    if stale:
+        recompute.request(recompute.NETWORK, site_id)
+    return snapshot, stale
 
 
 # --------------------------------------------------------------------------------------------------
@@ -166,6 +271,9 @@ class SiteNetwork:
     edges: list[DrawnEdge]
     width: int = WIDTH
     height: int = HEIGHT
+    computed_at: datetime | None = None  # when the worker computed the measures (None: just now)
+    stale: bool = False  # the site changed since; a recomputation is queued
+    pending: bool = False  # not computed yet; the worker is on it
 
 
 @dataclass(frozen=True)
@@ -198,6 +306,7 @@ class GroupNetworkMetrics:
     ranked_count: int
     group_count: int
     total_conflict_intensity: int
+    computed_at: datetime | None = None
 
     @property
     def rank(self) -> int | None:
@@ -269,11 +378,36 @@ def _edges(relations, positions, key_of) -> list[DrawnEdge]:
 
 
 def build_site_network(user, site: Site, size_by: str = SIZE_BY_ESTIMATE) -> SiteNetwork:
-    groups, relations, graph = _site_graph(user, site)
-    metrics = cached_network_metrics(graph)
+    groups = {group.pk: group for group in site_groups(user, site)}
+    relations = [r for r in site_relations(user, site) if r.group_a_id in groups and r.group_b_id in groups]
+    computed_at, stale = None, False
+    if sees_whole_site(user, site.pk) and groups:
+        snapshot, stale = _snapshot(site.pk)
+        if snapshot is None:
+            return SiteNetwork(
+                site=site,
+                size_by=size_by,
+                metrics=analysis.network_metrics(analysis.build_group_graph({}, [])),
+                rows=[],
+                ranking=[],
+                communities=[],
+                relations=[],
+                nodes=[],
+                edges=[],
+                pending=True,
+            )
+        metrics, positions = _stored(snapshot, groups)
+        computed_at = snapshot.computed_at
+        relations = [r for r in relations if r.group_a_id in positions and r.group_b_id in positions]
+    else:  # only disclosed groups of this site (or none): a small graph, measured here
+        graph = analysis.build_group_graph(
+            {pk: {"label": group.name} for pk, group in groups.items()},
+            [(r.group_a_id, r.group_b_id, r.type, r.intensity) for r in relations],
+        )
+        metrics = analysis.network_metrics(graph)
+        positions = analysis.spring_layout(graph, WIDTH, HEIGHT, MARGIN)
     rows = [GroupRow(groups[m.id], m) for m in metrics.nodes]
     rows.sort(key=lambda row: row.group.name.lower())
-    positions = analysis.spring_layout(graph, WIDTH, HEIGHT, MARGIN)
     largest = max((g.size_max or 0 for g in groups.values()), default=0)
     nodes = []
     for m in metrics.nodes:
@@ -305,6 +439,8 @@ def build_site_network(user, site: Site, size_by: str = SIZE_BY_ESTIMATE) -> Sit
         relations=relations,
         nodes=nodes,
         edges=_edges(relations, positions, lambda pk: f"g{pk}"),
+        computed_at=computed_at,
+        stale=stale,
     )
 
 
@@ -320,12 +456,55 @@ def _partners(graph, group_id, groups, attribute: str) -> list[Partner]:
 def group_network_metrics(user, group: Group) -> GroupNetworkMetrics | None:
     """The network metrics of one group within the groups and relations `user` sees at its site.
 
-    None when the group is not among them (the caller should only pass a group the user may see).
+    None when the group is not among them (the caller should only pass a group the user may see), or
+    when the worker has not measured it yet (it is asked to).
     """
-    groups = {g.pk: g for g in site_groups(user, group.site_id)}
-    if group.pk not in groups:
+    if not site_groups(user, group.site_id).filter(pk=group.pk).exists():
         return None
-    # The same graph as _site_graph, from the relations' ids and numbers only (no relation objects).
+    if not sees_whole_site(user, group.site_id):
+        return _measured_here(user, group)
+    snapshot, _stale = _snapshot(group.site_id)
+    row = snapshot.groups.filter(group=group).first() if snapshot else None
+    if row is None:
+        if snapshot is not None:
+            recompute.request(recompute.NETWORK, group.site_id, delay_seconds=0)
+        return None
+    # The group's own relations give its partners; the community comes from the stored numbers.
+    own = [
+        r
+        for r in site_relations(user, group.site_id)
+        .select_related(None)
+        .filter(Q(group_a=group) | Q(group_b=group))
+        .values_list("group_a_id", "group_b_id", "type", "intensity")
+    ]
+    community = snapshot.groups.filter(community=row.community).exclude(group=group).values("group_id")
+    neighbours = {pk for a, b, _t, _i in own for pk in (a, b)}
+    groups = {
+        g.pk: g
+        for g in site_groups(user, group.site_id).filter(
+            Q(pk__in=neighbours) | Q(pk__in=community) | Q(pk=group.pk)
+        )
+    }
+    partners_graph = analysis.build_group_graph({pk: {"label": g.name} for pk, g in groups.items()}, own)
+    community_ids = {pk for pk in community.values_list("group_id", flat=True)}
+    return GroupNetworkMetrics(
+        group=group,
+        node=_node(row, group),
+        community_groups=sorted(
+            (groups[pk] for pk in community_ids if pk in groups), key=lambda g: g.name.lower()
+        ),
+        conflict_partners=_partners(partners_graph, group.pk, groups, "conflict"),
+        alliance_partners=_partners(partners_graph, group.pk, groups, "alliance"),
+        ranked_count=snapshot.ranked_count,
+        group_count=snapshot.group_count,
+        total_conflict_intensity=snapshot.total_conflict_intensity,
+        computed_at=snapshot.computed_at,
+    )
+
+
+def _measured_here(user, group: Group) -> GroupNetworkMetrics:
+    """A user who sees only disclosed groups of the site: measures of that small graph, on the spot."""
+    groups = {g.pk: g for g in site_groups(user, group.site_id)}
     edges = [
         edge
         for edge in site_relations(user, group.site_id)
@@ -334,11 +513,10 @@ def group_network_metrics(user, group: Group) -> GroupNetworkMetrics | None:
         if edge[0] in groups and edge[1] in groups
     ]
     graph = analysis.build_group_graph({pk: {"label": g.name} for pk, g in groups.items()}, edges)
-    metrics = cached_network_metrics(graph)
-    node = metrics.get(group.pk)
+    metrics = analysis.network_metrics(graph)
     return GroupNetworkMetrics(
         group=group,
-        node=node,
+        node=metrics.get(group.pk),
         community_groups=sorted(
             (groups[pk] for pk in metrics.community_partners(group.pk)), key=lambda g: g.name.lower()
         ),

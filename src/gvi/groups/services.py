@@ -119,16 +119,28 @@ def reveal_personal_number(user, person: Person, purpose: str) -> str:
 # ----- groups, memberships, relations -----
 
 
+def _group_level_changed(site_id: int) -> None:
+    """Groups and relations feed the network measures and the risk model: the worker recomputes them."""
+    from gvi.operations import recompute
+
+    recompute.request(recompute.NETWORK, site_id)
+    recompute.request(recompute.RISK, site_id)
+
+
 @transaction.atomic
 def create_group(user, data: dict, site_id: int | None = None) -> Group:
-    return _create(user, Group(**data), site_id)
+    group = _create(user, Group(**data), site_id)
+    _group_level_changed(group.site_id)
+    return group
 
 
 @transaction.atomic
 def update_group(user, group: Group, changes: dict, expected_version: int) -> Group:
     _require(user, group, CHANGE)
     _apply(group, changes)
-    return save_versioned(group, expected_version, user=user)
+    saved = save_versioned(group, expected_version, user=user)
+    _group_level_changed(saved.site_id)
+    return saved
 
 
 @transaction.atomic
@@ -156,14 +168,18 @@ def create_relation(user, data: dict) -> GroupRelation:
     if not relation.review_date:
         relation.review_date = default_review_date(False)
     site_id = relation.group_a.site_id if relation.group_a_id else None
-    return _create(user, relation, site_id)
+    created = _create(user, relation, site_id)
+    _group_level_changed(created.site_id)
+    return created
 
 
 @transaction.atomic
 def update_relation(user, relation: GroupRelation, changes: dict, expected_version: int) -> GroupRelation:
     _require(user, relation, CHANGE)
     _apply(relation, changes)
-    return save_versioned(relation, expected_version, user=user)
+    saved = save_versioned(relation, expected_version, user=user)
+    _group_level_changed(saved.site_id)
+    return saved
 
 
 @transaction.atomic
@@ -175,7 +191,10 @@ def confirm_review(user, record: RetainedRecord, expected_version: int, next_rev
         is_minor = record.person.is_minor
     record.review_date = next_review or default_review_date(bool(is_minor))
     record.deactivated_at = None
-    return save_versioned(record, expected_version, user=user)
+    saved = save_versioned(record, expected_version, user=user)
+    if isinstance(saved, GroupRelation):  # a reactivated relation is back in the network
+        _group_level_changed(saved.site_id)
+    return saved
 
 
 @transaction.atomic

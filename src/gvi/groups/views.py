@@ -4,7 +4,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,10 +27,11 @@ from gvi.groups.forms import (
     RevealForm,
 )
 from gvi.groups.models import AuditRound, Group, GroupMembership, GroupRelation, Person
+from gvi.paging import capped_page
 
 
 def _page(request, queryset):
-    return Paginator(queryset, 50).get_page(request.GET.get("sida"))
+    return capped_page(request, queryset, 50)
 
 
 def _may(user, record, action) -> bool:
@@ -218,18 +218,28 @@ def group_create(request):
     return render(request, "groups/record_form.html", context)
 
 
+# The group page shows a summary and the first members and relations; the full lists have pages of their own.
+GROUP_PAGE_LIST = 25
+
+
 @record_permission_required("groups.group")
 def group_detail(request, pk):
     group = read_record(request.user, Group, pk)
-    memberships = list(selectors.memberships_of_group(request.user, group))
+    memberships = selectors.memberships_of_group(request.user, group)
+    counts = selectors.member_counts(memberships)
+    relations = selectors.relations_of_group(request.user, group)
     return render(
         request,
         "groups/group_detail.html",
         {
             "group": group,
-            "core": [m for m in memberships if m.role == GroupMembership.Role.CORE],
-            "associates": [m for m in memberships if m.role == GroupMembership.Role.ASSOCIATE],
-            "relations": selectors.relations_of_group(request.user, group),
+            "core": list(memberships.filter(role=GroupMembership.Role.CORE)[:GROUP_PAGE_LIST]),
+            "associates": list(memberships.filter(role=GroupMembership.Role.ASSOCIATE)[:GROUP_PAGE_LIST]),
+            "core_count": counts.get(GroupMembership.Role.CORE, 0),
+            "associate_count": counts.get(GroupMembership.Role.ASSOCIATE, 0),
+            "relations": list(relations.order_by("-intensity", "pk")[:GROUP_PAGE_LIST]),
+            "relation_count": relations.count(),
+            "shown": GROUP_PAGE_LIST,
             "incidents": selectors.incidents_of_group(request.user, group)[:20],
             "status_history": selectors.status_history(group),
             "may_change": _may(request.user, group, CHANGE),
@@ -238,6 +248,30 @@ def group_detail(request, pk):
             "alerts": selectors.retaliation_risk_for(request.user, group),
             "today": timezone.localdate(),
         },
+    )
+
+
+@record_permission_required("groups.group")
+def group_members(request, pk):
+    """Every member of the group the user may see, a page at a time."""
+    group = read_record(request.user, Group, pk)
+    memberships = selectors.memberships_of_group(request.user, group)
+    return render(
+        request,
+        "groups/group_members.html",
+        {"group": group, "page": _page(request, memberships), "today": timezone.localdate()},
+    )
+
+
+@record_permission_required("groups.group")
+def group_relations(request, pk):
+    """Every relation of the group the user may see, strongest first, a page at a time."""
+    group = read_record(request.user, Group, pk)
+    relations = selectors.relations_of_group(request.user, group).order_by("-intensity", "pk")
+    return render(
+        request,
+        "groups/group_relations.html",
+        {"group": group, "page": _page(request, relations), "may_change": _may(request.user, group, CHANGE)},
     )
 
 

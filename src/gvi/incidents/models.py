@@ -124,3 +124,60 @@ class Involvement(CompartmentedRecord):
     def clean(self):
         if not self.person_id and not self.group_id:
             raise ValidationError(_("Ange en person, en grupp eller båda."))
+
+
+class RiskSnapshot(models.Model):
+    """The retaliation-risk picture of one site as one access scope sees it, computed by the worker
+    (gvi.incidents.risk.recompute_site): pages only read it.
+
+    `scope` is a digest of exactly what decides which incidents, codings, groups and conflicts a user sees
+    at the site (gvi.incidents.risk.risk_scope), so users who may see different data never share a
+    snapshot. `disclosures` is a digest of the active disclosures that scope rested on: when one is
+    revoked or expires the snapshot is no longer shown. Group-level figures only, never a person."""
+
+    site = models.ForeignKey("partnership.Site", on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(_("beräknad"))
+    disclosures = models.CharField(max_length=64)
+    source = models.JSONField(default=list)  # the site's latest row and history ids when computed
+    enough_data = models.BooleanField(default=False)
+    n_events = models.PositiveIntegerField(default=0)
+    n_streams = models.PositiveIntegerField(default=0)
+    fit = models.JSONField(null=True)
+
+    class Meta:
+        verbose_name = _("riskbild")
+        verbose_name_plural = _("riskbilder")
+        constraints = [models.UniqueConstraint(fields=["site", "scope"], name="risk_snapshot_per_scope")]
+
+    def __str__(self) -> str:
+        return f"risk site {self.site_id} scope {self.scope[:8]} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class RiskStreamState(models.Model):
+    """One group's or one conflict's state in a snapshot; `rank` orders the raised ones (largest excess
+    first) and is null for the others."""
+
+    snapshot = models.ForeignKey(RiskSnapshot, on_delete=models.CASCADE, related_name="streams")
+    key = models.CharField(max_length=24)
+    kind = models.CharField(max_length=10)
+    group_a = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    group_b = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+", null=True)
+    relation = models.ForeignKey(GroupRelation, on_delete=models.CASCADE, related_name="+", null=True)
+    raised = models.BooleanField(default=False)
+    rank = models.PositiveIntegerField(null=True)
+    excess_ratio = models.FloatField()
+    n_events = models.PositiveIntegerField()
+    figures = models.JSONField()  # intensities, expectations, half-life, fade (see risk.RiskAlert)
+    triggers = models.JSONField(default=list)  # incident ids with their contributions
+    sparkline = models.JSONField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["snapshot", "key"], name="risk_state_per_stream")]
+        indexes = [
+            models.Index(fields=["snapshot", "rank"], name="risk_state_raised"),
+            models.Index(fields=["snapshot", "-n_events"], name="risk_state_events"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} in snapshot {self.snapshot_id}"

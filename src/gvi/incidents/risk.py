@@ -16,8 +16,16 @@ streams, with one background μ per stream. The fit is cached per site, fit end 
 digest of exactly the data the user sees, so users who see different data never share an entry, and a new
 incident (or a new coding) forces a new fit.
 
-`shared_retaliation_risk(site)` fits the same model to what the whole partnership at a site reads (its
-incidents, groups and conflicts and the involvements that name no person), for the weekly agenda.
+Pages never fit: the worker (gvi.incidents.tasks) computes the picture after changes (debounced, through
+gvi.operations.recompute) and every hour, for every *access scope* at the site — the set of rows a user
+sees, derived from the permission table (`risk_scope`) — and stores it (`RiskSnapshot`, one
+`RiskStreamState` per group and conflict). `retaliation_risk(user, site)` reads the snapshot of the user's
+own scope, so what a page shows is what that user's access allows, and shows nothing while the snapshot
+rests on a disclosure that was revoked or has expired.
+
+`shared_retaliation_risk(site)` reads one more snapshot the worker stores per site, of what the whole
+partnership at a site reads (its incidents, groups and conflicts and the involvements that name no person):
+the weekly agenda's risk points, read by every organisation there.
 
 Note: involvements are compartmented per owning organisation (`incidents.involvement` has scope OWN), so
 a user whose organisation neither owns nor was disclosed the involvements sees incidents but not which
@@ -27,24 +35,24 @@ groups they concern, and gets no streams. That is the access model working as de
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import numpy as np
-from django.db import connection
-from django.db.models import Count, Max, Q
+from django.contrib.contenttypes.models import ContentType
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gvi.access.decorators import user_roles
 from gvi.access.models import Disclosure
-from gvi.access.permissions import role_may
+from gvi.access.permissions import OWN, VIEW, grant_for, role_may
 from gvi.analysis import hawkes
 from gvi.cache_once import get_or_compute
 from gvi.groups.models import Group, GroupRelation
-from gvi.incidents.models import Incident, Involvement
-from gvi.partnership.models import Site
+from gvi.incidents.models import Incident, Involvement, RiskSnapshot, RiskStreamState
+from gvi.partnership.models import Membership, Site
 
 WINDOW_DAYS = 3 * 365  # the model is fitted on the last three years
 MIN_STREAM_DAYS = 90  # a conflict registered recently is still observed over at least this long
@@ -69,11 +77,6 @@ MU_BOUNDS = (1e-5, 10.0)
 FIT_METHOD = "TNC"
 CACHE_SECONDS = 24 * 3600
 CACHE_VERSION = 1
-# The whole picture (fit and every stream's state) is reused for the same data and the same minute: the
-# intensities move by well under a percent within a minute, and a site's picture costs seconds to build.
-PICTURE_SECONDS = 120
-DATA_SECONDS = 3600  # the streams read for a fit end (one hour) and a data fingerprint
-PICTURE_VERSION = 1
 
 SPARK_DAYS = 90
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 180, 40, 2
@@ -236,12 +239,15 @@ class FitSummary:
 @dataclass
 class RiskPicture:
     site: Site | None
-    now: datetime
+    now: datetime  # the moment the picture describes
     alerts: list[RiskAlert]  # raised only, largest excess first
-    states: dict[str, RiskAlert]  # every stream, raised or not
+    states: Mapping[str, RiskAlert]  # every stream, raised or not
     fit: FitSummary | None
     n_events: int = 0
     enough_data: bool = False
+    computed_at: datetime | None = None  # when the worker computed it (read from the read model)
+    pending: bool = False  # not computed yet for this user's scope: the worker is on it
+    stale: bool = False  # the site changed since; a recomputation is queued
 
     @property
     def window_days(self) -> int:
@@ -564,107 +570,28 @@ def _empty(site, now, n_events=0, fit=None) -> RiskPicture:
     return RiskPicture(site=site, now=now, alerts=[], states={}, fit=fit, n_events=n_events)
 
 
-def retaliation_risk(user, site: Site | None = None, now: datetime | None = None) -> RiskPicture:
-    """The retaliation-risk picture at `site` (default: the user's first site) from what `user` sees.
-
-    A site the user holds no incident-viewing role at gives an empty picture, never data.
-    """
-    # Without an explicit moment, the picture is taken at the start of the current minute (and reused
-    # within it); an explicit `now` is used as given.
-    now = now or timezone.now().replace(second=0, microsecond=0)
-    sites = risk_sites(user)
-    if site is None:
-        site = sites[0] if sites else None
-    elif not isinstance(site, Site):
-        site = next((s for s in sites if s.pk == site), None)
-    if site is None or site.pk not in {s.pk for s in sites}:
-        return _empty(None, now)
-    data_key = _picture_key(user, site, now)
-    key = f"{data_key}:{now.isoformat()}"
-    return get_or_compute(
-        "risk-picture", key, PICTURE_SECONDS, lambda: _picture(_user_rows(user), site, now, data_key)
-    )
-
-
-def shared_retaliation_risk(site: Site, now: datetime | None = None) -> RiskPicture:
-    """The retaliation-risk picture at `site` from what the whole partnership there reads (`_shared_rows`):
-    for the weekly review's agenda, which every organisation at the site reads, so that no organisation's
-    own coding of persons reaches the others through an alert. The caller checks who may ask."""
-    now = now or timezone.now().replace(second=0, microsecond=0)
-    data_key = _shared_picture_key(site, now)
-    key = f"{data_key}:{now.isoformat()}"
-    return get_or_compute(
-        "risk-picture", key, PICTURE_SECONDS, lambda: _picture(_shared_rows, site, now, data_key)
-    )
-
-
-def _picture_key(user, site: Site, now: datetime) -> str:
-    """What the picture depends on, in a few aggregate queries that do not grow with the data read.
-
-    - who: the user's active memberships (organisation, site, role) decide what `visible_to` returns,
-      together with the disclosures to those organisations (counted below);
-    - when: `now` (to the minute) and so the fit window;
-    - what: per table the model reads at the site, the highest id and the highest version-history id, so
-      a new, changed or removed incident, coding, group or conflict gives a new key.
-    """
-    memberships = sorted(
-        (m.organisation_id, m.site_id or 0, m.role) for m in user.memberships.active() if m.site_id
-    )
-    organisations = sorted({org for org, _site, _role in memberships})
-    rows = [
-        _latest_rows(site),
-        Disclosure.objects.active(now)
-        .filter(to_organisation_id__in=organisations)
-        .aggregate(
-            n=Count("id"),
-            top=Max("id"),
-            revoked=Count("id", filter=Q(revoked_at__isnull=False)),
-        ),
-    ]
-    payload = json.dumps(
-        {"site": site.pk, "fit_end": _fit_end(now).isoformat(), "who": memberships, "what": rows},
-        sort_keys=True,
-        default=str,
-    )
-    digest = hashlib.sha256(payload.encode()).hexdigest()
-    return f"gvi:risk-picture:v{PICTURE_VERSION}:site{site.pk}:{digest}"
-
-
-def _shared_picture_key(site: Site, now: datetime) -> str:
-    """As `_picture_key`, for the partnership's shared rows: no memberships or disclosures play a part."""
-    payload = json.dumps(
-        {
-            "site": site.pk,
-            "fit_end": _fit_end(now).isoformat(),
-            "who": "shared",
-            "what": [_latest_rows(site)],
-        },
-        sort_keys=True,
-        default=str,
-    )
-    digest = hashlib.sha256(payload.encode()).hexdigest()
-    return f"gvi:risk-picture:v{PICTURE_VERSION}:site{site.pk}:{digest}"
-
-
 def _latest_rows(site: Site) -> list:
-    """In one query: per model the site's highest row id (a new row, also from bulk imports) and highest
-    history id (every change and removal through the services writes a history row). Both are read
-    backwards along the primary key, so the cost does not grow with the data."""
-    probes, params = [], []
-    for model in (Incident, Involvement, Group, GroupRelation):
-        for table, key in ((model._meta.db_table, "id"), (model.history.model._meta.db_table, "history_id")):
-            probes.append(f'(SELECT MAX("{key}") FROM "{table}" WHERE "site_id" = %s)')
-            params.append(site.pk)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(probes), params)
-        return list(cursor.fetchone())
+    from gvi.operations.recompute import latest_marks
+
+    return latest_marks(site.pk, SCOPED_MODELS)
 
 
-def _picture(rows_of, site: Site, now: datetime, data_key: str) -> RiskPicture:
-    # The data read for the fit is the same for the whole hour of the fit (and the same rows): reused.
-    data = get_or_compute(
-        "risk-data", f"{data_key}:data", DATA_SECONDS, lambda: _site_data_from(rows_of, site, now)
-    )
+def compute_picture(user, site: Site, now: datetime | None = None) -> RiskPicture:
+    """Fit the model and build the picture at `site` from what `user` sees, at `now` (default: this
+    minute). The worker's computation (and the tests'): pages read the stored result instead."""
+    now = now or timezone.now().replace(second=0, microsecond=0)
+    if site.pk not in {s.pk for s in risk_sites(user)}:
+        return _empty(None, now)
+    return _compute(_user_rows(user), site, now)
+
+
+def compute_shared_picture(site: Site, now: datetime | None = None) -> RiskPicture:
+    """As `compute_picture`, from what the whole partnership at `site` reads (`_shared_rows`)."""
+    return _compute(_shared_rows, site, now or timezone.now().replace(second=0, microsecond=0))
+
+
+def _compute(rows_of, site: Site, now: datetime) -> RiskPicture:
+    data = _site_data_from(rows_of, site, now)
     n_events = len({i for ids in data.events.values() for i in ids})
     if sum(s.n_events for s in data.streams) < MIN_EVENTS:
         return _empty(site, now, n_events)
@@ -693,14 +620,362 @@ def _picture(rows_of, site: Site, now: datetime, data_key: str) -> RiskPicture:
     )
 
 
-def group_risk(user, group: Group, now: datetime | None = None) -> GroupRisk | None:
+# --------------------------------------------------------------------------------------------------
+# The read model: who sees the same picture, computing it for every such scope, reading it back
+# --------------------------------------------------------------------------------------------------
+
+SCOPED_MODELS = (Incident, Involvement, Group, GroupRelation)
+SHARED_SCOPE = "shared"  # the partnership's snapshot (never a digest: those are 64 hex digits)
+STATES_SHOWN = 100  # the page's table of every group and conflict shows at most this many
+
+
+def risk_scope(user, site: Site) -> str:
+    """A digest of everything that decides which rows of the models the picture reads `user` sees at
+    `site`, following `gvi.access.models.membership_q` grant by grant: per model, whether the user sees
+    every row at the site, or else which organisations' own rows and whether the shared rows; and to which
+    organisations disclosures count. Users with the same scope see the same rows, so they may share a
+    snapshot; users who may see different rows never do."""
+    memberships = [m for m in user.memberships.active() if m.site_id] if user.is_active else []
+    parts = {}
+    for model in SCOPED_MODELS:
+        label = model._meta.label_lower
+        site_wide, shared, own, disclosed = False, False, set(), set()
+        for membership in memberships:
+            found = grant_for(membership.role, label)
+            may_view = found is not None and VIEW in found.actions
+            if may_view:
+                disclosed.add(membership.organisation_id)
+            if membership.site_id != site.pk:
+                continue
+            if model.shared_rows is not None:
+                shared_grant = grant_for(membership.role, model.shared_record_type)
+                shared = shared or (shared_grant is not None and VIEW in shared_grant.actions)
+            if may_view:
+                if found.scope == OWN:
+                    own.add(membership.organisation_id)
+                else:
+                    site_wide = True
+        parts[label] = {
+            "site": site_wide,
+            "own": [] if site_wide else sorted(own),
+            "shared": shared and not site_wide,
+            "disclosed": sorted(disclosed),
+        }
+    payload = json.dumps({"site": site.pk, "models": parts}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _disclosure_digest(user) -> str:
+    """The active disclosures, of the record types the picture reads, to the organisations whose
+    disclosures count for `user` (as in `risk_scope`): a revoked or expired one changes the digest."""
+    organisations = {
+        m.organisation_id
+        for m in (user.memberships.active() if user.is_active else [])
+        if m.site_id and any(role_may(m.role, model._meta.label_lower, VIEW) for model in SCOPED_MODELS)
+    }
+    types = ContentType.objects.get_for_models(*SCOPED_MODELS).values()
+    ids = (
+        Disclosure.objects.active()
+        .filter(to_organisation_id__in=organisations, content_type__in=types)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
+
+
+def _site_users(site: Site):
+    from django.contrib.auth import get_user_model
+
+    members = Membership.objects.active().filter(site=site).values("user_id")
+    return get_user_model().objects.filter(is_active=True, pk__in=members).order_by("pk")
+
+
+def recompute_site(site: Site, now: datetime | None = None, users=None) -> int:
+    """Compute and store the picture at `site` for every scope its members have (or only for `users`'
+    scopes). One fit per distinct data set: scopes that see the same streams share the cached fit.
+    Returns the number of scopes stored."""
+    now = now or timezone.now().replace(second=0, microsecond=0)
+    scopes: dict[str, object] = {}
+    for user in _site_users(site) if users is None else users:
+        if site.pk in {s.pk for s in risk_sites(user)}:
+            scopes.setdefault(risk_scope(user, site), user)
+    source = _latest_rows(site)
+    for scope, user in scopes.items():
+        _store(site, scope, _disclosure_digest(user), source, compute_picture(user, site, now))
+    if users is None:  # the whole site: the partnership's snapshot too
+        _store(site, SHARED_SCOPE, "", source, compute_shared_picture(site, now))
+        RiskSnapshot.objects.filter(site=site).exclude(scope__in=[*scopes, SHARED_SCOPE]).delete()
+    return len(scopes)
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _restore(value: float | None) -> float:
+    return math.inf if value is None else value
+
+
+FIGURES = (
+    "intensity",
+    "background",
+    "usual",
+    "expected_7",
+    "expected_30",
+    "usual_7",
+    "usual_30",
+    "half_life_days",
+    "fade_days",
+)
+
+
+def _store(site: Site, scope: str, disclosures: str, source: list, picture: RiskPicture) -> RiskSnapshot:
+    fit = picture.fit
+    snapshot, _created = RiskSnapshot.objects.update_or_create(
+        site=site,
+        scope=scope,
+        defaults={
+            "computed_at": picture.now,
+            "disclosures": disclosures,
+            "source": source,
+            "enough_data": picture.enough_data,
+            "n_events": picture.n_events,
+            "n_streams": len(picture.states),
+            "fit": None
+            if fit is None
+            else {
+                "alpha": fit.alpha,
+                "beta": fit.beta,
+                "loglik": fit.loglik,
+                "poisson_loglik": fit.poisson_loglik,
+                "n_events": fit.n_events,
+                "n_streams": fit.n_streams,
+                "converged": fit.converged,
+                "window_days": fit.window_days,
+                "fitted_to": fit.fitted_to.isoformat(),
+            },
+        },
+    )
+    snapshot.streams.all().delete()
+    rank = {alert.key: index for index, alert in enumerate(picture.alerts)}
+    RiskStreamState.objects.bulk_create(
+        [
+            RiskStreamState(
+                snapshot=snapshot,
+                key=state.key,
+                kind=state.kind,
+                group_a_id=state.groups[0].pk,
+                group_b_id=state.groups[1].pk if len(state.groups) > 1 else None,
+                relation_id=state.relation.pk if state.relation else None,
+                raised=state.raised,
+                rank=rank.get(state.key),
+                excess_ratio=_finite(state.excess_ratio) or 0.0,
+                n_events=state.n_events,
+                figures={name: _finite(getattr(state, name)) for name in FIGURES}
+                | {"excess_ratio": _finite(state.excess_ratio)},
+                triggers=[
+                    {
+                        "incident": t.incident.pk,
+                        "contribution_30": t.contribution_30,
+                        "share": t.share,
+                        "remaining": t.remaining,
+                    }
+                    for t in state.triggers
+                ],
+                sparkline=None
+                if state.sparkline is None
+                else {
+                    "points": state.sparkline.points,
+                    "background_y": state.sparkline.background_y,
+                    "ticks": state.sparkline.ticks,
+                    "peak_30": state.sparkline.peak_30,
+                    "rows": [[r.day.isoformat(), r.intensity_30, r.incidents] for r in state.sparkline.rows],
+                },
+            )
+            for state in picture.states.values()
+        ],
+        batch_size=500,
+    )
+    return snapshot
+
+
+def _fit_summary(stored: dict | None) -> FitSummary | None:
+    if stored is None:
+        return None
+    return FitSummary(**{**stored, "fitted_to": datetime.fromisoformat(stored["fitted_to"])})
+
+
+class StoredStates(Mapping):
+    """A snapshot's stream states, read on demand (a site can have thousands): `states[key]` reads one."""
+
+    def __init__(self, snapshot: RiskSnapshot, rows_of):
+        self.snapshot = snapshot
+        self.rows_of = rows_of
+
+    def _rows(self):
+        return self.snapshot.streams.all()
+
+    def __getitem__(self, key: str) -> RiskAlert:
+        found = _alerts(self.snapshot, self.rows_of, self._rows().filter(key=key))
+        if not found:
+            raise KeyError(key)
+        return found[0]
+
+    def __iter__(self):
+        return iter(self._rows().order_by("key").values_list("key", flat=True))
+
+    def __len__(self) -> int:
+        return self.snapshot.n_streams
+
+    def values(self):
+        return _alerts(self.snapshot, self.rows_of, self._rows().order_by("key"))
+
+    def top(self, limit: int) -> list[RiskAlert]:
+        """The streams with the most incidents, at most `limit` (the page's table)."""
+        return _alerts(self.snapshot, self.rows_of, self._rows().order_by("-n_events", "key")[:limit])
+
+
+def _alerts(snapshot: RiskSnapshot, rows_of, rows) -> list[RiskAlert]:
+    """Rows of a snapshot as RiskAlert objects, with the groups, conflicts and incidents read through
+    `rows_of` (`visible_to` of the reader: a row whose group or conflict the reader no longer sees is left
+    out)."""
+    rows = list(rows)
+    group_ids = {r.group_a_id for r in rows} | {r.group_b_id for r in rows if r.group_b_id}
+    groups = {g.pk: g for g in rows_of(Group).filter(pk__in=group_ids)}
+    relation_ids = {r.relation_id for r in rows if r.relation_id}
+    relations = {r.pk: r for r in rows_of(GroupRelation).filter(pk__in=relation_ids)}
+    incident_ids = {t["incident"] for r in rows for t in r.triggers}
+    incidents = {
+        i.pk: i
+        for i in rows_of(Incident)
+        .filter(pk__in=incident_ids)
+        .only("id", "type", "occurred_at", "area", "site_id")
+    }
+    found = []
+    for row in rows:
+        members = [row.group_a_id] + ([row.group_b_id] if row.group_b_id else [])
+        if any(pk not in groups for pk in members) or (row.relation_id and row.relation_id not in relations):
+            continue
+        figures = {name: _restore(row.figures.get(name)) for name in FIGURES}
+        alert = RiskAlert(
+            key=row.key,
+            kind=row.kind,
+            groups=tuple(groups[pk] for pk in members),
+            relation=relations.get(row.relation_id),
+            excess_ratio=_restore(row.figures.get("excess_ratio")),
+            n_events=row.n_events,
+            raised=row.raised,
+            **figures,
+        )
+        for part in row.triggers:
+            incident = incidents.get(part["incident"])
+            if incident is None:
+                continue
+            alert.triggers.append(
+                Trigger(
+                    incident=incident,
+                    occurred_at=incident.occurred_at,
+                    type_label=str(incident.get_type_display()),
+                    contribution_30=part["contribution_30"],
+                    share=part["share"],
+                    remaining=part["remaining"],
+                )
+            )
+        if row.sparkline:
+            spark = row.sparkline
+            alert.sparkline = Sparkline(
+                points=spark["points"],
+                background_y=spark["background_y"],
+                ticks=spark["ticks"],
+                peak_30=spark["peak_30"],
+                rows=[SparkRow(datetime.fromisoformat(day), value, n) for day, value, n in spark["rows"]],
+            )
+        if alert.raised:
+            alert.explanation = _explanation(alert, snapshot.computed_at)
+        found.append(alert)
+    return found
+
+
+def _resolve_site(user, site) -> Site | None:
+    sites = risk_sites(user)
+    if site is None:
+        return sites[0] if sites else None
+    pk = site.pk if isinstance(site, Site) else site
+    return next((s for s in sites if s.pk == pk), None)
+
+
+def retaliation_risk(user, site: Site | int | None = None) -> RiskPicture:
+    """The retaliation-risk picture at `site` (default: the user's first site) from what `user` sees, as
+    the worker last computed it; never fits a model. A site the user holds no incident-viewing role at
+    gives an empty picture, never data.
+
+    No snapshot for the user's scope yet, or one resting on a disclosure that has since been revoked or
+    has expired: nothing is shown (`pending`) and a recomputation is requested at once. A snapshot older
+    than the site's latest change is shown (`stale`) while a recomputation is requested."""
+    from gvi.operations import recompute
+
+    now = timezone.now()
+    site = _resolve_site(user, site)
+    if site is None:
+        return _empty(None, now)
+    snapshot = RiskSnapshot.objects.filter(site=site, scope=risk_scope(user, site)).first()
+    if snapshot is None or snapshot.disclosures != _disclosure_digest(user):
+        recompute.request(recompute.RISK, site.pk, delay_seconds=0)
+        return RiskPicture(site=site, now=now, alerts=[], states={}, fit=None, pending=True)
+    return _picture_from(snapshot, site, _user_rows(user))
+
+
+def shared_retaliation_risk(site: Site) -> RiskPicture:
+    """The picture at `site` from what the whole partnership there reads, as the worker last computed it:
+    for the weekly review's agenda, which every organisation at the site reads, so that no organisation's
+    own coding of persons reaches the others through an alert. The caller checks who may ask."""
+    from gvi.operations import recompute
+
+    snapshot = RiskSnapshot.objects.filter(site=site, scope=SHARED_SCOPE).first()
+    if snapshot is None:
+        recompute.request(recompute.RISK, site.pk, delay_seconds=0)
+        return RiskPicture(site=site, now=timezone.now(), alerts=[], states={}, fit=None, pending=True)
+    return _picture_from(snapshot, site, _shared_rows)
+
+
+def _picture_from(snapshot: RiskSnapshot, site: Site, rows_of) -> RiskPicture:
+    from gvi.operations import recompute
+
+    stale = snapshot.source != _latest_rows(site)
+    if stale:
+        recompute.request(recompute.RISK, site.pk)
+    if not snapshot.enough_data:
+        return RiskPicture(
+            site=site,
+            now=snapshot.computed_at,
+            alerts=[],
+            states={},
+            fit=None,
+            n_events=snapshot.n_events,
+            computed_at=snapshot.computed_at,
+            stale=stale,
+        )
+    return RiskPicture(
+        site=site,
+        now=snapshot.computed_at,
+        alerts=_alerts(snapshot, rows_of, snapshot.streams.filter(rank__isnull=False).order_by("rank")),
+        states=StoredStates(snapshot, rows_of),
+        fit=_fit_summary(snapshot.fit),
+        n_events=snapshot.n_events,
+        enough_data=True,
+        computed_at=snapshot.computed_at,
+        stale=stale,
+    )
+
+
+def group_risk(user, group: Group) -> GroupRisk | None:
     """The risk for one group's page; None when the user may not see the group or its incidents."""
     if not Group.objects.visible_to(user).filter(pk=group.pk).exists():
         return None
     site = next((s for s in risk_sites(user) if s.pk == group.site_id), None)
     if site is None:
         return None
-    picture = retaliation_risk(user, site, now)
+    picture = retaliation_risk(user, site)
     return GroupRisk(
         group=group,
         state=picture.states.get(f"g{group.pk}"),
@@ -709,7 +984,7 @@ def group_risk(user, group: Group, now: datetime | None = None) -> GroupRisk | N
     )
 
 
-def suggested_notifications(user, now: datetime | None = None) -> list[RiskSuggestion]:
+def suggested_notifications(user) -> list[RiskSuggestion]:
     """The groups at raised risk at all the user's sites, most raised first.
 
     A raised conflict puts both groups on the list (either side may act next). Each suggestion carries the
@@ -717,7 +992,7 @@ def suggested_notifications(user, now: datetime | None = None) -> list[RiskSugge
     """
     found: dict[int, RiskSuggestion] = {}
     for site in risk_sites(user):
-        for alert in retaliation_risk(user, site, now).alerts:
+        for alert in retaliation_risk(user, site).alerts:
             for group in alert.groups:
                 suggestion = found.setdefault(group.pk, RiskSuggestion(group=group, site=site, alerts=[]))
                 suggestion.alerts.append(alert)

@@ -7,7 +7,7 @@ so the page is not a logged person read.
 from django.shortcuts import render
 
 from gvi.access.decorators import record_permission_required
-from gvi.incidents.risk import retaliation_risk, risk_sites
+from gvi.incidents.risk import STATES_SHOWN, retaliation_risk, risk_sites
 
 
 @record_permission_required("incidents.incident")
@@ -16,7 +16,9 @@ def risk_overview(request):
     wanted = request.GET.get("plats", "")
     site = next((s for s in sites if s.slug == wanted), sites[0] if sites else None)
     picture = retaliation_risk(request.user, site) if site else None
-    states = sorted(picture.states.values(), key=lambda a: (a.kind, a.label.lower())) if picture else []
+    # The table of every group and conflict: the ones with the most incidents, at most STATES_SHOWN.
+    shown = picture.states.top(STATES_SHOWN) if picture and picture.enough_data else []
+    states = sorted(shown, key=lambda a: (a.kind, a.label.lower()))
     return render(
         request,
         "incidents/risk.html",
@@ -24,6 +26,7 @@ def risk_overview(request):
             "picture": picture,
             "alerts": picture.alerts if picture else [],
             "states": states,
+            "states_total": len(picture.states) if picture else 0,
             "sites": sites,
             "site": site,
         },

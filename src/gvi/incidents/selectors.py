@@ -1,5 +1,9 @@
 """Reads of incidents, always starting from `visible_to(user)`."""
 
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
 from gvi.groups.models import Group, GroupRelation, Person
 from gvi.incidents.models import Incident, Involvement
 
@@ -7,10 +11,11 @@ from gvi.incidents.models import Incident, Involvement
 def incidents_for(user, filters: dict | None = None):
     filters = filters or {}
     incidents = Incident.objects.visible_to(user).select_related("site")
+    # Days as ranges of moments (Stockholm's midnights), so the (site, -occurred_at) index serves them.
     if filters.get("fran"):
-        incidents = incidents.filter(occurred_at__date__gte=filters["fran"])
+        incidents = incidents.filter(occurred_at__gte=start_of_day(filters["fran"]))
     if filters.get("till"):
-        incidents = incidents.filter(occurred_at__date__lte=filters["till"])
+        incidents = incidents.filter(occurred_at__lt=start_of_day(filters["till"] + timedelta(days=1)))
     if filters.get("typ"):
         incidents = incidents.filter(type=filters["typ"])
     if filters.get("omrade"):
@@ -19,6 +24,10 @@ def incidents_for(user, filters: dict | None = None):
         involved = Involvement.objects.filter(group_id=filters["grupp"]).values("incident_id")
         incidents = incidents.filter(pk__in=involved)
     return incidents.order_by("-occurred_at", "-pk")
+
+
+def start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def involvements_of(user, incident):
@@ -46,8 +55,15 @@ def groups_for_filter(user):
     return Group.objects.visible_to(user).order_by("name")
 
 
-def timeline_events(user, incidents) -> list[tuple]:
-    """(incident, when, lane, kind) per involved group; incidents without a visible group get their own lane."""
+TIMELINE_LANES = 30  # groups drawn in lanes of their own; the rest share one
+OTHER_GROUPS = "…"
+
+
+def timeline_events(user, incidents, max_lanes: int = TIMELINE_LANES) -> list[tuple]:
+    """(incident, when, lane, kind) per involved group; incidents without a visible group get their own lane.
+
+    At most `max_lanes` groups get a lane of their own (those with the most incidents in the window); the
+    incidents of the others are drawn once in a shared lane, so the drawing stays bounded."""
     incidents = list(incidents)
     lanes: dict[int, set[str]] = {}
     for involvement in (
@@ -57,9 +73,16 @@ def timeline_events(user, incidents) -> list[tuple]:
         .only("incident_id", "group__name")
     ):
         lanes.setdefault(involvement.incident_id, set()).add(involvement.group.name)
+    frequency: dict[str, int] = {}
+    for names in lanes.values():
+        for name in names:
+            frequency[name] = frequency.get(name, 0) + 1
+    own_lane = set(sorted(frequency, key=lambda name: (-frequency[name], name))[:max_lanes])
     events = []
     for incident in incidents:
-        for lane in sorted(lanes.get(incident.pk, set())) or ["–"]:
+        names = lanes.get(incident.pk, set())
+        shown = sorted(names & own_lane) + ([OTHER_GROUPS] if names - own_lane else [])
+        for lane in shown or ["–"]:
             events.append((incident, incident.occurred_at, lane, incident.type))
     return events
 

@@ -25,6 +25,7 @@ from gvi.access.services import granting_membership, save_versioned
 from gvi.groups.models import Confidence, GroupMembership, GroupRelation
 from gvi.groups.services import creating_membership
 from gvi.incidents.models import Incident, Involvement
+from gvi.operations import recompute
 
 GROUP_INVOLVED = (Involvement.MemberStatus.CONFIRMED, Involvement.MemberStatus.SUSPECTED)
 BATCH_SIZE = 1000  # rows per INSERT in the batched path
@@ -45,6 +46,7 @@ def register_incident(user, data: dict, site_id: int | None = None) -> Incident:
     incident._history_user = user
     incident.full_clean()
     incident.save()
+    recompute.request(recompute.RISK, incident.site_id)
     return incident
 
 
@@ -53,7 +55,9 @@ def update_incident(user, incident: Incident, changes: dict, expected_version: i
     _require(user, incident)
     for field, value in changes.items():
         setattr(incident, field, value)
-    return save_versioned(incident, expected_version, user=user)
+    saved = save_versioned(incident, expected_version, user=user)
+    recompute.request(recompute.RISK, saved.site_id)
+    return saved
 
 
 def current_memberships(person, on_date):
@@ -151,6 +155,7 @@ def code_involvement(user, incident: Incident, data: dict) -> Involvement:
     involvement.refresh_from_db()
     _note_evidence(involvement.relation, incident, user)
     _propose_sanctions(incident)
+    recompute.request(recompute.RISK, incident.site_id)
     return involvement
 
 
@@ -170,6 +175,7 @@ def update_involvement(user, involvement: Involvement, changes: dict, expected_v
     saved = save_versioned(involvement, expected_version, user=user)
     _note_evidence(saved.relation, saved.incident, user)
     _propose_sanctions(saved.incident)
+    recompute.request(recompute.RISK, saved.site_id)
     return saved
 
 
@@ -279,6 +285,8 @@ def save_prepared(user, prepared: list[tuple[Incident, list[Involvement]]]) -> N
         incidents, Incident, batch_size=BATCH_SIZE, default_user=user, default_change_reason=None
     )
     site_ids = {incident.site_id for incident in incidents}
+    for site_id in site_ids:
+        recompute.request(recompute.RISK, site_id)
     linked, evidence_changes = [], []
     for site_id in site_ids:
         at_site = [

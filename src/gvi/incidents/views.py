@@ -6,7 +6,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
@@ -24,6 +23,7 @@ from gvi.groups.selectors import may_create
 from gvi.incidents import selectors, services
 from gvi.incidents.forms import IncidentFilterForm, IncidentForm, InvolvementForm
 from gvi.incidents.models import Incident, Involvement
+from gvi.paging import capped_page
 
 TIMELINE_MAX = 400
 MAP_MAX = 2000
@@ -103,7 +103,7 @@ def incident_list(request):
         request,
         "incidents/incident_list.html",
         {
-            "page": Paginator(incidents, 50).get_page(request.GET.get("sida")),
+            "page": capped_page(request, incidents, 50),
             "filter_form": form,
             "groups": selectors.groups_for_filter(request.user),
             "may_create": may_create(request.user, Incident),
@@ -228,8 +228,11 @@ def incident_timeline(request):
     if not filters.get("fran"):
         filters["fran"] = timezone.localdate() - timedelta(days=180)
     incidents = list(selectors.incidents_for(request.user, filters)[:TIMELINE_MAX])
+    truncated = len(incidents) == TIMELINE_MAX
     end = timezone.now()
-    start = timezone.make_aware(timezone.datetime.combine(filters["fran"], timezone.datetime.min.time()))
+    start = selectors.start_of_day(filters["fran"])
+    if truncated:  # the window drawn is the stretch the shown incidents cover, not the empty rest
+        start = max(start, selectors.start_of_day(timezone.localtime(incidents[-1].occurred_at).date()))
     lanes, marks = timeline(selectors.timeline_events(request.user, incidents), start, end)
     return render(
         request,
@@ -243,7 +246,7 @@ def incident_timeline(request):
             "start": start,
             "end": end,
             "incidents": incidents,
-            "truncated": len(incidents) == TIMELINE_MAX,
+            "truncated": truncated,
         },
     )
 

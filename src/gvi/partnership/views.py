@@ -132,9 +132,3 @@ START_PAGES = {
     Role.STEERING_MEMBER: _steering,
     Role.ADMINISTRATOR: _administrator,
 }
-
-
-def health(request):
-    from django.http import JsonResponse
-
-    return JsonResponse({"status": "ok"})

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from gvi.access.selectors import read_record, visible_record
 from gvi.access.services import EditConflict, granting_membership
 from gvi.groups.forms import ConfirmVersionForm
 from gvi.groups.models import Group
+from gvi.paging import capped_page
 from gvi.partnership.models import Role
 from gvi.sanctions import charts, metrics, selectors, services
 from gvi.sanctions.forms import (
@@ -48,7 +48,7 @@ METRICS_ROLES = (
 
 
 def _page(request, queryset):
-    return Paginator(queryset, 25).get_page(request.GET.get("sida"))
+    return capped_page(request, queryset, 25)
 
 
 def _may(user, record, action) -> bool:

@@ -73,6 +73,7 @@ class Command(BaseCommand):
                 "method": report.method,
                 "peak_mb": measure.peak_memory_mb(),
             }
+            result["read_models"] = measure.read_models()  # the worker's part, before any page is read
             result["paths"] = measure.page_paths()
             result["counts"] = measure.query_counts(result["paths"])
         if phase == "measure":

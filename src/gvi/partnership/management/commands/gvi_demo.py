@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -8,7 +10,10 @@ from gvi.partnership.models import Site
 
 
 class Command(BaseCommand):
-    help = "Migrate the embedded database, load the demo city, print the demo logins and serve."
+    help = (
+        "Migrate the embedded database, load the demo city, print the demo logins, then run the web server "
+        "and the background worker together until Ctrl-C stops both."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="Set up only; do not start the server.")
@@ -39,5 +44,22 @@ class Command(BaseCommand):
             self.stdout.write(f"  {account['username']:<20} {account['description']}")
         self.stdout.write("")
         if not options["no_serve"]:
-            self.stdout.write(f"Serving on http://127.0.0.1:{options['port']}/")
-            call_command("gvi_serve", port=options["port"])
+            self.serve_with_worker(options["port"])
+
+    def serve_with_worker(self, port: str) -> None:
+        """The web server in this process, the worker in a child; Ctrl-C reaches both (one process group),
+        and the child is stopped here too whichever way the server ends."""
+        worker = subprocess.Popen([sys.executable, "-m", "gvi.cli", "worker", "--verbosity", "0"])
+        self.stdout.write(f"Serving on http://127.0.0.1:{port}/ (background worker: process {worker.pid})")
+        self.stdout.write("Ctrl-C stops the web server and the worker.")
+        self.stdout.flush()
+        try:
+            call_command("gvi_serve", port=port, workers=settings.GVI_WEB_WORKERS or 2)
+        finally:
+            if worker.poll() is None:
+                worker.terminate()
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()

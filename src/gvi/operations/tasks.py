@@ -1,0 +1,20 @@
+"""Housekeeping of the task tables themselves."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from gvi.operations.background import task
+from gvi.operations.models import ScheduledRun
+
+RESULTS_KEPT = timedelta(days=30)
+
+
+@task()
+def prune() -> dict[str, int]:
+    """Finished task results and scheduled-run rows older than 30 days (they hold no person data)."""
+    before = timezone.now() - RESULTS_KEPT
+    results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=before).delete()
+    runs, _ = ScheduledRun.objects.filter(slot__lt=before).delete()
+    return {"task_results": results, "scheduled_runs": runs}
