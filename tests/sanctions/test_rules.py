@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -115,6 +116,25 @@ def test_rule_match_counts_applied_levers_of_every_organisation(setting):
     )
     html = page.content.decode()
     assert "Delvis som utlovat" in html and "första åtgärden kom inte inom 1 dag" in html
+
+
+@pytest.mark.django_db
+def test_an_episode_under_way_is_not_judged_before_the_promised_time(setting):
+    """14 hours after the incident an undecided response is not yet "Inte som utlovat": the page shows the
+    time left; once the five days have passed without an action it is judged."""
+    world, episode = setting["world"], setting["episode"]
+    rule(setting, levers=["targeted_controls"], respond_within_days=5)
+    url = reverse("sanctions:episode_detail", args=[episode.pk])
+    client = verified_login(Client(), world.users[C])
+    with time_machine.travel(datetime(2025, 6, 11, 13, 30, tzinfo=STHLM), tick=False):
+        assert selectors.rule_match(episode).outcome == d.PENDING
+        html = client.get(url).content.decode()
+        assert "Inte som utlovat" not in html and "kom inte inom" not in html
+        assert "första åtgärden ska komma inom 5 dagar från incidenten, 4 dagar kvar." in html
+    with time_machine.travel(datetime(2025, 6, 16, 9, 0, tzinfo=STHLM), tick=False):
+        client = verified_login(Client(), world.users[C])
+        assert selectors.rule_match(episode).outcome == d.NOT_MATCHED
+        assert "Inte som utlovat" in client.get(url).content.decode()
 
 
 @pytest.mark.django_db
