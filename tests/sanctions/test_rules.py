@@ -255,3 +255,69 @@ def test_a_closed_episode_without_communication_back_is_a_reminder_on_the_start_
     )
     episode.communications.add(message)
     assert episode.pk not in [e.pk for e in ended_without_communication(coordinator)]
+
+
+@pytest.mark.django_db
+def test_communicating_back_from_an_episode_links_it_to_the_episode(world):
+    """'Registrera återkoppling' on an episode (and on the start page's reminder) opens the form for that
+    episode: the group is preselected, the saved record refers to the episode, the episode shows it and
+    the reminder goes; roles that may not register one are not offered the link."""
+    from gvi.communication.models import CommunicationBack
+    from gvi.sanctions.models import SanctionEpisode
+    from gvi.sanctions.selectors import ended_without_communication
+    from tests.sanctions.factories import add_sanction_records
+
+    add_sanction_records(world)
+    coordinator = world.users[C]
+    episode = world.records[("sanctionepisode", "a", "police")]
+    SanctionEpisode.objects.filter(pk=episode.pk).update(
+        status="closed",
+        end_date=timezone.localdate(),
+        end_reason="effect_seen",
+        start_date=timezone.localdate(),
+    )
+    client = verified_login(Client(), coordinator)
+    home = client.get("/").content.decode()
+    create = reverse("communication:communicationback_create")
+    assert f"{create}?episod={episode.pk}" in home
+    detail = client.get(reverse("sanctions:episode_detail", args=[episode.pk])).content.decode()
+    assert f"{create}?episod={episode.pk}" in detail
+    form = client.get(create, {"episod": episode.pk})
+    assert form.context["form"].initial["audience_groups"] == [episode.group_id]
+    response = client.post(
+        f"{create}?episod={episode.pk}",
+        {
+            "date": timezone.localdate().isoformat(),
+            "message": "Partnerskapet svarade som utlovat.",
+            "channel": "public_statement",
+            "audience_groups": [episode.group_id],
+        },
+    )
+    assert response.status_code == 302, form.context["form"].errors
+    assert response["Location"] == reverse("sanctions:episode_detail", args=[episode.pk])
+    record = CommunicationBack.objects.get(message="Partnerskapet svarade som utlovat.")
+    assert record.refers_to == episode
+    detail = client.get(response["Location"]).content.decode()
+    assert "Partnerskapet svarade som utlovat." in detail
+    assert "Episoden avslutades utan återkoppling" not in detail
+    assert episode.pk not in [e.pk for e in ended_without_communication(coordinator)]
+
+
+@pytest.mark.django_db
+def test_start_page_offers_communicating_back_only_to_those_who_may(world):
+    from gvi.sanctions.models import SanctionEpisode
+    from tests.sanctions.factories import add_sanction_records
+
+    add_sanction_records(world)
+    SanctionEpisode.objects.filter(site=world.site_a).update(
+        status="closed",
+        end_date=timezone.localdate(),
+        end_reason="effect_seen",
+        start_date=timezone.localdate(),
+    )
+    create = reverse("communication:communicationback_create")
+    for role in (Role.PROBATION_OFFICER, Role.CASEWORKER):
+        html = verified_login(Client(), world.users[role]).get("/").content.decode()
+        assert "Återkoppling saknas" in html, role  # the reminder is there, the link is not
+        assert create not in html, role
+        assert verified_login(Client(), world.users[role]).get(create).status_code == 403, role

@@ -49,6 +49,7 @@ def home(request):
 
         context["overdue_proposals"] = overdue_proposals(request.user)
         context["communication_due"] = ended_without_communication(request.user)
+        context["may_communicate_back"] = _may_communicate_back(request.user)
     return render(request, "partnership/home.html", context)
 
 
@@ -63,6 +64,13 @@ def _add_module_summaries(user, roles, context) -> None:
         context["support_summary"] = case_summary(user)
     if flags["support_facts"]:
         context["support_fact_count"] = received_fact_count(user)
+
+
+def _may_communicate_back(user) -> bool:
+    from gvi.communication.models import CommunicationBack
+    from gvi.communication.selectors import may_create
+
+    return may_create(user, CommunicationBack)
 
 
 # The start page shows the strongest alerts; the risk page shows them all.
