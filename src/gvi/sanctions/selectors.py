@@ -271,6 +271,7 @@ def agenda_items(site, since) -> list:
         facts = {
             "groups": [{"id": episode.group_id, "name": group}] if episode.group_id else [],
             "status": str(episode.get_status_display()),
+            "state": episode.status,  # the agenda labels the point by it (AgendaItem.kind_label)
             "url": reverse("sanctions:episode_detail", args=[episode.pk]),
         }
         if episode.status == S.PROPOSED:
