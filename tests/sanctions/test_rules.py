@@ -321,3 +321,30 @@ def test_start_page_offers_communicating_back_only_to_those_who_may(world):
         assert "Återkoppling saknas" in html, role  # the reminder is there, the link is not
         assert create not in html, role
         assert verified_login(Client(), world.users[role]).get(create).status_code == 403, role
+
+
+@pytest.mark.django_db
+def test_only_the_lead_decides_and_closes_an_episode(world):
+    """Another partner with an analyst's role (e.g. Kronofogden) reports its own actions but is not
+    offered, and may not use, 'Fatta beslut' or 'Avsluta episoden' for an episode it does not own."""
+    from django.core.exceptions import PermissionDenied
+
+    municipality = world.orgs[("a", "municipality")]
+    kw = {"site": world.site_a, "owner": municipality}
+    running = SanctionEpisodeFactory(**kw)
+    proposed = SanctionEpisodeFactory(status="proposed", decided_at=None, start_date=None, **kw)
+    other_analyst = world.users[A]  # the police's analyst at the same site
+    assert other_analyst.memberships.active().get(site=world.site_a).organisation != municipality
+    client = verified_login(Client(), other_analyst)
+    for episode, route, label in (
+        (running, "sanctions:episode_close", "Avsluta episoden"),
+        (proposed, "sanctions:episode_decide", "Fatta beslut"),
+    ):
+        html = client.get(reverse("sanctions:episode_detail", args=[episode.pk])).content.decode()
+        assert label not in html and reverse(route, args=[episode.pk]) not in html
+        assert client.get(reverse(route, args=[episode.pk])).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.close_episode(other_analyst, running, running.version, end_reason="other")
+    coordinator = verified_login(Client(), world.users[C])
+    html = coordinator.get(reverse("sanctions:episode_detail", args=[running.pk])).content.decode()
+    assert "Avsluta episoden" in html
