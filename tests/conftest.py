@@ -22,6 +22,16 @@ def pytest_configure(config):
             raise pytest.UsageError(f"the fake clock is not in effect: expected about {start}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _every_view_imported():
+    """Import the URLconf (every view and API module) before any test patches a module attribute: a view
+    module first imported inside a test that swaps e.g. `gvi.support.services` would keep the stand-in
+    for the rest of the run (`from gvi.support import services`) and fail later tests in that worker."""
+    from django.urls import get_resolver
+
+    assert get_resolver().url_patterns
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = FAST_HASHERS

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gvi.communication.models import CallIn, CallInInvitation, CommunicationBack, Notification
 from gvi.partnership.models import Role
+from tests.communication.factories import started
 from tests.factories import (
     GroupFactory,
     GroupMembershipFactory,
@@ -117,7 +118,7 @@ def test_speaker_row_without_category_is_an_error(comm_world):
 def test_invite_record_outcome_and_follow_up_on_pages(comm_world):
     world = comm_world
     caseworker = _client(world, Role.CASEWORKER)
-    call_in = world.record("callin", Role.CASEWORKER, "other_org")  # the police's call-in, site-wide
+    call_in = started(world.record("callin", Role.CASEWORKER, "other_org"))  # the police's, site-wide
     person = PersonFactory(site=world.site_a, owner=world.orgs[("a", "municipality")], alias="Person Ny-001")
     form = caseworker.get(reverse("communication:invitation_create", args=[call_in.pk])).content.decode()
     assert "Person Ny-001" in form and world.record("person", Role.ANALYST, "own").alias not in form
@@ -386,7 +387,8 @@ def test_forms_posted_back_as_a_browser_would_keep_everything(comm_world):
     data["budskap-3-text"] = [""]
     assert coordinator.post(edit_url, data).status_code == 302
     assert call_in.message_points.count() == 3
-    # The outcome page as a browser posts it, with the message points ticked as delivered.
+    # The outcome page as a browser posts it (once the call-in has begun), message points delivered.
+    started(call_in)
     outcome_url = reverse("communication:callin_outcome", args=[call_in.pk])
     data = form_data(coordinator.get(outcome_url).content.decode())
     for point in call_in.message_points.all():
@@ -428,3 +430,33 @@ def test_communication_back_incident_choices_show_stockholm_dates(comm_world):
     option = html.split(f'<option value="{incident.pk}"')[1].split("</option>")[0]
     assert f"{occurred:%Y-%m-%d}" in option
     assert f"{occurred - timedelta(days=1):%Y-%m-%d}" not in option
+
+
+@pytest.mark.django_db
+def test_a_call_in_outcome_waits_until_the_call_in_has_begun(comm_world):
+    """Recording an outcome a month ahead is refused (page, service) and not offered; once begun it is."""
+    from django.core.exceptions import ValidationError
+
+    from gvi.communication import services
+
+    world = comm_world
+    call_in = world.record("callin", Role.ANALYST, "own")
+    CallIn.objects.filter(pk=call_in.pk).update(starts_at=timezone.now() + timedelta(days=30))
+    call_in.refresh_from_db()
+    analyst = _client(world, Role.ANALYST)
+    outcome_url = reverse("communication:callin_outcome", args=[call_in.pk])
+    detail = analyst.get(reverse("communication:callin_detail", args=[call_in.pk])).content.decode()
+    assert outcome_url not in detail
+    page = analyst.get(outcome_url).content.decode()
+    assert "Utfallet kan registreras först när stormötet har börjat" in page and "<form method" not in page
+    response = analyst.post(outcome_url, {"version": call_in.version, "notes": ""})
+    assert "Utfallet kan registreras först när stormötet har börjat" in response.content.decode()
+    with pytest.raises(ValidationError):
+        services.record_call_in_outcome(world.users[Role.ANALYST], call_in, call_in.version, {})
+    call_in.refresh_from_db()
+    assert call_in.status == "planned"
+    started(call_in)
+    assert (
+        outcome_url in analyst.get(reverse("communication:callin_detail", args=[call_in.pk])).content.decode()
+    )
+    assert "<form method" in analyst.get(outcome_url).content.decode()

@@ -20,6 +20,7 @@ from tests.communication.factories import (
     InvitationFactory,
     NotificationFactory,
     add_communication_records,
+    started,
 )
 from tests.factories import PersonFactory, verified_login
 
@@ -260,7 +261,7 @@ def test_a_call_in_with_invitations_is_cancelled_not_removed(world):
 @pytest.mark.django_db
 def test_record_outcome_marks_the_call_in_held_and_touches_only_own_invitations(world):
     analyst = world.users[Role.ANALYST]
-    call_in = world.record("callin", Role.ANALYST, "own")
+    call_in = started(world.record("callin", Role.ANALYST, "own"))
     own = world.records[("invitation", "a", "police")]
     other = InvitationFactory(
         call_in=call_in,
@@ -285,7 +286,7 @@ def test_record_outcome_marks_the_call_in_held_and_touches_only_own_invitations(
 @pytest.mark.django_db
 def test_a_call_in_with_recorded_attendance_stays_held(world):
     analyst = world.users[Role.ANALYST]
-    call_in = world.record("callin", Role.ANALYST, "own")
+    call_in = started(world.record("callin", Role.ANALYST, "own"))
     own = world.records[("invitation", "a", "police")]
     services.record_call_in_outcome(analyst, call_in, call_in.version, {}, {own.pk: ("yes", own.version)})
     with pytest.raises(ValidationError) as error:
@@ -297,7 +298,7 @@ def test_a_call_in_with_recorded_attendance_stays_held(world):
 @pytest.mark.django_db
 def test_a_stale_invitation_in_the_outcome_rolls_everything_back(world):
     analyst = world.users[Role.ANALYST]
-    call_in = world.record("callin", Role.ANALYST, "own")
+    call_in = started(world.record("callin", Role.ANALYST, "own"))
     own = world.records[("invitation", "a", "police")]
     with pytest.raises(EditConflict):
         services.record_call_in_outcome(

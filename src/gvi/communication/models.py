@@ -106,6 +106,11 @@ class CallIn(CompartmentedRecord):
     def is_held(self) -> bool:
         return self.status == self.Status.HELD
 
+    @property
+    def has_started(self) -> bool:
+        """Its outcome can be recorded only once it has begun."""
+        return self.starts_at is not None and self.starts_at <= timezone.now()
+
     def clean(self):
         if self.pk and self.status != self.Status.HELD:
             recorded = CallInInvitation.objects.filter(call_in_id=self.pk).exclude(

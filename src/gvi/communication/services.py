@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from gvi.access.models import CompartmentedRecord
@@ -175,16 +176,22 @@ def update_call_in(
 
 
 def may_tick(user, item: CallInChecklistItem) -> bool:
-    """Whoever may change the call-in, and members of the item's responsible organisation at its site."""
+    """An item with a responsible organisation is ticked by that organisation's members at the site, or
+    by whoever runs the call-in (its owning organisation, the coordinator); one without, by anyone who may
+    change the call-in. Another partner does not tick what an organisation has promised to do."""
+    from gvi.partnership.models import Role
+
     call_in = item.call_in
-    if granting_membership(user, call_in, CHANGE) is not None:
+    if not CallIn.objects.visible_to(user).filter(pk=call_in.pk).exists():
+        return False
+    may_change = granting_membership(user, call_in, CHANGE) is not None
+    if not item.responsible_id:
+        return may_change
+    here = user.memberships.active().filter(site_id=call_in.site_id)
+    if here.filter(organisation_id=item.responsible_id).exists():
         return True
-    return bool(
-        item.responsible_id
-        and user.memberships.active()
-        .filter(site_id=call_in.site_id, organisation_id=item.responsible_id)
-        .exists()
-        and CallIn.objects.visible_to(user).filter(pk=call_in.pk).exists()
+    return may_change and (
+        here.filter(role=Role.COORDINATOR).exists() or here.filter(organisation_id=call_in.owner_id).exists()
     )
 
 
@@ -220,6 +227,11 @@ def record_call_in_outcome(
     are touched (others belong to other organisations and are left to them).
     """
     _require(user, call_in)
+    if call_in.starts_at and call_in.starts_at > timezone.now():
+        raise ValidationError(
+            _("Utfallet kan registreras först när stormötet har börjat (%(when)s).")
+            % {"when": date_format(timezone.localtime(call_in.starts_at), "Y-m-d H:i")}
+        )
     call_in.status = CallIn.Status.HELD
     if notes is not None:
         call_in.notes = notes
