@@ -183,6 +183,28 @@ def test_checklist_tick_by_partner_and_stale_tick_is_409(comm_world):
 
 
 @pytest.mark.django_db
+def test_another_partner_does_not_tick_what_an_organisation_promised(comm_world):
+    """Probation may change the police's call-in, but not tick the item the community organisation is
+    responsible for; the responsible organisation and the call-in's own organisation may."""
+    from gvi.communication.services import may_tick
+
+    world = comm_world
+    call_in = world.record("callin", Role.ANALYST, "own")  # the police's
+    item = call_in.checklist.get(responsible__isnull=False)
+    assert item.responsible == world.orgs[("a", "community")]
+    assert not may_tick(world.users[Role.PROBATION_OFFICER], item)
+    assert not may_tick(world.users[Role.CASEWORKER], item)
+    assert may_tick(world.users[Role.COMMUNITY_PARTNER], item)
+    assert may_tick(world.users[Role.ANALYST], item)  # the police run this call-in
+    assert may_tick(world.users[Role.COORDINATOR], item)
+    probation = _client(world, Role.PROBATION_OFFICER)
+    url = reverse("communication:callin_checklist", args=[call_in.pk])
+    probation.post(url, {"version": call_in.version, "done": [item.pk]})
+    item.refresh_from_db()
+    assert not item.done
+
+
+@pytest.mark.django_db
 def test_plan_record_and_repeat_a_notification_on_pages(comm_world, monkeypatch):
     import gvi.support
 
