@@ -84,7 +84,7 @@ def personal_feed(user, now: datetime | None = None) -> bytes:
     with translation.override("sv"):
         calendar = _calendar(_("GVI"))
         window = {"starts_at__gte": now - PAST, "starts_at__lte": now + FUTURE}
-        for meeting in meetings_visible_to(user).filter(**window).only("pk", "type", "starts_at", "status"):
+        for meeting in meetings_visible_to(user).filter(**window):
             calendar.add_component(meeting_event(meeting, now))
         for call_in in CallIn.objects.visible_to(user).filter(**window).only("pk", "starts_at", "status"):
             calendar.add_component(
