@@ -558,6 +558,11 @@ MATRIX.update(
         "notices:calendar_renew": Route(only(ALL_ROLES, 200, 0), anon=302, method="post"),
         "notices:calendar_remove": Route(only(ALL_ROLES, 302, 0), anon=302, method="post"),
         "notices:calendar_feed": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"secret": "fel-hemlighet"}),
+        # Sign-in through an IdP: none is configured in the test settings, so an IdP key is 404 for everyone
+        # (tests/signin/test_oidc.py runs the flow against a real provider); signing out ends any session.
+        "signin:oidc_start": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"provider": "okand"}),
+        "signin:oidc_callback": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"provider": "okand"}),
+        "signin:oidc_logout": Route(only(ALL_ROLES, 302, 0), anon=302, method="post"),
         "notices:meeting_ics": Route(
             {**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"
         ),

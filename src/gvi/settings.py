@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "gvi.evaluation",
     "gvi.operations",
     "gvi.notices",
+    "gvi.signin",
 ]
 
 MIDDLEWARE = [
@@ -291,3 +292,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("GVI_EMAIL_FROM", "GVI <gvi@localhost>")
 # The address links in e-mail and calendars point to (the address users open GVI at).
 GVI_BASE_URL = os.environ.get("GVI_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 GVI_NOTICE_MAX_ATTEMPTS = int(os.environ.get("GVI_NOTICE_MAX_ATTEMPTS", "5"))
+
+# Single sign-on through partner organisations' identity providers (gvi.signin.config documents the
+# variables: GVI_OIDC_PROVIDERS=key1,key2 and GVI_OIDC_<KEY>_ISSUER, _CLIENT_ID, ... for each).
+from gvi.signin.config import providers_from_environment  # noqa: E402 (no Django import in it)
+
+GVI_OIDC_PROVIDERS = providers_from_environment(os.environ)
