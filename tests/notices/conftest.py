@@ -33,8 +33,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def smtp_server(settings):
+def smtp_server(settings, request):
     inbox = Inbox()
+    request.node._smtp_inbox = inbox
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -58,3 +59,29 @@ def with_emails(world):
         user.email = f"{user.username}@test.invalid"
         user.save(update_fields=["email"])
     return world
+
+
+@pytest.fixture(autouse=True)
+def no_person_data_in_any_message(request, world):
+    """After every test here: every message that went out (over SMTP or to Django's test outbox) is
+    scanned for every person alias, group name, incident summary and task text in the database."""
+    from django.core import mail
+
+    yield
+    from gvi.groups.models import Group, Person
+    from gvi.incidents.models import Incident
+    from gvi.partnership.models import Task
+
+    texts = [
+        Inbox.text(message) for _recipients, message in getattr(request.node, "_smtp_inbox", Inbox()).messages
+    ]
+    texts += [f"{m.subject}\n{m.body}\n{m.extra_headers}" for m in getattr(mail, "outbox", [])]
+    forbidden = {
+        *Person.objects.values_list("alias", flat=True),
+        *Group.objects.values_list("name", flat=True),
+        *Incident.objects.exclude(summary="").values_list("summary", flat=True),
+        *Task.objects.values_list("title", flat=True),
+    }
+    for text in texts:
+        leaked = [name for name in forbidden if name and name in text]
+        assert not leaked, f"person or group data in an e-mail: {leaked}"
