@@ -446,6 +446,9 @@ ACTION_OWNERS = [A, CW, P]
 RULE_VIEWERS = [C, A, CW, P, CP]
 METRICS_VIEWERS = [C, A, CW, P, S]
 VIEW_NOT_CHANGE = (403, 403, 404)  # found (site-wide view), but the role may not change it
+# Deciding on and closing an episode: the coordinator, or the owning organisation's analysts.
+LEAD = {C: SITE_WIDE, A: (200, 403, 404)}
+LEAD_API = {C: (422, 422, 404), A: (422, 403, 404)}
 
 SANCTIONS_MATRIX = {
     # pages
@@ -456,9 +459,11 @@ SANCTIONS_MATRIX = {
     ),
     "sanctions:episode_edit": Route(only(EPISODE_RUNNERS, SITE_WIDE, 403), anon=302, kind="sanctionepisode"),
     "sanctions:episode_decide": Route(
-        only(EPISODE_RUNNERS, SITE_WIDE, 403), anon=302, kind="sanctionepisode"
+        {**only(EPISODE_RUNNERS, SITE_WIDE, 403), **LEAD}, anon=302, kind="sanctionepisode"
     ),
-    "sanctions:episode_close": Route(only(EPISODE_RUNNERS, SITE_WIDE, 403), anon=302, kind="sanctionepisode"),
+    "sanctions:episode_close": Route(
+        {**only(EPISODE_RUNNERS, SITE_WIDE, 403), **LEAD}, anon=302, kind="sanctionepisode"
+    ),
     "sanctions:action_create": Route(only(ACTION_OWNERS, SITE_WIDE, 403), anon=302, kind="sanctionepisode"),
     "sanctions:action_edit": Route(only(ACTION_OWNERS, OWNER_ONLY, 403), anon=302, kind="sanctionaction"),
     "sanctions:action_remove": Route(only(ACTION_OWNERS, OWNER_ONLY, 403), anon=302, kind="sanctionaction"),
@@ -488,7 +493,7 @@ SANCTIONS_MATRIX = {
         method="patch",
     ),
     "api:decide_sanction_episode": Route(
-        {**only(EPISODE_RUNNERS, (422, 422, 404), 404), CW: VIEW_NOT_CHANGE, P: VIEW_NOT_CHANGE},
+        {**only(EPISODE_RUNNERS, (422, 422, 404), 404), **LEAD_API, CW: VIEW_NOT_CHANGE, P: VIEW_NOT_CHANGE},
         anon=401,
         kind="sanctionepisode",
         method="post",
@@ -496,7 +501,7 @@ SANCTIONS_MATRIX = {
         data=lambda w, r, x: {"version": x.version, "run": True},
     ),
     "api:close_sanction_episode": Route(
-        {**only(EPISODE_RUNNERS, (422, 422, 404), 404), CW: VIEW_NOT_CHANGE, P: VIEW_NOT_CHANGE},
+        {**only(EPISODE_RUNNERS, (422, 422, 404), 404), **LEAD_API, CW: VIEW_NOT_CHANGE, P: VIEW_NOT_CHANGE},
         anon=401,
         kind="sanctionepisode",
         method="post",

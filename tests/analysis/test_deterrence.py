@@ -68,6 +68,17 @@ def test_match_rule(promised, applied, within, days, outcome, missing):
     assert match.missing == frozenset(missing)
 
 
+def test_a_promise_is_judged_only_once_its_time_has_passed():
+    # Nothing applied two days into a five-day promise: pending, three days left; not "not matched".
+    match = d.match_rule({"a"}, set(), 5, None, days_elapsed=2)
+    assert match.outcome == d.PENDING and match.days_left == 3 and match.on_time is None
+    assert d.match_rule({"a"}, set(), 5, None, days_elapsed=5).outcome == d.PENDING  # the last day
+    assert d.match_rule({"a"}, set(), 5, None, days_elapsed=6).outcome == d.NOT_MATCHED
+    assert d.match_rule({"a", "b"}, {"a"}, 5, 1.0, days_elapsed=3).outcome == d.PENDING  # partly so far
+    assert d.match_rule({"a"}, {"a"}, 5, 1.0, days_elapsed=3).outcome == d.MATCHED  # kept: judged at once
+    assert d.match_rule({"a"}, set(), None, None, days_elapsed=1).outcome == d.NOT_MATCHED  # no time limit
+
+
 # A small fixture: two groups (G1, G2), five episodes, six sanctionable incidents, "now" = 1 March 2025.
 NOW = at(1, month=3)
 EPISODES = [

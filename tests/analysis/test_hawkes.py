@@ -242,6 +242,23 @@ def test_tnc_reaches_the_same_optimum_as_lbfgsb():
     )
 
 
+def test_converged_means_a_stationary_point_not_an_early_stop():
+    """An optimiser stopped after a few evaluations away from the optimum is not converged, whatever
+    lenience is given to TNC's line-search failure at the optimum."""
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(21)
+    streams = [h.Stream(h.simulate(0.04, 0.4, 0.05, 1095.0, rng), 1095.0, key=0)]
+    problem = h._Problem(streams, h.MU_BOUNDS, h.ALPHA_BOUNDS, (1 / 90, 2.0))
+    start = problem.start_point(0.05, 1.5)
+    early = minimize(
+        problem.objective, start, jac=True, method="TNC", bounds=problem.bounds(), options={"maxfun": 2}
+    )
+    assert not early.success and not h._converged(problem, early)
+    full = minimize(problem.objective, start, jac=True, method="TNC", bounds=problem.bounds())
+    assert h._converged(problem, full)
+
+
 def test_streams_validate_and_respect_their_window():
     with pytest.raises(ValueError):
         h.Stream([1.0], end=5.0, start=5.0)

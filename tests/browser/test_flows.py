@@ -103,7 +103,7 @@ def test_coordinator_opens_the_weekly_review(sessions, weekly_review_path):
     page.get_by_role("button", name="Öppna mötet").click()
     page.wait_for_load_state("load")
     coordinator.assert_clean()
-    expect(page.locator("main .meeting-status")).to_have_text("Genomfört")
+    expect(page.locator("main .meeting-status")).to_have_text("Pågår")
 
     # Meeting mode for the projector: arrow keys move between agenda items (meeting.js, no inline script).
     page = coordinator.visit(weekly_review_path + "motesvy/")

@@ -37,6 +37,10 @@ def test_demo_has_two_held_and_one_planned_call_in_with_people_and_outcomes(demo
     assert CallIn.objects.filter(site=site, status="held").count() == 2
     planned = CallIn.objects.get(site=site, status="planned")
     assert timezone.localtime(planned.starts_at).date() > TODAY
+    # Named after its own season (a demo made on 2 December had "Vårens stormöte" on 26 December).
+    month = timezone.localtime(planned.starts_at).month
+    season = {12: "Vinterns", 1: "Vinterns", 2: "Vinterns", 3: "Vårens", 4: "Vårens", 5: "Vårens"}
+    assert planned.title.startswith(season.get(month, "Sommarens" if month <= 8 else "Höstens"))
     assert planned.speakers.count() >= 5 and planned.message_points.count() >= 3
     assert planned.checklist.filter(responsible__short_name="Föräldranätverket Exempelstad").exists()
     held = CallInInvitation.objects.filter(call_in__status="held")

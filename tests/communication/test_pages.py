@@ -400,3 +400,31 @@ def test_forms_posted_back_as_a_browser_would_keep_everything(comm_world):
         assert analyst.post(url, form_data(analyst.get(url).content.decode())).status_code == 302
     notification.refresh_from_db()
     assert notification.version == 3 and notification.outcome == "planned"
+
+
+@pytest.mark.django_db
+def test_communication_back_incident_choices_show_stockholm_dates(comm_world):
+    """A shooting at 00:48 on 20 November, Stockholm time (23:48 UTC the day before), is listed under
+    20 November in the form's incident list."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import IncidentFactory
+
+    world = comm_world
+    occurred = timezone.now().astimezone(ZoneInfo("Europe/Stockholm")) - timedelta(days=10)
+    occurred = datetime(
+        occurred.year, occurred.month, occurred.day, 0, 48, tzinfo=ZoneInfo("Europe/Stockholm")
+    )
+    incident = IncidentFactory(
+        site=world.site_a,
+        owner=world.orgs[("a", "police")],
+        type="shooting",
+        occurred_at=occurred,
+        area="Norr",
+    )
+    form = _client(world, Role.COORDINATOR).get(reverse("communication:communicationback_create"))
+    html = form.content.decode()
+    option = html.split(f'<option value="{incident.pk}"')[1].split("</option>")[0]
+    assert f"{occurred:%Y-%m-%d}" in option
+    assert f"{occurred - timedelta(days=1):%Y-%m-%d}" not in option

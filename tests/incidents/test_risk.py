@@ -328,3 +328,46 @@ def test_empty_states(world):
     assert "för få incidenter" in html
     partial = render_to_string("incidents/_risk_alerts.html", {"alerts": []})
     assert "Ingen grupp eller konflikt har förhöjd risk just nu." in partial
+
+
+def home(user):
+    return verified_login(Client(), user).get(reverse("partnership:home")).content.decode()
+
+
+def test_start_page_shows_the_same_alerts_as_the_risk_page(world, scene):
+    """The start pages of those who see incidents carry the alerts of their risk page, with its figures,
+    and a link to it that does not depend on there being an alert."""
+    alert = risk.retaliation_risk(analyst(world)).states[f"g{scene['hot'].pk}"]
+    html = home(analyst(world))
+    assert "Ingen grupp eller konflikt har förhöjd risk just nu" not in html
+    assert f'id="risk-g{scene["hot"].pk}"' in html and alert.explanation in html
+    assert reverse("risk:overview") in html and SECRET_ALIAS not in html
+    # The same figure on both pages: the level now, per 30 days.
+    level = f"{alert.intensity_30:.1f}".replace(".", ",")
+    assert level in html and level in get(world, analyst(world)).content.decode()
+    # Every role sees on its start page the alerts of its own risk page, no more and no fewer.
+    alert_ids = re.compile(r'id="risk-([gc][0-9-]+)"')
+    for role in (Role.ANALYST, Role.COORDINATOR, Role.CASEWORKER, Role.PROBATION_OFFICER):
+        user = world.users[role]
+        on_risk_page = alert_ids.findall(get(world, user).content.decode())
+        assert alert_ids.findall(home(user)) == on_risk_page[:3], role
+
+
+def test_start_page_without_alerts_still_links_to_the_risk_page(world):
+    html = home(analyst(world))
+    assert 'class="home-risk"' in html
+    assert reverse("risk:overview") in html
+    assert 'id="risk-g' not in html
+
+
+def test_start_page_of_roles_without_incidents_has_no_risk_block(world):
+    for role in (Role.COMMUNITY_PARTNER, Role.STEERING_MEMBER, Role.ADMINISTRATOR):
+        assert 'class="home-risk"' not in home(world.users[role]), role
+
+
+def test_incident_views_have_a_risk_tab(world):
+    client = verified_login(Client(), analyst(world))
+    for name in ("incidents:incident_list", "incidents:timeline", "incidents:map", "risk:overview"):
+        html = client.get(reverse(name)).content.decode()
+        nav = html[html.index('class="subnav"') :].split("</nav>")[0]
+        assert f'href="{reverse("risk:overview")}' in nav, name

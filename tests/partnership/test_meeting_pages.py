@@ -155,6 +155,9 @@ def test_meeting_page_generates_the_agenda_then_opens_and_closes(client, world, 
     assert response.status_code == 302
     html = client.get(url).content.decode()
     assert "Uppdatera dagordningen" not in html and "Registrera beslut" in html
+    assert "Genomfört" not in html and '<span class="meeting-status status-held">Pågår' in html.replace(
+        "\n", ""
+    )
     assert 'data-confirm="Avsluta mötet?' in html  # closing asks first
     stale = client.post(
         reverse("meetings:meeting_status", args=[meeting.pk]), {"status": "closed", "version": 1}
@@ -166,6 +169,36 @@ def test_meeting_page_generates_the_agenda_then_opens_and_closes(client, world, 
     html = client.get(url).content.decode()
     assert "Registrera beslut" not in html and "Ändra mötet" not in html
     assert client.get(reverse("meetings:decision_create", args=[meeting.pk])).status_code == 302
+
+
+@pytest.mark.django_db
+def test_agenda_points_are_labelled_by_what_they_are(client, world):
+    """A risk point for one group is not a conflict; a proposal awaiting decision is not an episode under
+    way (on the meeting page, in meeting mode and in the minutes)."""
+    meeting = MeetingFactory(site=world.site_a, starts_at=timezone.now())
+    kinds = AgendaItem.Kind
+    one = AgendaItemFactory(meeting=meeting, kind=kinds.RISK, data={"groups": [{"id": 1, "name": "A"}]})
+    two = AgendaItemFactory(
+        meeting=meeting, kind=kinds.RISK, data={"groups": [{"id": 1, "name": "A"}, {"id": 2, "name": "B"}]}
+    )
+    proposed = AgendaItemFactory(meeting=meeting, kind=kinds.SANCTION, data={"state": "proposed"})
+    running = AgendaItemFactory(meeting=meeting, kind=kinds.SANCTION, data={"state": "open"})
+    assert one.kind_label == "Grupp med förhöjd risk" and two.kind_label == "Konflikt med förhöjd risk"
+    assert proposed.kind_label == "Föreslagen sanktionsepisod – väntar på beslut"
+    assert running.kind_label == "Pågående sanktionsepisod"
+    _login(client, world)
+    html = client.get(reverse("meetings:meeting_detail", args=[meeting.pk])).content.decode()
+    assert html.count("Grupp med förhöjd risk") == 1 and html.count("Konflikt med förhöjd risk") == 1
+    assert "Föreslagen sanktionsepisod – väntar på beslut" in html
+    assert html.count("Pågående sanktionsepisod") == 1
+    mode = reverse("meetings:meeting_mode", args=[meeting.pk])
+    labels = [
+        re.search(r'<p class="mode-kind">([^<]*)</p>', client.get(mode, {"punkt": n}).content.decode())[1]
+        for n in range(1, 5)
+    ]
+    assert labels == [item.kind_label for item in (one, two, proposed, running)]
+    text = pdf_text(_build(meeting, compress=False, invariant=True))
+    assert "Grupp med förhöjd risk" in text and "väntar på beslut" in text
 
 
 @pytest.mark.django_db

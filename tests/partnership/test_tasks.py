@@ -338,6 +338,41 @@ def test_overdue_tasks_for_start_pages(world):
     assert render_to_string("meetings/_overdue_tasks.html", {}).strip() == ""
 
 
+def _my_tasks_section(client, user) -> str:
+    html = verified_login(client, user).get(reverse("partnership:home")).content.decode()
+    if 'class="my-tasks"' not in html:
+        return ""
+    return html[html.index('class="my-tasks"') :].split("</section>")[0]
+
+
+@pytest.mark.django_db
+def test_start_page_shows_my_tasks_before_they_are_overdue(client, world):
+    """A task assigned to someone is on their start page from the day it is assigned: later ones with
+    their date, those due within a week marked soon, overdue ones marked late; others' tasks are not."""
+    today = timezone.localdate()
+    decision = DecisionFactory(meeting=_held(world))
+    caseworker = world.users[Role.CASEWORKER]
+    social = caseworker.memberships.active().get(site=world.site_a).organisation
+    later = TaskFactory(
+        decision=decision, owner=social, responsible=caseworker, due_date=today + timedelta(days=20)
+    )
+    soon = TaskFactory(decision=decision, owner=social, responsible=caseworker, due_date=today)
+    late = TaskFactory(decision=decision, owner=social, responsible=caseworker, due_date=YESTERDAY)
+    TaskFactory(decision=decision, owner=social, responsible=caseworker, status=Task.Status.DONE)
+    others = TaskFactory(decision=decision, owner=_org(world, "police"))
+    section = _my_tasks_section(client, caseworker)
+    assert "Mina uppgifter" in section
+    assert section.index(late.title) < section.index(soon.title) < section.index(later.title)
+    rows = {task: section.split(task.title)[1].split("</li>")[0] for task in (later, soon, late)}
+    assert "försenad" in rows[late] and "snart" in rows[soon]
+    assert "försenad" not in rows[later] and "snart" not in rows[later]
+    assert (today + timedelta(days=20)).isoformat() in rows[later]
+    assert others.title not in section and reverse("meetings:task_edit", args=[later.pk]) in section
+    # Someone with no task assigned gets the empty state; a role that can have no tasks no section.
+    assert "Inga uppgifter är tilldelade dig." in _my_tasks_section(client, world.users[Role.ANALYST])
+    assert _my_tasks_section(client, world.users[Role.NATIONAL_ANALYST]) == ""
+
+
 @pytest.mark.django_db
 def test_closed_meetings_take_no_new_tasks(client, world):
     decision = DecisionFactory(meeting=MeetingFactory(site=world.site_a, status=Meeting.Status.CLOSED))

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -115,6 +116,25 @@ def test_rule_match_counts_applied_levers_of_every_organisation(setting):
     )
     html = page.content.decode()
     assert "Delvis som utlovat" in html and "första åtgärden kom inte inom 1 dag" in html
+
+
+@pytest.mark.django_db
+def test_an_episode_under_way_is_not_judged_before_the_promised_time(setting):
+    """14 hours after the incident an undecided response is not yet "Inte som utlovat": the page shows the
+    time left; once the five days have passed without an action it is judged."""
+    world, episode = setting["world"], setting["episode"]
+    rule(setting, levers=["targeted_controls"], respond_within_days=5)
+    url = reverse("sanctions:episode_detail", args=[episode.pk])
+    client = verified_login(Client(), world.users[C])
+    with time_machine.travel(datetime(2025, 6, 11, 13, 30, tzinfo=STHLM), tick=False):
+        assert selectors.rule_match(episode).outcome == d.PENDING
+        html = client.get(url).content.decode()
+        assert "Inte som utlovat" not in html and "kom inte inom" not in html
+        assert "första åtgärden ska komma inom 5 dagar från incidenten, 4 dagar kvar." in html
+    with time_machine.travel(datetime(2025, 6, 16, 9, 0, tzinfo=STHLM), tick=False):
+        client = verified_login(Client(), world.users[C])
+        assert selectors.rule_match(episode).outcome == d.NOT_MATCHED
+        assert "Inte som utlovat" in client.get(url).content.decode()
 
 
 @pytest.mark.django_db
@@ -235,3 +255,96 @@ def test_a_closed_episode_without_communication_back_is_a_reminder_on_the_start_
     )
     episode.communications.add(message)
     assert episode.pk not in [e.pk for e in ended_without_communication(coordinator)]
+
+
+@pytest.mark.django_db
+def test_communicating_back_from_an_episode_links_it_to_the_episode(world):
+    """'Registrera återkoppling' on an episode (and on the start page's reminder) opens the form for that
+    episode: the group is preselected, the saved record refers to the episode, the episode shows it and
+    the reminder goes; roles that may not register one are not offered the link."""
+    from gvi.communication.models import CommunicationBack
+    from gvi.sanctions.models import SanctionEpisode
+    from gvi.sanctions.selectors import ended_without_communication
+    from tests.sanctions.factories import add_sanction_records
+
+    add_sanction_records(world)
+    coordinator = world.users[C]
+    episode = world.records[("sanctionepisode", "a", "police")]
+    SanctionEpisode.objects.filter(pk=episode.pk).update(
+        status="closed",
+        end_date=timezone.localdate(),
+        end_reason="effect_seen",
+        start_date=timezone.localdate(),
+    )
+    client = verified_login(Client(), coordinator)
+    home = client.get("/").content.decode()
+    create = reverse("communication:communicationback_create")
+    assert f"{create}?episod={episode.pk}" in home
+    detail = client.get(reverse("sanctions:episode_detail", args=[episode.pk])).content.decode()
+    assert f"{create}?episod={episode.pk}" in detail
+    form = client.get(create, {"episod": episode.pk})
+    assert form.context["form"].initial["audience_groups"] == [episode.group_id]
+    response = client.post(
+        f"{create}?episod={episode.pk}",
+        {
+            "date": timezone.localdate().isoformat(),
+            "message": "Partnerskapet svarade som utlovat.",
+            "channel": "public_statement",
+            "audience_groups": [episode.group_id],
+        },
+    )
+    assert response.status_code == 302, form.context["form"].errors
+    assert response["Location"] == reverse("sanctions:episode_detail", args=[episode.pk])
+    record = CommunicationBack.objects.get(message="Partnerskapet svarade som utlovat.")
+    assert record.refers_to == episode
+    detail = client.get(response["Location"]).content.decode()
+    assert "Partnerskapet svarade som utlovat." in detail
+    assert "Episoden avslutades utan återkoppling" not in detail
+    assert episode.pk not in [e.pk for e in ended_without_communication(coordinator)]
+
+
+@pytest.mark.django_db
+def test_start_page_offers_communicating_back_only_to_those_who_may(world):
+    from gvi.sanctions.models import SanctionEpisode
+    from tests.sanctions.factories import add_sanction_records
+
+    add_sanction_records(world)
+    SanctionEpisode.objects.filter(site=world.site_a).update(
+        status="closed",
+        end_date=timezone.localdate(),
+        end_reason="effect_seen",
+        start_date=timezone.localdate(),
+    )
+    create = reverse("communication:communicationback_create")
+    for role in (Role.PROBATION_OFFICER, Role.CASEWORKER):
+        html = verified_login(Client(), world.users[role]).get("/").content.decode()
+        assert "Återkoppling saknas" in html, role  # the reminder is there, the link is not
+        assert create not in html, role
+        assert verified_login(Client(), world.users[role]).get(create).status_code == 403, role
+
+
+@pytest.mark.django_db
+def test_only_the_lead_decides_and_closes_an_episode(world):
+    """Another partner with an analyst's role (e.g. Kronofogden) reports its own actions but is not
+    offered, and may not use, 'Fatta beslut' or 'Avsluta episoden' for an episode it does not own."""
+    from django.core.exceptions import PermissionDenied
+
+    municipality = world.orgs[("a", "municipality")]
+    kw = {"site": world.site_a, "owner": municipality}
+    running = SanctionEpisodeFactory(**kw)
+    proposed = SanctionEpisodeFactory(status="proposed", decided_at=None, start_date=None, **kw)
+    other_analyst = world.users[A]  # the police's analyst at the same site
+    assert other_analyst.memberships.active().get(site=world.site_a).organisation != municipality
+    client = verified_login(Client(), other_analyst)
+    for episode, route, label in (
+        (running, "sanctions:episode_close", "Avsluta episoden"),
+        (proposed, "sanctions:episode_decide", "Fatta beslut"),
+    ):
+        html = client.get(reverse("sanctions:episode_detail", args=[episode.pk])).content.decode()
+        assert label not in html and reverse(route, args=[episode.pk]) not in html
+        assert client.get(reverse(route, args=[episode.pk])).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.close_episode(other_analyst, running, running.version, end_reason="other")
+    coordinator = verified_login(Client(), world.users[C])
+    html = coordinator.get(reverse("sanctions:episode_detail", args=[running.pk])).content.decode()
+    assert "Avsluta episoden" in html

@@ -37,7 +37,8 @@ MATCHED = "matched"
 PARTIAL = "partial"
 NOT_MATCHED = "not_matched"
 NO_RULE = "no_rule"
-RULE_OUTCOMES = (MATCHED, PARTIAL, NOT_MATCHED, NO_RULE)
+PENDING = "pending"  # the promised time has not yet run out: not judged yet
+RULE_OUTCOMES = (MATCHED, PARTIAL, NOT_MATCHED, NO_RULE, PENDING)
 
 
 # ----- small statistics -----
@@ -115,6 +116,7 @@ class RuleMatch:
     applied: frozenset = frozenset()
     missing: frozenset = frozenset()
     on_time: bool | None = None  # None when the rule promised no time limit
+    days_left: int | None = None  # while PENDING: whole days until the promised time runs out
 
 
 def match_rule(
@@ -122,6 +124,7 @@ def match_rule(
     applied: Iterable[str],
     respond_within_days: int | None = None,
     days_to_first_action: float | None = None,
+    days_elapsed: float | None = None,
 ) -> RuleMatch:
     """Compare the levers applied with the levers promised (None = no applicable rule).
 
@@ -129,6 +132,10 @@ def match_rule(
     came within it. Partial: some but not all promised levers were applied, or all of them but too late.
     Not matched: none of the promised levers was applied. A rule that promised no lever is matched as soon
     as any lever is applied (in time).
+
+    `days_elapsed` (days from the trigger to now, for a response still under way): a response that is not
+    yet matched while the promised time has not run out is PENDING — a promise is judged only once its
+    time has passed.
     """
     if promised is None:
         return RuleMatch(NO_RULE, applied=frozenset(applied))
@@ -147,6 +154,14 @@ def match_rule(
         outcome = PARTIAL
     else:
         outcome = MATCHED
+    if (
+        outcome != MATCHED
+        and respond_within_days is not None
+        and days_elapsed is not None
+        and days_elapsed <= respond_within_days
+    ):
+        left = int(respond_within_days - days_elapsed)
+        return RuleMatch(PENDING, promised_set, applied_set, missing, None, days_left=left)
     return RuleMatch(outcome, promised_set, applied_set, missing, on_time)
 
 

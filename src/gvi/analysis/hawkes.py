@@ -498,9 +498,29 @@ def fit_pooled(
         poisson_loglik=poisson,
         n_events=n_events,
         n_streams=len(streams),
-        converged=bool(best.success),
+        converged=_converged(problem, best),
         n_params=len(streams) + 2,
     )
+
+
+# A stationary point: the projected gradient of the negative log-likelihood in (logit α, log β).
+GRADIENT_TOLERANCE = 1e-4
+
+
+def _converged(problem: _Problem, result) -> bool:
+    """The optimiser's own verdict, or a point where the projected gradient vanishes: SciPy's TNC can
+    end with "Linear search failed" at the optimum itself (seen with SciPy 1.17), where no step
+    improves on a gradient of order 1e-7."""
+    if result.success:
+        return True
+    value, gradient = problem.objective(result.x)
+    if not math.isfinite(value):
+        return False
+    projected = []
+    for x, g, (low, high) in zip(result.x, gradient, problem.bounds(), strict=True):
+        at_low, at_high = x <= low + 1e-9, x >= high - 1e-9
+        projected.append(0.0 if (at_low and g > 0) or (at_high and g < 0) else g)
+    return max(abs(g) for g in projected) <= GRADIENT_TOLERANCE
 
 
 def fit(

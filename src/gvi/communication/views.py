@@ -562,6 +562,22 @@ def _communication_back_choices(user, site_id, keep=None) -> dict:
     }
 
 
+def _answered_episode(request, user, site_id):
+    """The sanction episode the communication answers (`?episod=<pk>`, from the episode's page), if the
+    user may see it at the site; the record then refers to it, so the episode shows it."""
+    from gvi.sanctions.models import SanctionEpisode
+
+    pk = _int_param(request, "episod")
+    if pk is None:
+        return None
+    return (
+        SanctionEpisode.objects.visible_to(user)
+        .filter(site_id=site_id, pk=pk)
+        .select_related("group")
+        .first()
+    )
+
+
 @record_permission_required(COMMUNICATION_BACK, CREATE)
 def communicationback_create(request):
     user = request.user
@@ -570,20 +586,27 @@ def communicationback_create(request):
     incident_id = _int_param(request, "incident")
     if incident_id:
         initial["refers_to_incident"] = incident_id
+    episode = _answered_episode(request, user, site.pk)
+    if episode is not None:
+        initial["audience_groups"] = [episode.group_id] if episode.group_id else []
     form = CommunicationBackForm(
         request.POST or None, initial=initial, **_communication_back_choices(user, site.pk)
     )
-    context = {"form": form, "creating": True}
+    context = {"form": form, "creating": True, "episode": episode}
     if request.method == "POST" and form.is_valid():
         return _save(
             request,
             form,
             lambda: services.create_communication_back(
-                user, form.changes(), form.cleaned_data["audience_groups"]
+                user, form.changes(), form.cleaned_data["audience_groups"], refers_to=episode
             ),
             "communication/communicationback_form.html",
             context,
-            lambda record: reverse("communication:communicationback_list"),
+            lambda record: (
+                reverse("sanctions:episode_detail", args=[episode.pk])
+                if episode is not None
+                else reverse("communication:communicationback_list")
+            ),
         )
     return _render(request, "communication/communicationback_form.html", context)
 

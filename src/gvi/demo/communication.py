@@ -74,6 +74,9 @@ LEGAL_RISK = (
 )
 HELP = "Avhopparverksamheten, hjälp med boende och arbete, stöd till familjen."
 
+# The planned call-in is named after the season it falls in (the demo is dated from today).
+SEASON_TITLES = ("Vinterns", "Vårens", "Sommarens", "Höstens")
+
 
 def load_demo_communication(today: date | None = None, rng: random.Random | None = None) -> dict:
     """Create the demo city's direct communication; returns counts of what was created."""
@@ -136,9 +139,10 @@ class _Builder:
             CallIn.Status.HELD,
             invited=10,
         )
+        upcoming = self.today + timedelta(days=24)
         self._call_in(
-            "Vårens stormöte",
-            self.today + timedelta(days=24),
+            f"{SEASON_TITLES[(upcoming.month % 12) // 3]} stormöte",
+            upcoming,
             ["Exempelgänget Syd", "Grupp Röd"],
             CallIn.Status.PLANNED,
             invited=8,

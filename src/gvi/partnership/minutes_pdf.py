@@ -116,7 +116,7 @@ def _agenda(items, decisions_by_item, s) -> list:
     if not items:
         return [*flow, _p(_("Ingen dagordning är registrerad."), s["body"])]
     for number, item in enumerate(items, start=1):
-        block = [_p(f"{number}. {item.title}", s["h3"]), _p(item.get_kind_display(), s["small"])]
+        block = [_p(f"{number}. {item.title}", s["h3"]), _p(item.kind_label, s["small"])]
         if item.summary:
             block.append(_p(item.summary, s["body"]))
         groups = [group.get("name", "") for group in (item.data or {}).get("groups", [])]

@@ -147,7 +147,7 @@ class Meeting(models.Model):
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planerat")
-        HELD = "held", _("Genomfört")
+        HELD = "held", _("Pågår")  # opened ("Öppna mötet") and not yet closed
         CLOSED = "closed", _("Avslutat")
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("plats"))
@@ -224,9 +224,9 @@ class AgendaItem(models.Model):
     figures): only its members at the site read it, on the meeting page (gvi.partnership.selectors)."""
 
     class Kind(models.TextChoices):
-        RISK = "risk", _("Konflikt med stigande risk")
+        RISK = "risk", _("Förhöjd risk")
         INCIDENT = "incident", _("Incident sedan förra genomgången")
-        SANCTION = "sanction", _("Pågående sanktionsepisod")
+        SANCTION = "sanction", _("Sanktionsepisod")
         NOTIFICATION = "notification", _("Pågående enskilt samtal")
         OVERDUE_TASK = "overdue_task", _("Försenad uppgift")
         REVIEW_DUE = "review_due", _("Omprövning inom två veckor")
@@ -268,6 +268,21 @@ class AgendaItem(models.Model):
         return self.audience_id is None
 
     @property
+    def kind_label(self) -> str:
+        """What the point is, in words that fit it: a risk point for one group is not a conflict, and a
+        proposal awaiting its decision is not an episode under way."""
+        data = self.data or {}
+        if self.kind == self.Kind.RISK:
+            groups = data.get("groups") or []
+            if len(groups) >= 2:
+                return str(_("Konflikt med förhöjd risk"))
+            if len(groups) == 1:
+                return str(_("Grupp med förhöjd risk"))
+        if self.kind == self.Kind.SANCTION and data.get("state") in SANCTION_POINT_LABELS:
+            return str(SANCTION_POINT_LABELS[data["state"]])
+        return str(self.get_kind_display())
+
+    @property
     def reference_label(self) -> str:
         return f"{self.content_type.app_label}.{self.content_type.model}" if self.content_type_id else ""
 
@@ -287,6 +302,14 @@ class AgendaItem(models.Model):
         except NoReverseMatch:
             return ""
 
+
+# Sanction points by the episode's status (the sanctions provider stores it as data["state"]).
+SANCTION_POINT_LABELS = {
+    "proposed": _("Föreslagen sanktionsepisod – väntar på beslut"),
+    "open": _("Pågående sanktionsepisod"),
+    "closed": _("Avslutad sanktionsepisod"),
+    "dismissed": _("Avstådd sanktionsepisod"),
+}
 
 # Pages for the records an agenda point may reference, by "app_label.model".
 REFERENCE_ROUTES = {

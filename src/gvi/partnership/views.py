@@ -14,7 +14,7 @@ from gvi.groups.models import Group, GroupRelation, Person
 from gvi.groups.selectors import overdue_entries
 from gvi.incidents.models import Incident
 from gvi.partnership.models import Membership, Role
-from gvi.partnership.selectors import TASK_ROLES, overdue_tasks_for
+from gvi.partnership.selectors import TASK_ROLES, my_tasks, overdue_tasks_for
 
 # When a user holds several roles, the start page follows the first of these.
 START_PAGE_ORDER = [
@@ -40,12 +40,16 @@ def home(request):
         context.update(builder(request))
     if roles & TASK_ROLES:
         context["overdue_tasks"] = overdue_tasks_for(request.user)
+        context["my_tasks"] = _my_tasks(request.user)
+    if any(role_may(role, "incidents.incident", "view") for role in roles):
+        context["risk"] = _risk_summary(request.user)
     _add_module_summaries(request.user, roles, context)
     if any(role_may(role, "sanctions.sanctionepisode", "view") for role in roles):
         from gvi.sanctions.selectors import ended_without_communication, overdue_proposals
 
         context["overdue_proposals"] = overdue_proposals(request.user)
         context["communication_due"] = ended_without_communication(request.user)
+        context["may_communicate_back"] = _may_communicate_back(request.user)
     return render(request, "partnership/home.html", context)
 
 
@@ -60,6 +64,48 @@ def _add_module_summaries(user, roles, context) -> None:
         context["support_summary"] = case_summary(user)
     if flags["support_facts"]:
         context["support_fact_count"] = received_fact_count(user)
+
+
+def _may_communicate_back(user) -> bool:
+    from gvi.communication.models import CommunicationBack
+    from gvi.communication.selectors import may_create
+
+    return may_create(user, CommunicationBack)
+
+
+# The start page shows the strongest alerts; the risk page shows them all.
+HOME_ALERTS = 3
+
+
+def _risk_summary(user) -> dict:
+    """The retaliation-risk alerts of the user's first site, read from the same snapshot as the risk page
+    (so the figures agree)."""
+    from gvi.incidents.risk import retaliation_risk
+
+    picture = retaliation_risk(user)
+    alerts = picture.alerts  # largest excess first
+    return {
+        "picture": picture,
+        "alerts": alerts[:HOME_ALERTS],
+        "more": max(len(alerts) - HOME_ALERTS, 0),
+        "total": len(alerts),
+    }
+
+
+# "Mina uppgifter" on the start page: the first tasks by due date, each marked overdue or due soon.
+HOME_TASKS = 10
+TASK_DUE_SOON_DAYS = 7
+
+
+def _my_tasks(user) -> dict:
+    today = timezone.localdate()
+    tasks = my_tasks(user)
+    return {
+        "tasks": list(tasks[:HOME_TASKS]),
+        "total": tasks.count(),
+        "today": today,
+        "soon": today + timedelta(days=TASK_DUE_SOON_DAYS),
+    }
 
 
 def _soon():

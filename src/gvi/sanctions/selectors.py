@@ -1,6 +1,6 @@
 """Reads of sanction episodes, actions and announced rules. Every read starts from `visible_to(user)`."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -29,6 +29,7 @@ OUTCOME_LABELS = {
     deterrence.PARTIAL: gettext_lazy("Delvis som utlovat"),
     deterrence.NOT_MATCHED: gettext_lazy("Inte som utlovat"),
     deterrence.NO_RULE: gettext_lazy("Inget utlovat budskap gällde"),
+    deterrence.PENDING: gettext_lazy("Bedöms när den utlovade tiden har gått"),
 }
 TRIGGER_WINDOW_DAYS = 180  # incidents offered as triggers when proposing an episode by hand
 
@@ -216,9 +217,24 @@ def rule_match(episode: SanctionEpisode, actions=None, triggered_at=None) -> det
     applied = {action.lever for action in actions if action.is_applied}
     if rule is None:
         return deterrence.match_rule(None, applied)
+    if triggered_at is None:
+        trigger = first_trigger(episode)
+        triggered_at = trigger.occurred_at if trigger is not None else None
+    # A response that is over is judged as it stands; one under way only once the promised time is out.
+    elapsed = None
+    if episode.status not in (S.CLOSED, S.DISMISSED) and triggered_at is not None:
+        elapsed = deterrence.days_between(_local_day(triggered_at), timezone.localdate())
     return deterrence.match_rule(
-        rule.levers, applied, rule.respond_within_days, days_to_first_action(episode, actions, triggered_at)
+        rule.levers,
+        applied,
+        rule.respond_within_days,
+        days_to_first_action(episode, actions, triggered_at),
+        days_elapsed=elapsed,
     )
+
+
+def _local_day(moment) -> date:
+    return timezone.localtime(moment).date() if isinstance(moment, datetime) else moment
 
 
 # ----- the weekly review -----
@@ -255,6 +271,7 @@ def agenda_items(site, since) -> list:
         facts = {
             "groups": [{"id": episode.group_id, "name": group}] if episode.group_id else [],
             "status": str(episode.get_status_display()),
+            "state": episode.status,  # the agenda labels the point by it (AgendaItem.kind_label)
             "url": reverse("sanctions:episode_detail", args=[episode.pk]),
         }
         if episode.status == S.PROPOSED:

@@ -56,6 +56,30 @@ def _require(user, record, action: str = CHANGE) -> None:
         raise PermissionDenied(_("Du får inte ändra den här posten."))
 
 
+def may_lead(user, episode: SanctionEpisode) -> bool:
+    """Deciding on and closing an episode is the partnership's lead: the coordinator at the site, or a
+    member of the organisation that owns the episode who may change it. Other partners (e.g. another
+    authority with an analyst's role) report their own actions but do not decide for the partnership."""
+    from gvi.partnership.models import Role
+
+    membership = granting_membership(user, episode, CHANGE)
+    if membership is None:
+        return False
+    return (
+        user.memberships.active().filter(site_id=episode.site_id, role=Role.COORDINATOR).exists()
+        or user.memberships.active()
+        .filter(site_id=episode.site_id, organisation_id=episode.owner_id)
+        .exists()
+    )
+
+
+def _require_lead(user, episode: SanctionEpisode) -> None:
+    if not may_lead(user, episode):
+        raise PermissionDenied(
+            _("Beslut om och avslut av episoden fattas av samordnaren eller den organisation som äger den.")
+        )
+
+
 def _check_version(record, expected_version) -> None:
     current = type(record)._base_manager.filter(pk=record.pk).values_list("version", flat=True).first()
     if current is None or current != expected_version:
@@ -193,7 +217,7 @@ def decide_episode(
     note: str = "",
 ) -> SanctionEpisode:
     """Record the decision on a proposal: run the episode (from `start_date`) or dismiss it."""
-    _require(user, episode)
+    _require_lead(user, episode)
     _check_version(episode, expected_version)
     episode = _locked(episode)  # the caller's object stays as it was if the decision is refused
     if episode.status != SanctionEpisode.Status.PROPOSED:
@@ -227,7 +251,7 @@ def close_episode(
     communications=None,
 ) -> SanctionEpisode:
     """Close a running episode with a reason; link the communication back that followed it."""
-    _require(user, episode)
+    _require_lead(user, episode)
     _check_version(episode, expected_version)
     episode = _locked(episode)
     if episode.status != SanctionEpisode.Status.OPEN:

@@ -184,6 +184,7 @@ def episode_detail(request, pk):
                 user, SanctionEpisode.communications.field.related_model, CREATE
             ),
             "may_change": _may(user, episode, CHANGE),
+            "may_lead": services.may_lead(user, episode),
             "changeable_ids": set(
                 SanctionAction.objects.visible_to(user, CHANGE)
                 .filter(episode=episode)
@@ -233,6 +234,10 @@ def episode_edit(request, pk):
 def episode_decide(request, pk):
     user = request.user
     episode = visible_record(user, SanctionEpisode, pk, CHANGE)
+    if not services.may_lead(user, episode):
+        raise PermissionDenied(
+            _("Beslut om och avslut av episoden fattas av samordnaren eller den organisation som äger den.")
+        )
     suggested = selectors.applicable_rule(episode)
     form = DecisionForm(
         request.POST or None,
@@ -271,6 +276,10 @@ def episode_decide(request, pk):
 def episode_close(request, pk):
     user = request.user
     episode = visible_record(user, SanctionEpisode, pk, CHANGE)
+    if not services.may_lead(user, episode):
+        raise PermissionDenied(
+            _("Beslut om och avslut av episoden fattas av samordnaren eller den organisation som äger den.")
+        )
     communications = _communications(user, episode)
     form = CloseForm(
         request.POST or None,
