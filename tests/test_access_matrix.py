@@ -554,6 +554,26 @@ SANCTIONS_MATRIX = {
 
 MATRIX.update(SANCTIONS_MATRIX)
 
+# Notices and calendars (gvi.notices): every signed-in user has their own settings page and calendar link.
+# The feed opens by its secret alone (a calendar program cannot sign in): a wrong secret is 404 for
+# everyone (tests/notices/test_calendar.py covers a real one, renewal and deactivation).
+MATRIX.update(
+    {
+        "notices:settings": Route(only(ALL_ROLES, 200, 0), anon=302),
+        "notices:calendar_renew": Route(only(ALL_ROLES, 200, 0), anon=302, method="post"),
+        "notices:calendar_remove": Route(only(ALL_ROLES, 302, 0), anon=302, method="post"),
+        "notices:calendar_feed": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"secret": "fel-hemlighet"}),
+        # Sign-in through an IdP: none is configured in the test settings, so an IdP key is 404 for everyone
+        # (tests/signin/test_oidc.py runs the flow against a real provider); signing out ends any session.
+        "signin:oidc_start": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"provider": "okand"}),
+        "signin:oidc_callback": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"provider": "okand"}),
+        "signin:oidc_logout": Route(only(ALL_ROLES, 302, 0), anon=302, method="post"),
+        "notices:meeting_ics": Route(
+            {**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"
+        ),
+    }
+)
+
 # The Django admin's own model pages are guarded by is_staff (only administrators) and list no person-data
 # model; test_admin_registers_no_person_data checks the latter. Its index is in the matrix above.
 ADMIN_PREFIX = "admin:"

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "gvi.sanctions",
     "gvi.evaluation",
     "gvi.operations",
+    "gvi.notices",
+    "gvi.signin",
 ]
 
 MIDDLEWARE = [
@@ -271,3 +273,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": GVI_LOG_LEVEL},
 }
+
+# E-mail notices (gvi.notices), sent by the worker. SMTP when GVI_EMAIL_HOST is set, otherwise (and always
+# in demo mode) the console: the messages are printed by `gvi worker`.
+GVI_EMAIL_HOST = os.environ.get("GVI_EMAIL_HOST", "")
+if GVI_EMAIL_HOST and not DEMO_MODE:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = GVI_EMAIL_HOST
+    EMAIL_PORT = int(os.environ.get("GVI_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("GVI_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("GVI_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("GVI_EMAIL_STARTTLS", EMAIL_PORT == 587)
+    EMAIL_USE_SSL = env_bool("GVI_EMAIL_SSL", EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = int(os.environ.get("GVI_EMAIL_TIMEOUT_SECONDS", "20"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("GVI_EMAIL_FROM", "GVI <gvi@localhost>")
+# The address links in e-mail and calendars point to (the address users open GVI at).
+GVI_BASE_URL = os.environ.get("GVI_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
+GVI_NOTICE_MAX_ATTEMPTS = int(os.environ.get("GVI_NOTICE_MAX_ATTEMPTS", "5"))
+
+# Single sign-on through partner organisations' identity providers (gvi.signin.config documents the
+# variables: GVI_OIDC_PROVIDERS=key1,key2 and GVI_OIDC_<KEY>_ISSUER, _CLIENT_ID, ... for each).
+from gvi.signin.config import providers_from_environment  # noqa: E402 (no Django import in it)
+
+GVI_OIDC_PROVIDERS = providers_from_environment(os.environ)

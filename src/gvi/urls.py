@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("gvi.support.urls")),
     path("", include("gvi.sanctions.urls")),
     path("", include("gvi.evaluation.urls")),
+    path("", include("gvi.notices.urls")),
+    path("", include("gvi.signin.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -55,10 +55,24 @@ class Hourly:
 
 
 @dataclass(frozen=True)
+class EveryMinutes:
+    """Every `minutes` minutes of UTC (a divisor of 60): 10:23 with 5 is the 10:20 slot."""
+
+    minutes: int
+
+    def latest_slot(self, now: datetime) -> datetime:
+        utc = now.astimezone(UTC)
+        return utc.replace(minute=utc.minute - utc.minute % self.minutes, second=0, microsecond=0)
+
+    def describe(self) -> str:
+        return _("var %(n)d:e minut") % {"n": self.minutes}
+
+
+@dataclass(frozen=True)
 class Job:
     name: str
     task_path: str
-    cadence: Daily | Hourly
+    cadence: Daily | Hourly | EveryMinutes
     description: str
 
     @property
@@ -77,6 +91,7 @@ SCHEDULE = [
     Job("risk", "gvi.incidents.tasks.recompute_all_risk", Hourly(5), _("Omräkning av hämndrisken")),
     Job("network", "gvi.groups.tasks.recompute_all_networks", Daily(4, 30), _("Omräkning av nätverksmåtten")),
     Job("prune", "gvi.operations.tasks.prune", Daily(5, 0), _("Rensning av gamla jobbresultat")),
+    Job("notices", "gvi.notices.tasks.collect_notices", EveryMinutes(5), _("Aviseringar per e-post")),
 ]
 
 
