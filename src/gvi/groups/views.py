@@ -64,9 +64,13 @@ def person_list(request):
     query = request.GET.get("q", "")[:100]
     show = request.GET.get("visa", "")
     persons = selectors.persons_for(request.user, query, show)
-    return render(
-        request, "groups/person_list.html", {"page": _page(request, persons), "q": query, "visa": show}
-    )
+    context = {
+        "page": _page(request, persons),
+        "q": query,
+        "visa": show,
+        "may_create": selectors.may_create(request.user, Person),  # no link that ends in "Ingen behörighet"
+    }
+    return render(request, "groups/person_list.html", context)
 
 
 @record_permission_required("groups.person", CREATE)
