@@ -391,11 +391,11 @@ MALFORMED = {
     "header-only": ("fil.csv", b"namn;omrade\r\n", "inga datarader"),
     "blank-header": ("fil.csv", b";;\r\nA;B;C\r\n", "saknar rubrikrad"),
     "wrong-headers": ("fil.csv", b"foo;bar\r\n1;2\r\n", "Okända kolumner: \u201dfoo\u201d, \u201dbar\u201d"),
-    "latin-1": ("fil.csv", "namn;omrade\r\nÖstra;Söder\r\n".encode("cp1252"), "inte sparad som UTF-8"),
+    "undefined-cp1252": ("fil.csv", b"namn;omrade\r\n\x81stra;S\x8fder\r\n", "teckenkodning kunde inte tolkas"),
     "csv-named-xlsx": ("fil.xlsx", b"namn;omrade\r\nA;B\r\n", "kunde inte läsas som Excel-fil"),
     "zip-not-workbook": ("fil.xlsx", _zip_without_workbook(), "kunde inte läsas som Excel-fil"),
     "old-xls": ("fil.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "(.xls) stöds inte"),
-    "huge-field": ("fil.csv", b'namn\r\n"' + b"a" * 200_000 + b"\r\n", "kan inte tolkas som CSV"),
+    "huge-field": ("fil.csv", b'namn\r\n"' + b"a" * 200_000 + b"\r\n", "längre än 4 000 tecken"),
 }
 
 
