@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvi.evaluation.models import (
@@ -341,12 +342,31 @@ class PackageImport:
 def import_aggregate_package(data: bytes, trusted, imported_by: str = "") -> PackageImport:
     """Verify a signed package and store its values, replacing the same source's earlier values for the
     years it covers. Raises aggregate_package.PackageError (Swedish message); then nothing is stored."""
-    from gvi.evaluation.aggregate_package import verify
+    from gvi.evaluation.aggregate_package import PackageError, verify
 
     verified = verify(data, trusted)
     years = sorted({period[:4] for _site, period, _indicator, _value in verified.values})
     indicators = sorted({indicator for _site, _period, indicator, _value in verified.values})
     earlier = ImportedAggregate.objects.filter(source=verified.source, indicator__in=indicators)
+    for year in years:
+        newer = (
+            earlier.filter(period__startswith=year, package__created_at__gte=verified.created_at)
+            .select_related("package")
+            .order_by("-package__created_at")
+            .first()
+        )
+        if newer is not None:
+            raise PackageError(
+                _(
+                    "Ett paket från samma källa skapat %(created)s finns redan för %(year)s; det här paketet "
+                    "skapades %(this)s. Bara ett nyare paket kan ersätta värdena. Inget importerades."
+                )
+                % {
+                    "created": timezone.localtime(newer.package.created_at).strftime("%Y-%m-%d %H:%M"),
+                    "year": year,
+                    "this": timezone.localtime(verified.created_at).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
     replaced = 0
     for year in years:
         replaced += earlier.filter(period__startswith=year).delete()[0]

@@ -24,7 +24,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from gvi.access import identity
-from gvi.groups.models import Confidence, Group, GroupMembership, MembershipCriterion, Person
+from gvi.groups.models import Confidence, Group, GroupMembership, MembershipCriterion, Person, groups_named
 from gvi.groups.services import (
     create_group,
     create_membership,
@@ -45,6 +45,7 @@ from gvi.groups.services import (
 )
 from gvi.importing import files
 from gvi.importing.files import ImportFileError, Table, file_too_big_message  # noqa: F401 - used by the views
+from gvi.importing.text import normalise_name, parse_date
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,6 @@ MAX_CELL_ECHO = 40
 SMALLINT_MAX = 32767
 
 PERSONAL_NUMBER_RE = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
-ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 INTEGER_RE = re.compile(r"[+-]?\d{1,9}")
 
 
@@ -247,6 +247,39 @@ class ImportReport:
     row_errors: list[RowError] = field(default_factory=list)
     created: list[tuple[int, str]] = field(default_factory=list)  # (row, short description)
     committed: bool = False
+    reading: list[str] = field(default_factory=list)  # what the reader assumed (encoding, delimiter)
+    dates_read: dict[str, list] = field(default_factory=dict)  # how -> [count, row, as written, as read]
+
+    def note_dates(self, number: int, row) -> None:
+        for how, text, parsed in row.interpretations:
+            seen = self.dates_read.setdefault(how, [0, number, text, parsed])
+            seen[0] += 1
+
+    @property
+    def assumptions(self) -> list[str]:
+        """What was assumed in reading the file, for the preview: encoding, delimiter, date formats."""
+        lines = list(self.reading)
+        for how, (count, number, text, parsed) in self.dates_read.items():
+            lines.append(
+                ngettext(
+                    "%(count)s datum skrivet som %(how)s har tolkats som dag och månad, t.ex. rad %(row)s: "
+                    "'%(text)s' → %(date)s.",
+                    "%(count)s datum skrivna som %(how)s har tolkats som dag och månad, t.ex. rad %(row)s: "
+                    "'%(text)s' → %(date)s.",
+                    count,
+                )
+                % {"count": count, "how": how, "row": number, "text": _echo(text), "date": parsed.isoformat()}
+                if how != "Excel-serienummer"
+                else ngettext(
+                    "%(count)s datum angivet som Excel-serienummer har tolkats, t.ex. rad %(row)s: "
+                    "%(text)s → %(date)s.",
+                    "%(count)s datum angivna som Excel-serienummer har tolkats, t.ex. rad %(row)s: "
+                    "%(text)s → %(date)s.",
+                    count,
+                )
+                % {"count": count, "row": number, "text": _echo(text), "date": parsed.isoformat()}
+            )
+        return lines
 
     @property
     def ok(self) -> bool:
@@ -294,7 +327,12 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         """The report as text lines (for the command line)."""
-        return [*self.errors, *(f"Rad {row}: {text}" for row, text in self.created), self.summary()]
+        return [
+            *self.assumptions,
+            *self.errors,
+            *(f"Rad {row}: {text}" for row, text in self.created),
+            self.summary(),
+        ]
 
 
 def read_table(uploaded_file) -> Table:
@@ -366,6 +404,7 @@ class Row:
         self.number = number
         self.cells = cells
         self.errors: list[str] = []
+        self.interpretations: list[tuple[str, str, date]] = []  # (how, as written, as read)
 
     def error(self, message: str) -> None:
         self.errors.append(message)
@@ -384,25 +423,23 @@ class Row:
 
     def date(self, column: str, required: bool = False) -> date | None:
         value = self.cells.get(column)
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
         text = _as_text(value)
         if not text:
             if required:
                 self._missing(column)
             return None
-        if ISO_DATE_RE.fullmatch(text):
-            try:
-                return date.fromisoformat(text)
-            except ValueError:
-                pass
-        self.error(
-            _("felaktigt datum '%(value)s' i kolumnen %(column)s (ange ÅÅÅÅ-MM-DD)")
-            % {"value": _echo(text), "column": column}
-        )
-        return None
+        parsed, how = parse_date(value)
+        if parsed is None:
+            self.error(
+                _(
+                    "felaktigt datum '%(value)s' i kolumnen %(column)s (ange ÅÅÅÅ-MM-DD, ÅÅÅÅMMDD eller D/M ÅÅÅÅ)"
+                )
+                % {"value": _echo(text), "column": column}
+            )
+            return None
+        if how:
+            self.interpretations.append((how, text, parsed))
+        return parsed
 
     def integer(self, column: str, minimum: int, maximum: int) -> int | None:
         value = self.cells.get(column)
@@ -568,7 +605,8 @@ class _GroupImporter(_Importer):
         }
         if row.errors:
             return None
-        if self.visible_groups.filter(name__iexact=data["name"]).exists():
+        data["name"] = normalise_name(data["name"])
+        if groups_named(Group.objects.filter(site_id=self.site_id), data["name"]).exists():
             row.error(_("gruppen '%(name)s' finns redan på platsen") % {"name": _echo(data["name"])})
             return None
         group = create_group(self.user, data, site_id=self.site_id)
@@ -719,7 +757,7 @@ class _MembershipImporter(_Importer):
         return matches[0]
 
     def _group(self, row: Row, name: str) -> Group | None:
-        matches = list(self.visible_groups.filter(name__iexact=name)[:2])
+        matches = list(groups_named(self.visible_groups, name)[:2])
         if len(matches) != 1:
             message = _("okänd grupp '%(group)s'") if not matches else _("flera grupper heter '%(group)s'")
             row.error(message % {"group": _echo(name)})
@@ -771,6 +809,7 @@ def _run(user, kind: str, uploaded_file, commit: bool) -> ImportReport:
         report.file_errors.extend(error.messages)
         return report
     report.rows = len(table.rows)
+    report.reading = table.assumptions()
     importer = IMPORTERS[kind](user, membership, timezone.localdate())
     try:
         with transaction.atomic():
@@ -835,6 +874,7 @@ def _import_batched(importer: _Importer, report: ImportReport, table_rows: list,
             report.row_errors.extend(RowError(number, message) for message in row.errors)
         elif description is not None:
             checked.append((number, description))
+            report.note_dates(number, row)
     if report.ok and checked:
         try:
             with transaction.atomic():
@@ -869,3 +909,4 @@ def _import_row(importer: _Importer, report: ImportReport, number: int, cells: l
         report.row_errors.extend(RowError(number, message) for message in row.errors)
     elif description is not None:
         report.created.append((number, description))
+        report.note_dates(number, row)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from gvi.groups import importers as base
+from gvi.groups.models import groups_named
 from gvi.groups.services import creating_membership
 from gvi.incidents.models import Incident, Involvement
 from gvi.incidents.services import (
@@ -23,6 +24,7 @@ from gvi.incidents.services import (
 )
 
 INCIDENTS = "incidenter"
+MIN_YEAR = 1900  # earlier moments are typing errors (and year 1 overflows the conversion to UTC)
 DATETIME_RE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2})(?::\d{2})?)?")
 
 TYPES = base._choices(
@@ -82,7 +84,7 @@ def _coordinate(row: base.Row, column: str, low: float, high: float) -> Decimal 
         value = Decimal(text)
     except InvalidOperation:
         value = None
-    if value is None or not low <= value <= high:
+    if value is None or not value.is_finite() or not low <= value <= high:
         row.error(
             _("kolumnen %(column)s ska vara ett tal från %(low)s till %(high)s")
             % {"column": column, "low": low, "high": high}
@@ -111,6 +113,12 @@ def _moment(row: base.Row, column: str) -> datetime | None:
                 % {"value": base._echo(text), "column": column}
             )
             return None
+    if moment.year < MIN_YEAR:
+        row.error(_("tidpunkten i kolumnen %(column)s ligger före år %(low)s") % {"column": column, "low": MIN_YEAR})
+        return None
+    if moment.year > timezone.localdate().year:
+        row.error(_("tidpunkten ligger i framtiden"))
+        return None
     moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
     if moment > timezone.now():
         row.error(_("tidpunkten ligger i framtiden"))
@@ -140,7 +148,7 @@ class IncidentImporter(base._Importer):
 
     def _group(self, name: str):
         if name not in self._groups:
-            self._groups[name] = self.visible_groups.filter(name__iexact=name).first()
+            self._groups[name] = groups_named(self.visible_groups, name).first()
         return self._groups[name]
 
     def _parse(self, row: base.Row):
