@@ -319,7 +319,8 @@ def _parse_payload(payload) -> tuple[str, datetime, list]:
             line.append(_count(row.get("total"), row_where))
             grid.append(line)
             values.extend(
-                (site, period, indicator, value) for period, value in zip([*months, str(year)], line)
+                (site, period, indicator, value)
+                for period, value in zip([*months, str(year)], line, strict=True)
             )
         margin = [
             _count(cell, f"{where}, {month}") for month, cell in zip(months, column_totals, strict=True)

@@ -35,7 +35,15 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from gvi.access import identity
-from gvi.groups.models import Confidence, Group, GroupMembership, MembershipCriterion, Person, groups_named
+from gvi.groups.models import (
+    NAMES_CHECKED,
+    Confidence,
+    Group,
+    GroupMembership,
+    MembershipCriterion,
+    Person,
+    groups_named,
+)
 from gvi.groups.services import (
     create_group,
     create_membership,
@@ -45,7 +53,7 @@ from gvi.groups.services import (
 )
 from gvi.importing import files
 from gvi.importing.files import ImportFileError, Table, file_too_big_message  # noqa: F401 - used by the views
-from gvi.importing.text import normalise_name, parse_date
+from gvi.importing.text import name_key, normalise_name, parse_date
 
 logger = logging.getLogger(__name__)
 
@@ -591,6 +599,14 @@ class _Importer:
 class _GroupImporter(_Importer):
     kind = GROUPS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every name at the site (not only the visible ones: names are unique per site), by `name_key`.
+        self.names = {
+            name_key(name)
+            for name in Group.objects.filter(site_id=self.site_id).values_list("name", flat=True)
+        }
+
     def import_row(self, row: Row) -> str | None:
         data = {
             "name": row.text("namn", required=True),
@@ -606,10 +622,15 @@ class _GroupImporter(_Importer):
         if row.errors:
             return None
         data["name"] = normalise_name(data["name"])
-        if groups_named(Group.objects.filter(site_id=self.site_id), data["name"]).exists():
+        if name_key(data["name"]) in self.names:
             row.error(_("gruppen '%(name)s' finns redan på platsen") % {"name": _echo(data["name"])})
             return None
-        group = create_group(self.user, data, site_id=self.site_id)
+        token = NAMES_CHECKED.set(True)
+        try:
+            group = create_group(self.user, data, site_id=self.site_id)
+        finally:
+            NAMES_CHECKED.reset(token)
+        self.names.add(name_key(group.name))
         return group.name
 
 

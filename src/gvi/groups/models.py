@@ -1,5 +1,7 @@
 """The group audit: persons, groups, memberships and relations between groups. All compartmented."""
 
+from contextvars import ContextVar
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -105,7 +107,7 @@ class Group(CompartmentedRecord):
         self.name = normalise_name(self.name)
         if self.size_min and self.size_max and self.size_min > self.size_max:
             raise ValidationError({"size_max": _("Övre gränsen kan inte vara mindre än den undre.")})
-        if self.site_id and self.name and self.same_name_at_site().exists():
+        if self.site_id and self.name and not NAMES_CHECKED.get() and self.same_name_at_site().exists():
             raise ValidationError(
                 {
                     "name": _(
@@ -118,6 +120,11 @@ class Group(CompartmentedRecord):
         """The other groups at the site whose name is this one's, compared by `name_key` (NFC, white space
         collapsed, case-folded – SQLite's own case-insensitive match knows no å, ä, ö)."""
         return groups_named(Group.objects.filter(site_id=self.site_id).exclude(pk=self.pk), self.name)
+
+
+# Set by an import that checks the names of its groups itself (against one lookup of the site's names,
+# extended as it creates groups), so that a large file is not compared against every name once per row.
+NAMES_CHECKED: ContextVar[bool] = ContextVar("group_names_checked", default=False)
 
 
 def groups_named(queryset, name: str):

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from gvi.groups import importers as base
-from gvi.groups.models import groups_named
 from gvi.groups.services import creating_membership
+from gvi.importing.text import name_key
 from gvi.incidents.models import Incident, Involvement
 from gvi.incidents.services import (
     code_involvement,
@@ -114,7 +114,9 @@ def _moment(row: base.Row, column: str) -> datetime | None:
             )
             return None
     if moment.year < MIN_YEAR:
-        row.error(_("tidpunkten i kolumnen %(column)s ligger före år %(low)s") % {"column": column, "low": MIN_YEAR})
+        row.error(
+            _("tidpunkten i kolumnen %(column)s ligger före år %(low)s") % {"column": column, "low": MIN_YEAR}
+        )
         return None
     if moment.year > timezone.localdate().year:
         row.error(_("tidpunkten ligger i framtiden"))
@@ -139,7 +141,7 @@ class IncidentImporter(base._Importer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._groups: dict[str, object] = {}  # name as written -> the group (or None); no group is created
+        self._by_key: dict[str, object] | None = None  # name_key -> the group; no group is created
         self._existing_references: set[str] = set()
         self._file_references: set[str] = set()  # of rows checked so far that will be saved
         self._involvement_membership = None
@@ -147,9 +149,12 @@ class IncidentImporter(base._Importer):
         self.prepared: list[tuple[Incident, list[Involvement]]] = []
 
     def _group(self, name: str):
-        if name not in self._groups:
-            self._groups[name] = groups_named(self.visible_groups, name).first()
-        return self._groups[name]
+        """The visible group of that name by `name_key` (case, NFC and spaces aside); one lookup per import."""
+        if self._by_key is None:
+            self._by_key = {}
+            for group in self.visible_groups.order_by("name", "pk"):
+                self._by_key.setdefault(name_key(group.name), group)
+        return self._by_key.get(name_key(name))
 
     def _parse(self, row: base.Row):
         data = {
