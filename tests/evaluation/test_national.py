@@ -1,6 +1,7 @@
 """The national layer: suppressed month tables with totals, the per-year table built from them, and the
 signed aggregate package (keys, export, verified import, refusals, all-or-nothing)."""
 
+import base64
 import json
 from datetime import UTC, date, datetime
 
@@ -117,7 +118,7 @@ def export(tmp_path, private, name="paket.json", installation="Exempelstads komm
     return out
 
 
-def test_export_and_import_round_trip_without_person_data(sites, keys, tmp_path):
+def test_export_and_import_round_trip_without_person_data(sites, keys, tmp_path, time_machine):
     private, trusted = keys
     out = export(tmp_path, private)
     text = out.read_text()
@@ -138,6 +139,7 @@ def test_export_and_import_round_trip_without_person_data(sites, keys, tmp_path)
     assert imported.table.rows == this_year.rows and imported.table.grand_total == this_year.grand_total
     # Importing a newer package from the same source replaces the values instead of duplicating them.
     count = ImportedAggregate.objects.count()
+    time_machine.move_to(datetime(2026, 11, 29, 13, tzinfo=UTC))
     call_command(
         "gvi_aggregate_import", str(export(tmp_path, private, "nytt.json")), trusted_keys=str(trusted)
     )
@@ -212,3 +214,103 @@ def test_national_analyst_uploads_a_package_on_the_web(client, sites, keys, tmp_
     assert response.status_code == 200 and "Inget importerades" in response.content.decode()
     page = client.get(reverse("evaluation:national_monthly"), {"ar": "2026"})
     assert "Exempelstads kommun" in page.content.decode()
+
+
+# --- Hardened package import (issue 23) ------------------------------------------------------------------
+
+
+def _one_table(rows, column_totals, grand_total, months=("2026-01", "2026-02")):
+    def change(payload):
+        payload["tables"] = [
+            {
+                "indicator": "serious",
+                "year": 2026,
+                "months": list(months),
+                "rows": [{"site": site, "values": values, "total": total} for site, values, total in rows],
+                "column_totals": column_totals,
+                "grand_total": grand_total,
+            }
+        ]
+
+    return change
+
+
+def _signed_text(private_path, payload_text: str) -> bytes:
+    key = pkg.load_private_key(private_path)
+    envelope = {
+        "format": pkg.ENVELOPE_FORMAT,
+        "key_id": pkg.key_id(key.public_key()),
+        "payload": payload_text,
+        "signature": base64.b64encode(key.sign(payload_text.encode("utf-8"))).decode("ascii"),
+    }
+    return json.dumps(envelope).encode("utf-8")
+
+
+def _stored():
+    return AggregatePackage.objects.count(), ImportedAggregate.objects.count()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p["tables"][0].__setitem__("indicator", ["serious"]), "okänd indikator"),
+        (lambda p: p["tables"][0]["rows"][0].__setitem__("total", 10**20), "inte ett antal"),
+        (
+            lambda p: p["tables"][0]["months"].__setitem__(0, p["tables"][0]["months"][0] + "\n"),
+            "ogiltiga månader",
+        ),
+        (_one_table([("A", [10, 20], 31), ("B", [5, 5], 10)], [15, 25], 41), "raden för A går inte ihop"),
+        (
+            _one_table([("A", [10, 20], 30), ("B", [5, 5], 10)], [15, 26], 41),
+            "kolumnen 2026-02 går inte ihop",
+        ),
+        (
+            _one_table([("A", [None, 10], 13), ("B", [None, 5], 8)], [None, 15], 21),
+            "kan räknas fram ur summorna",
+        ),
+    ],
+)
+def test_a_signed_package_that_is_inconsistent_or_unprotected_stores_nothing(sites, keys, change, message):
+    private, trusted = keys
+    before = _stored()
+    with pytest.raises(pkg.PackageError, match=message):
+        services.import_aggregate_package(signed(private, change), pkg.load_trusted_keys(trusted))
+    assert _stored() == before
+
+
+def test_a_protected_hand_made_table_is_accepted(sites, keys):
+    private, trusted = keys
+    # Two hidden cells in each line that has any: none of them follows from the totals.
+    change = _one_table([("A", [None, None], 9), ("B", [None, None], 8)], [7, 10], 17)
+    outcome = services.import_aggregate_package(signed(private, change), pkg.load_trusted_keys(trusted))
+    assert outcome.values == 9
+
+
+def test_json_nested_deep_is_refused_cleanly(sites, keys):
+    private, trusted = keys
+    before = _stored()
+    with pytest.raises(pkg.PackageError, match="ogiltig JSON"):
+        pkg.verify(b"[" * 200_000 + b"]" * 200_000, pkg.load_trusted_keys(trusted))
+    deep = _signed_text(private, "[" * 200_000 + "]" * 200_000)
+    with pytest.raises(pkg.PackageError, match="inte giltig JSON"):
+        services.import_aggregate_package(deep, pkg.load_trusted_keys(trusted))
+    assert _stored() == before
+
+
+def test_only_a_newer_package_replaces_the_values_of_a_year(sites, keys):
+    private, trusted = keys
+    trusted_keys = pkg.load_trusted_keys(trusted)
+
+    def created(moment):
+        return lambda payload: payload.__setitem__("created_at", moment)
+
+    services.import_aggregate_package(signed(private, created("2026-11-20T10:00:00+01:00")), trusted_keys)
+    before = _stored()
+    values = set(ImportedAggregate.objects.values_list("period", "site_name", "value"))
+    for replay in ("2026-11-01T10:00:00+01:00", "2026-11-20T10:00:00+01:00"):
+        with pytest.raises(pkg.PackageError, match="Bara ett nyare paket"):
+            services.import_aggregate_package(signed(private, created(replay)), trusted_keys)
+    assert _stored() == before
+    assert set(ImportedAggregate.objects.values_list("period", "site_name", "value")) == values
+    services.import_aggregate_package(signed(private, created("2026-11-25T10:00:00+01:00")), trusted_keys)
+    assert AggregatePackage.objects.count() == 1

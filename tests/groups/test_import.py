@@ -266,7 +266,10 @@ def test_dry_run_reports_each_person_error_with_its_row_and_writes_nothing(world
     errors = report.errors
     assert "Rad 3: kolumnen personnummer: personnumrets kontrollsiffra stämmer inte." in errors
     assert "Rad 4: alias saknas" in errors
-    assert "Rad 5: felaktigt datum '2024-13-01' i kolumnen omprovas (ange ÅÅÅÅ-MM-DD)" in errors
+    assert (
+        "Rad 5: felaktigt datum '2024-13-01' i kolumnen omprovas (ange ÅÅÅÅ-MM-DD, ÅÅÅÅMMDD eller D/M ÅÅÅÅ)"
+        in errors
+    )
     assert "Rad 6: kolumnen under_18 ska vara ja eller nej, inte 'kanske'" in errors
     assert any(error.startswith("Rad 7: ange minst en status") for error in errors)
     assert "Rad 8: ref 'P1' finns redan på rad 2" in errors
@@ -312,7 +315,10 @@ def test_dry_run_reports_membership_errors(world, analyst):
     errors = report.errors
     assert "Rad 3: okänd grupp 'Finns inte'" in errors
     assert "Rad 4: grund saknas" in errors
-    assert "Rad 5: felaktigt datum '2024-13-01' i kolumnen fran (ange ÅÅÅÅ-MM-DD)" in errors
+    assert (
+        "Rad 5: felaktigt datum '2024-13-01' i kolumnen fran (ange ÅÅÅÅ-MM-DD, ÅÅÅÅMMDD eller D/M ÅÅÅÅ)"
+        in errors
+    )
     assert any(error.startswith("Rad 6: okänd grund 'påhitt'") for error in errors)
     assert "Rad 7: okänd person 'Okänd O-1'" in errors
     assert "Rad 8: okänd grupp 'Annan plats'" in errors, "groups of other sites are unknown"
@@ -391,11 +397,15 @@ MALFORMED = {
     "header-only": ("fil.csv", b"namn;omrade\r\n", "inga datarader"),
     "blank-header": ("fil.csv", b";;\r\nA;B;C\r\n", "saknar rubrikrad"),
     "wrong-headers": ("fil.csv", b"foo;bar\r\n1;2\r\n", "Okända kolumner: \u201dfoo\u201d, \u201dbar\u201d"),
-    "latin-1": ("fil.csv", "namn;omrade\r\nÖstra;Söder\r\n".encode("cp1252"), "inte sparad som UTF-8"),
+    "undefined-cp1252": (
+        "fil.csv",
+        b"namn;omrade\r\n\x81stra;S\x8fder\r\n",
+        "teckenkodning kunde inte tolkas",
+    ),
     "csv-named-xlsx": ("fil.xlsx", b"namn;omrade\r\nA;B\r\n", "kunde inte läsas som Excel-fil"),
     "zip-not-workbook": ("fil.xlsx", _zip_without_workbook(), "kunde inte läsas som Excel-fil"),
     "old-xls": ("fil.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "(.xls) stöds inte"),
-    "huge-field": ("fil.csv", b'namn\r\n"' + b"a" * 200_000 + b"\r\n", "kan inte tolkas som CSV"),
+    "huge-field": ("fil.csv", b'namn\r\n"' + b"a" * 200_000 + b"\r\n", "längre än 4 000 tecken"),
 }
 
 

@@ -196,3 +196,33 @@ def _sides(rows: int, edges, bridge: tuple[int, int]) -> tuple[set[int], set[int
         return seen
 
     return reach(bridge[0]), reach(rows + bridge[1])
+
+
+def derivable_cells(grid: list[list[int | None]]) -> list[tuple[int, int]]:
+    """The hidden cells (None) of a published extended grid (cells, row totals in the last column, column
+    totals in the last row, grand total at the corner) that follow exactly from what is published: the
+    bridges of the hidden-cell graph. A protected table has none."""
+    if not grid or not grid[0]:
+        return []
+    rows, cols = len(grid), len(grid[0])
+    edges = [(i, j) for i in range(rows) for j in range(cols) if grid[i][j] is None]
+    return sorted(_bridges(rows, cols, edges))
+
+
+def inconsistent_lines(grid: list[list[int | None]]) -> list[tuple[str, int]]:
+    """Lines of a published extended grid whose published cells cannot add up to their published total:
+    ("row", i) or ("column", j). With no hidden cell the cells must sum to the total; with hidden cells
+    (each at least 0) their published cells may not exceed it."""
+    bad = []
+    if not grid or not grid[0]:
+        return bad
+    lines = [("row", i, grid[i]) for i in range(len(grid))]
+    lines += [("column", j, [row[j] for row in grid]) for j in range(len(grid[0]))]
+    for kind, index, line in lines:
+        *cells, total = line
+        if total is None:
+            continue
+        known = sum(cell for cell in cells if cell is not None)
+        if (None in cells and known > total) or (None not in cells and known != total):
+            bad.append((kind, index))
+    return bad

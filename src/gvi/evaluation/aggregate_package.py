@@ -34,12 +34,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gvi.analysis.suppression import derivable_cells, inconsistent_lines
 from gvi.evaluation import selectors as s
 
 ENVELOPE_FORMAT = "gvi-aggregat-signerat/1"
 PAYLOAD_FORMAT = "gvi-aggregat/1"
 MAX_PACKAGE_BYTES = 5_000_000
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")  # always with fullmatch: "$" would let "2026-01\n" pass
+MAX_COUNT = 10**9  # far above any real count, far below the database column's limit
 
 
 class PackageError(Exception):
@@ -173,7 +175,7 @@ def verify(data: bytes, trusted: dict[str, Ed25519PublicKey]) -> VerifiedPackage
         raise PackageError(_("Filen är för stor för ett aggregatpaket (högst 5 MB)."))
     try:
         envelope = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise PackageError(_("Filen är inte ett aggregatpaket (ogiltig JSON).")) from None
     if not isinstance(envelope, dict) or envelope.get("format") != ENVELOPE_FORMAT:
         raise PackageError(_("Filen är inte ett signerat aggregatpaket (okänt format)."))
@@ -201,7 +203,7 @@ def verify(data: bytes, trusted: dict[str, Ed25519PublicKey]) -> VerifiedPackage
         )
     try:
         payload = json.loads(payload_text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise PackageError(_("Paketets innehåll är inte giltig JSON.")) from None
     installation, created_at, values = _parse_payload(payload)
     return VerifiedPackage(
@@ -212,7 +214,7 @@ def verify(data: bytes, trusted: dict[str, Ed25519PublicKey]) -> VerifiedPackage
 def _count(value, where: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
         raise PackageError(_("%(where)s: värdet är inte ett antal.") % {"where": where})
     if 1 <= value <= 4:
         raise PackageError(
@@ -230,6 +232,32 @@ def _only(mapping, allowed: set[str], where: str) -> None:
         raise PackageError(
             _("%(where)s: okända fält (%(fields)s). Paketet får bara innehålla aggregat.")
             % {"where": where, "fields": ", ".join(extra)}
+        )
+
+
+def _check_table(grid, rows, months, where: str) -> None:
+    """The totals add up to their cells, and no hidden cell can be worked out from what is published."""
+    for kind, index in inconsistent_lines(grid):
+        if kind == "row":
+            name = rows[index]["site"] if index < len(rows) else _("kolumnsummorna")
+            problem = _("raden för %(name)s går inte ihop med sin summa.") % {"name": name}
+        else:
+            name = months[index] if index < len(months) else _("radsummorna")
+            problem = _("kolumnen %(name)s går inte ihop med sin summa.") % {"name": name}
+        raise PackageError(
+            _("%(where)s: %(problem)s Inget importerades.") % {"where": where, "problem": problem}
+        )
+    derivable = derivable_cells(grid)
+    if derivable:
+        i, j = derivable[0]
+        site = rows[i]["site"] if i < len(rows) else _("kolumnsumma")
+        period = months[j] if j < len(months) else _("årssumma")
+        raise PackageError(
+            _(
+                "%(where)s: det dolda värdet för %(site)s, %(period)s kan räknas fram ur summorna – tabellen "
+                "är inte skyddad. Inget importerades."
+            )
+            % {"where": where, "site": site, "period": period}
         )
 
 
@@ -255,7 +283,7 @@ def _parse_payload(payload) -> tuple[str, datetime, list]:
         where = _("Tabell %(n)s") % {"n": number}
         _only(table, {"indicator", "year", "months", "rows", "column_totals", "grand_total"}, where)
         indicator, year, months = table.get("indicator"), table.get("year"), table.get("months")
-        if indicator not in s.NATIONAL_INDICATORS:
+        if not isinstance(indicator, str) or indicator not in s.NATIONAL_INDICATORS:
             raise PackageError(_("%(where)s: okänd indikator.") % {"where": where})
         if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
             raise PackageError(_("%(where)s: ogiltigt år.") % {"where": where})
@@ -266,7 +294,7 @@ def _parse_payload(payload) -> tuple[str, datetime, list]:
             not isinstance(months, list)
             or not months
             or len(set(months)) != len(months)
-            or not all(isinstance(m, str) and MONTH.match(m) and m[:4] == str(year) for m in months)
+            or not all(isinstance(m, str) and MONTH.fullmatch(m) and m[:4] == str(year) for m in months)
         ):
             raise PackageError(_("%(where)s: ogiltiga månader.") % {"where": where})
         rows, column_totals = table.get("rows"), table.get("column_totals")
@@ -277,6 +305,7 @@ def _parse_payload(payload) -> tuple[str, datetime, list]:
         ):
             raise PackageError(_("%(where)s: rader eller kolumnsummor saknas.") % {"where": where})
         names = set()
+        grid = []
         for row_number, row in enumerate(rows, start=1):
             row_where = _("%(where)s, rad %(n)s") % {"where": where, "n": row_number}
             _only(row, {"site", "values", "total"}, row_where)
@@ -286,10 +315,20 @@ def _parse_payload(payload) -> tuple[str, datetime, list]:
             names.add(site)
             if not isinstance(cells, list) or len(cells) != len(months):
                 raise PackageError(_("%(where)s: fel antal månadsvärden.") % {"where": row_where})
-            for month, cell in zip(months, cells, strict=True):
-                values.append((site, month, indicator, _count(cell, f"{row_where}, {month}")))
-            values.append((site, str(year), indicator, _count(row.get("total"), row_where)))
-        for month, cell in zip(months, column_totals, strict=True):
-            values.append(("", month, indicator, _count(cell, f"{where}, {month}")))
-        values.append(("", str(year), indicator, _count(table.get("grand_total"), where)))
+            line = [_count(cell, f"{row_where}, {month}") for month, cell in zip(months, cells, strict=True)]
+            line.append(_count(row.get("total"), row_where))
+            grid.append(line)
+            values.extend(
+                (site, period, indicator, value)
+                for period, value in zip([*months, str(year)], line, strict=True)
+            )
+        margin = [
+            _count(cell, f"{where}, {month}") for month, cell in zip(months, column_totals, strict=True)
+        ]
+        margin.append(_count(table.get("grand_total"), where))
+        grid.append(margin)
+        values.extend(
+            ("", period, indicator, value) for period, value in zip([*months, str(year)], margin, strict=True)
+        )
+        _check_table(grid, rows, months, where)
     return installation.strip(), created_at, values

@@ -3,12 +3,11 @@ packages). Each is one transaction; imports are all-or-nothing and report proble
 column. Nothing here holds person data.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvi.evaluation.models import (
@@ -18,6 +17,7 @@ from gvi.evaluation.models import (
     SurveyValue,
     UnitCost,
 )
+from gvi.importing import files
 from gvi.incidents.models import Incident
 
 SURVEY_COLUMNS = ("area", "year", "indicator", "value", "source")
@@ -32,77 +32,53 @@ class ImportResult:
 
 
 class TableError(Exception):
-    pass
+    """The file cannot be imported as a whole; `messages` are Swedish."""
+
+    def __init__(self, *messages: str):
+        self.messages = list(messages)
+        super().__init__(" ".join(self.messages))
 
 
 # --- Reading CSV and Excel ------------------------------------------------------------------------------
 
 
-def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    text = text.lstrip("\ufeff")
+def read_table(filename: str, content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """CSV or Excel .xlsx through the shared hardened reader (`gvi.importing.files`): a header of lower
+    case names and rows as {column: text}. A row with more cells than the header (typically a decimal
+    comma in a comma-separated file) is refused here, not cut silently."""
     try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text.strip() else ",", delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    rows = []
-    for line_number, raw in enumerate(reader, start=2):
-        rows.append(
-            (line_number, {key.strip().lower(): (value or "").strip() for key, value in raw.items() if key})
-        )
+        table = files.read_table(content, name=filename, max_rows=MAX_ROWS, require_rows=False)
+    except files.ImportFileError as error:
+        raise TableError(" ".join(error.messages)) from None
+    header = [files.cell_text(name).lstrip("\ufeff").strip().lower() for name in table.header]
+    rows, errors = [], []
+    for line, cells in table.rows:
+        texts = [files.cell_text(cell) for cell in cells]
+        if any(texts[len(header) :]) or any(
+            text and not name for name, text in zip(header, texts, strict=False)
+        ):
+            comma = "," if table.delimiter == "," else ""
+            errors.append(
+                _("Rad %(line)s: raden har fler värden än rubrikraden har kolumner.%(hint)s")
+                % {
+                    "line": line,
+                    "hint": _(
+                        " Ett decimaltal med kommatecken (31,5) måste stå inom citattecken i en "
+                        "kommaavgränsad fil – eller spara filen med semikolon som avgränsare."
+                    )
+                    if comma
+                    else "",
+                }
+            )
+            continue
+        rows.append((line, {name: text for name, text in zip(header, texts, strict=False) if name}))
+    if errors:
+        raise TableError(*errors[:50])
     return header, rows
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def read_xlsx(content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The first sheet: a header row, then data rows (empty rows skipped)."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable workbook is the user's file problem
-        raise TableError(_("Filen kunde inte läsas som Excel-arbetsbok (.xlsx).")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        first = next(lines, None)
-        if first is None:
-            return [], []
-        header = [_cell_text(value).lower() for value in first]
-        rows = []
-        for line_number, values in enumerate(lines, start=2):
-            texts = [_cell_text(value) for value in values]
-            if not any(texts):
-                continue
-            rows.append(
-                (line_number, {name: text for name, text in zip(header, texts, strict=False) if name})
-            )
-            if len(rows) > MAX_ROWS:
-                raise TableError(_("Filen har för många rader (högst %(n)s).") % {"n": MAX_ROWS})
-        return header, rows
-    finally:
-        workbook.close()
-
-
-def read_table(filename: str, content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """CSV (UTF-8, comma, semicolon or tab) or Excel .xlsx, chosen by the file name."""
-    if filename.lower().endswith(".xlsx"):
-        return read_xlsx(content)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TableError(_("Filen måste vara en UTF-8-kodad CSV-fil eller en Excel-fil (.xlsx).")) from None
-    return read_csv(text)
+def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    return read_table("fil.csv", text.encode("utf-8"))
 
 
 def _problem(line: int, column: str, text: str) -> str:
@@ -134,7 +110,10 @@ def import_survey_rows(site, header, rows) -> ImportResult:
     if missing:
         result.errors.append(_("Kolumner saknas: %(columns)s") % {"columns": ", ".join(missing)})
         return result
-    parsed = []
+    if not rows:
+        result.errors.append(_("Filen innehåller inga datarader."))
+        return result
+    parsed, seen = [], {}
     for line, row in rows:
         errors = []
         for column in ("area", "indicator", "source"):
@@ -147,14 +126,26 @@ def import_survey_rows(site, header, rows) -> ImportResult:
         except ValueError:
             errors.append(_problem(line, "year", _("ange ett år mellan 1900 och 2100.")))
         try:
-            value = _decimal(row.get("value", ""))
+            # as stored (two decimals, at most ten digits): 99999999,999 rounds to 100000000,00
+            value = _decimal(row.get("value", "")).quantize(Decimal("0.01"))
             if abs(value) >= Decimal("1e8"):
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
-            errors.append(_problem(line, "value", _("ange ett tal, till exempel 31,5.")))
+            errors.append(_problem(line, "value", _("ange ett tal under 100 000 000, till exempel 31,5.")))
         if errors:
             result.errors.extend(errors)
             continue
+        key = (row["area"][:120].casefold(), year, row["indicator"][:200].casefold())
+        if key in seen:
+            result.errors.append(
+                _problem(
+                    line,
+                    "indicator",
+                    _("samma område, år och indikator finns redan på rad %(row)s.") % {"row": seen[key]},
+                )
+            )
+            continue
+        seen[key] = line
         parsed.append((row["area"][:120], year, row["indicator"][:200], value, row["source"][:300]))
     if result.errors:
         return result
@@ -172,14 +163,14 @@ def import_survey_rows(site, header, rows) -> ImportResult:
 
 
 def import_survey_csv(site, text: str) -> ImportResult:
-    return import_survey_rows(site, *read_csv(text))
+    return import_survey_file(site, "fil.csv", text.encode("utf-8"))
 
 
 def import_survey_file(site, filename: str, content: bytes) -> ImportResult:
     try:
         header, rows = read_table(filename, content)
     except TableError as error:
-        return ImportResult(errors=[str(error)])
+        return ImportResult(errors=error.messages)
     return import_survey_rows(site, header, rows)
 
 
@@ -200,12 +191,15 @@ def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
     try:
         header, rows = read_table(filename, content)
     except TableError as error:
-        return ImportResult(errors=[str(error)])
+        return ImportResult(errors=error.messages)
     missing = _missing(header, HOURS_COLUMNS)
     if missing:
         result.errors.append(_("Kolumner saknas: %(columns)s") % {"columns": ", ".join(missing)})
         return result
-    parsed, keys = [], set()
+    if not rows:
+        result.errors.append(_("Filen innehåller inga datarader."))
+        return result
+    parsed, keys = [], {}
     for line, row in rows:
         errors = []
         incident_type = _incident_type(row.get("incident_type", ""))
@@ -234,7 +228,7 @@ def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
             except ValueError:
                 errors.append(_problem(line, "month", _("ange en månad 1–12 eller lämna tomt för helt år.")))
         try:
-            hours = _decimal(row.get("hours", ""))
+            hours = _decimal(row.get("hours", "")).quantize(Decimal("0.1"))
             if hours < 0 or hours >= Decimal("1e8"):
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
@@ -249,8 +243,11 @@ def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
         if errors:
             result.errors.extend(errors)
             continue
-        keys.add(key)
-        parsed.append((incident_type, year, month, hours.quantize(Decimal("0.1")), row["source"][:300]))
+        keys[key] = line
+        parsed.append((incident_type, year, month, hours, row["source"][:300]))
+    if result.errors:
+        return result
+    result.errors.extend(_hours_counted_twice(site, keys))
     if result.errors:
         return result
     with transaction.atomic():
@@ -264,6 +261,38 @@ def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
             )
     result.saved = len(parsed)
     return result
+
+
+def _hours_counted_twice(site, keys: dict) -> list[str]:
+    """A whole-year figure and month figures for the same type and year would be counted twice: refused
+    within the file and against what is stored (rows of the file replace stored rows of the same period)."""
+    errors = []
+    by_year: dict[tuple, set] = {}
+    for incident_type, year, month in keys:
+        by_year.setdefault((incident_type, year), set()).add(month)
+    for (incident_type, year), months in by_year.items():
+        line = min(keys[(incident_type, year, month)] for month in months)
+        stored = set(
+            InvestigationHours.objects.filter(site=site, incident_type=incident_type, year=year).values_list(
+                "month", flat=True
+            )
+        )
+        if None in months and months - {None}:
+            problem = _("både helår och enskilda månader för samma typ och år i filen (räknas dubbelt).")
+        elif None in months and stored - {None}:
+            problem = _(
+                "helår för en typ och ett år som redan har månadsvärden sparade (räknas dubbelt); ange "
+                "månaderna i stället eller ta bort de sparade värdena först."
+            )
+        elif months - {None} and None in stored:
+            problem = _(
+                "månadsvärden för en typ och ett år som redan har ett helårsvärde sparat (räknas dubbelt); "
+                "ange helåret i stället eller ta bort det sparade värdet först."
+            )
+        else:
+            continue
+        errors.append((line, _problem(line, "month", problem)))
+    return [message for _line, message in sorted(errors)]
 
 
 # --- Unit costs -----------------------------------------------------------------------------------------
@@ -313,12 +342,31 @@ class PackageImport:
 def import_aggregate_package(data: bytes, trusted, imported_by: str = "") -> PackageImport:
     """Verify a signed package and store its values, replacing the same source's earlier values for the
     years it covers. Raises aggregate_package.PackageError (Swedish message); then nothing is stored."""
-    from gvi.evaluation.aggregate_package import verify
+    from gvi.evaluation.aggregate_package import PackageError, verify
 
     verified = verify(data, trusted)
     years = sorted({period[:4] for _site, period, _indicator, _value in verified.values})
     indicators = sorted({indicator for _site, _period, indicator, _value in verified.values})
     earlier = ImportedAggregate.objects.filter(source=verified.source, indicator__in=indicators)
+    for year in years:
+        newer = (
+            earlier.filter(period__startswith=year, package__created_at__gte=verified.created_at)
+            .select_related("package")
+            .order_by("-package__created_at")
+            .first()
+        )
+        if newer is not None:
+            raise PackageError(
+                _(
+                    "Ett paket från samma källa skapat %(created)s finns redan för %(year)s; det här paketet "
+                    "skapades %(this)s. Bara ett nyare paket kan ersätta värdena. Inget importerades."
+                )
+                % {
+                    "created": timezone.localtime(newer.package.created_at).strftime("%Y-%m-%d %H:%M"),
+                    "year": year,
+                    "this": timezone.localtime(verified.created_at).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
     replaced = 0
     for year in years:
         replaced += earlier.filter(period__startswith=year).delete()[0]

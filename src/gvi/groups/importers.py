@@ -20,17 +20,12 @@ all rows passed, saves them with bulk statements (in the same transaction; a dat
 the row-by-row path).
 """
 
-import csv
-import io
 import logging
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import PurePath
+from datetime import date
 
-import openpyxl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
@@ -40,7 +35,15 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from gvi.access import identity
-from gvi.groups.models import Confidence, Group, GroupMembership, MembershipCriterion, Person
+from gvi.groups.models import (
+    NAMES_CHECKED,
+    Confidence,
+    Group,
+    GroupMembership,
+    MembershipCriterion,
+    Person,
+    groups_named,
+)
 from gvi.groups.services import (
     create_group,
     create_membership,
@@ -48,6 +51,9 @@ from gvi.groups.services import (
     creating_membership,
     default_review_date,
 )
+from gvi.importing import files
+from gvi.importing.files import ImportFileError, Table, file_too_big_message  # noqa: F401 - used by the views
+from gvi.importing.text import name_key, normalise_name, parse_date
 
 logger = logging.getLogger(__name__)
 
@@ -65,17 +71,12 @@ COUNT_LABELS = {
     MEMBERSHIPS: lambda n: ngettext("%(count)s medlemskap", "%(count)s medlemskap", n),
 }
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
-MAX_XLSX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # a 5 MB zip may not unpack into gigabytes
+MAX_FILE_BYTES = files.MAX_FILE_BYTES
+MAX_ROWS = files.MAX_ROWS
 MAX_CELL_ECHO = 40
 SMALLINT_MAX = 32767
 
-XLSX_SUFFIXES = {".xlsx", ".xlsm"}
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls format
 PERSONAL_NUMBER_RE = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
-ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 INTEGER_RE = re.compile(r"[+-]?\d{1,9}")
 
 
@@ -254,6 +255,39 @@ class ImportReport:
     row_errors: list[RowError] = field(default_factory=list)
     created: list[tuple[int, str]] = field(default_factory=list)  # (row, short description)
     committed: bool = False
+    reading: list[str] = field(default_factory=list)  # what the reader assumed (encoding, delimiter)
+    dates_read: dict[str, list] = field(default_factory=dict)  # how -> [count, row, as written, as read]
+
+    def note_dates(self, number: int, row) -> None:
+        for how, text, parsed in row.interpretations:
+            seen = self.dates_read.setdefault(how, [0, number, text, parsed])
+            seen[0] += 1
+
+    @property
+    def assumptions(self) -> list[str]:
+        """What was assumed in reading the file, for the preview: encoding, delimiter, date formats."""
+        lines = list(self.reading)
+        for how, (count, number, text, parsed) in self.dates_read.items():
+            lines.append(
+                ngettext(
+                    "%(count)s datum skrivet som %(how)s har tolkats som dag och månad, t.ex. rad %(row)s: "
+                    "'%(text)s' → %(date)s.",
+                    "%(count)s datum skrivna som %(how)s har tolkats som dag och månad, t.ex. rad %(row)s: "
+                    "'%(text)s' → %(date)s.",
+                    count,
+                )
+                % {"count": count, "how": how, "row": number, "text": _echo(text), "date": parsed.isoformat()}
+                if how != "Excel-serienummer"
+                else ngettext(
+                    "%(count)s datum angivet som Excel-serienummer har tolkats, t.ex. rad %(row)s: "
+                    "%(text)s → %(date)s.",
+                    "%(count)s datum angivna som Excel-serienummer har tolkats, t.ex. rad %(row)s: "
+                    "%(text)s → %(date)s.",
+                    count,
+                )
+                % {"count": count, "row": number, "text": _echo(text), "date": parsed.isoformat()}
+            )
+        return lines
 
     @property
     def ok(self) -> bool:
@@ -301,162 +335,17 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         """The report as text lines (for the command line)."""
-        return [*self.errors, *(f"Rad {row}: {text}" for row, text in self.created), self.summary()]
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read: wrong format, encoding, size or header."""
-
-    def __init__(self, *messages: str):
-        self.messages = list(messages)
-        super().__init__("; ".join(self.messages))
-
-
-# ----- reading CSV and Excel into a table -----
-
-
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[tuple[int, list]]  # (row number as Excel shows it, cell values)
-
-
-def _read_bytes(uploaded_file) -> tuple[bytes, str]:
-    if isinstance(uploaded_file, bytes | bytearray):
-        return bytes(uploaded_file[: MAX_FILE_BYTES + 1]), ""
-    name = str(getattr(uploaded_file, "name", "") or "")
-    size = getattr(uploaded_file, "size", None)
-    if isinstance(size, int) and size > MAX_FILE_BYTES:
-        raise ImportFileError(file_too_big_message())
-    if hasattr(uploaded_file, "seek"):
-        try:
-            uploaded_file.seek(0)
-        except (OSError, ValueError):
-            pass
-    try:
-        data = uploaded_file.read(MAX_FILE_BYTES + 1)
-    except (OSError, ValueError):
-        raise ImportFileError(_("Filen kunde inte läsas.")) from None
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    return data, name
-
-
-def file_too_big_message() -> str:
-    return _("Filen är för stor: högst %(mb)s MB. Dela upp den i flera filer.") % {
-        "mb": MAX_FILE_BYTES // (1024 * 1024)
-    }
-
-
-def too_many_rows_message() -> str:
-    return _("Filen har fler än %(max)s datarader. Dela upp den i flera filer.") % {
-        "max": f"{MAX_ROWS:,}".replace(",", " ")
-    }
+        return [
+            *self.assumptions,
+            *self.errors,
+            *(f"Rad {row}: {text}" for row, text in self.created),
+            self.summary(),
+        ]
 
 
 def read_table(uploaded_file) -> Table:
-    """Read a CSV or .xlsx upload into a header and rows, or raise ImportFileError (never anything else)."""
-    data, name = _read_bytes(uploaded_file)
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(file_too_big_message())
-    if not data.replace(b"\xef\xbb\xbf", b"", 1).strip():
-        raise ImportFileError(_("Filen är tom."))
-    suffix = PurePath(name).suffix.lower()
-    if suffix == ".xls" or data.startswith(OLE_MAGIC):
-        raise ImportFileError(
-            _(
-                "Det gamla Excel-formatet (.xls) stöds inte. Spara filen som Excel-arbetsbok (.xlsx) eller CSV UTF-8."
-            )
-        )
-    if suffix in XLSX_SUFFIXES or data.startswith(ZIP_MAGIC):
-        return _read_xlsx(data)
-    return _read_csv(data)
-
-
-def _read_csv(data: bytes) -> Table:
-    if b"\x00" in data:
-        raise ImportFileError(_("Filen är ingen textfil (CSV) och ingen Excel-fil (.xlsx)."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            _(
-                "Filen är inte sparad som UTF-8. Spara den i Excel som ”CSV UTF-8 (kommaavgränsad)” "
-                "eller som Excel-arbetsbok (.xlsx) och försök igen."
-            )
-        ) from None
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = max([";", ",", "\t"], key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = None
-    rows = []
-    number = 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            if header is None:
-                header = cells
-                continue
-            if any(cell.strip() for cell in cells):
-                rows.append((number, cells))
-                if len(rows) > MAX_ROWS:
-                    raise ImportFileError(too_many_rows_message())
-    except csv.Error:
-        raise ImportFileError(
-            _("Rad %(row)s: filen kan inte tolkas som CSV (felaktiga citattecken eller för långt fält).")
-            % {"row": number + 1}
-        ) from None
-    return _table(header, rows)
-
-
-def _read_xlsx(data: bytes) -> Table:
-    not_xlsx = _(
-        "Filen kunde inte läsas som Excel-fil (.xlsx). Spara den som Excel-arbetsbok eller CSV UTF-8."
-    )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED_BYTES:
-                raise ImportFileError(file_too_big_message())
-    except ImportFileError:
-        raise
-    except Exception:  # noqa: BLE001 - zipfile raises NotImplementedError, BadZipFile, OSError ... on junk
-        raise ImportFileError(not_xlsx) from None
-    # A malformed workbook can make openpyxl raise almost anything (KeyError, ParseError, TypeError ...):
-    # whatever it is, the answer to the user is the same clear message.
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001
-        raise ImportFileError(not_xlsx) from None
-    header = None
-    rows = []
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError(_("Excel-filen har inget kalkylblad."))
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # do not trust the stored dimensions: read what is there
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = list(cells)
-            if header is None:
-                header = cells
-                continue
-            if any(_as_text(cell) for cell in cells):
-                rows.append((number, cells))
-                if len(rows) > MAX_ROWS:
-                    raise ImportFileError(too_many_rows_message())
-    except ImportFileError:
-        raise
-    except Exception:  # noqa: BLE001
-        raise ImportFileError(not_xlsx) from None
-    finally:
-        workbook.close()
-    return _table(header, rows)
-
-
-def _table(header, rows) -> Table:
-    if header is None or not any(_as_text(cell) for cell in header):
-        raise ImportFileError(_("Filen saknar rubrikrad: första raden ska innehålla kolumnernas namn."))
-    if not rows:
-        raise ImportFileError(_("Filen innehåller inga datarader."))
-    return Table(header=list(header), rows=rows)
+    """Read a CSV or .xlsx upload (the shared hardened reader, `gvi.importing.files`)."""
+    return files.read_table(uploaded_file, max_rows=MAX_ROWS)
 
 
 def check_header(kind: str, header: list) -> dict[str, int]:
@@ -503,18 +392,7 @@ def check_header(kind: str, header: list) -> dict[str, int]:
 # ----- cell values -----
 
 
-def _as_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
+_as_text = files.cell_text
 
 
 def _echo(value) -> str:
@@ -534,6 +412,7 @@ class Row:
         self.number = number
         self.cells = cells
         self.errors: list[str] = []
+        self.interpretations: list[tuple[str, str, date]] = []  # (how, as written, as read)
 
     def error(self, message: str) -> None:
         self.errors.append(message)
@@ -552,25 +431,23 @@ class Row:
 
     def date(self, column: str, required: bool = False) -> date | None:
         value = self.cells.get(column)
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
         text = _as_text(value)
         if not text:
             if required:
                 self._missing(column)
             return None
-        if ISO_DATE_RE.fullmatch(text):
-            try:
-                return date.fromisoformat(text)
-            except ValueError:
-                pass
-        self.error(
-            _("felaktigt datum '%(value)s' i kolumnen %(column)s (ange ÅÅÅÅ-MM-DD)")
-            % {"value": _echo(text), "column": column}
-        )
-        return None
+        parsed, how = parse_date(value)
+        if parsed is None:
+            self.error(
+                _(
+                    "felaktigt datum '%(value)s' i kolumnen %(column)s (ange ÅÅÅÅ-MM-DD, ÅÅÅÅMMDD eller D/M ÅÅÅÅ)"
+                )
+                % {"value": _echo(text), "column": column}
+            )
+            return None
+        if how:
+            self.interpretations.append((how, text, parsed))
+        return parsed
 
     def integer(self, column: str, minimum: int, maximum: int) -> int | None:
         value = self.cells.get(column)
@@ -722,6 +599,14 @@ class _Importer:
 class _GroupImporter(_Importer):
     kind = GROUPS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every name at the site (not only the visible ones: names are unique per site), by `name_key`.
+        self.names = {
+            name_key(name)
+            for name in Group.objects.filter(site_id=self.site_id).values_list("name", flat=True)
+        }
+
     def import_row(self, row: Row) -> str | None:
         data = {
             "name": row.text("namn", required=True),
@@ -736,10 +621,16 @@ class _GroupImporter(_Importer):
         }
         if row.errors:
             return None
-        if self.visible_groups.filter(name__iexact=data["name"]).exists():
+        data["name"] = normalise_name(data["name"])
+        if name_key(data["name"]) in self.names:
             row.error(_("gruppen '%(name)s' finns redan på platsen") % {"name": _echo(data["name"])})
             return None
-        group = create_group(self.user, data, site_id=self.site_id)
+        token = NAMES_CHECKED.set(True)
+        try:
+            group = create_group(self.user, data, site_id=self.site_id)
+        finally:
+            NAMES_CHECKED.reset(token)
+        self.names.add(name_key(group.name))
         return group.name
 
 
@@ -887,7 +778,7 @@ class _MembershipImporter(_Importer):
         return matches[0]
 
     def _group(self, row: Row, name: str) -> Group | None:
-        matches = list(self.visible_groups.filter(name__iexact=name)[:2])
+        matches = list(groups_named(self.visible_groups, name)[:2])
         if len(matches) != 1:
             message = _("okänd grupp '%(group)s'") if not matches else _("flera grupper heter '%(group)s'")
             row.error(message % {"group": _echo(name)})
@@ -939,6 +830,7 @@ def _run(user, kind: str, uploaded_file, commit: bool) -> ImportReport:
         report.file_errors.extend(error.messages)
         return report
     report.rows = len(table.rows)
+    report.reading = table.assumptions()
     importer = IMPORTERS[kind](user, membership, timezone.localdate())
     try:
         with transaction.atomic():
@@ -1003,6 +895,7 @@ def _import_batched(importer: _Importer, report: ImportReport, table_rows: list,
             report.row_errors.extend(RowError(number, message) for message in row.errors)
         elif description is not None:
             checked.append((number, description))
+            report.note_dates(number, row)
     if report.ok and checked:
         try:
             with transaction.atomic():
@@ -1037,3 +930,4 @@ def _import_row(importer: _Importer, report: ImportReport, number: int, cells: l
         report.row_errors.extend(RowError(number, message) for message in row.errors)
     elif description is not None:
         report.created.append((number, description))
+        report.note_dates(number, row)

@@ -1,11 +1,19 @@
 """The group audit: persons, groups, memberships and relations between groups. All compartmented."""
 
+from contextvars import ContextVar
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gvi.access.models import CompartmentedRecord, RetainedRecord
+from gvi.importing.text import contains_personal_number, name_key, normalise_name
 from gvi.partnership.models import Organisation
+
+PERSONAL_NUMBER_IN_TEXT = _(
+    "Texten innehåller ett personnummer. Skriv personnummer bara i fältet för personnummer (kolumnen "
+    "personnummer vid import), där det lagras krypterat – aldrig i alias eller anteckningar."
+)
 
 
 class Confidence(models.TextChoices):
@@ -49,6 +57,13 @@ class Person(RetainedRecord):
     def clean(self):
         if self.birth_year and not 1900 <= self.birth_year <= 2100:
             raise ValidationError({"birth_year": _("Ange ett rimligt födelseår.")})
+        errors = {
+            name: PERSONAL_NUMBER_IN_TEXT
+            for name in ("alias", "notes")
+            if contains_personal_number(getattr(self, name))
+        }
+        if errors:
+            raise ValidationError(errors)
         if not (self.is_suspected_perpetrator or self.is_victim or self.is_at_risk):
             raise ValidationError(
                 _("Ange minst en status: misstänkt gärningsperson, brottsoffer eller i riskzon.")
@@ -89,8 +104,36 @@ class Group(CompartmentedRecord):
         return self.name
 
     def clean(self):
+        self.name = normalise_name(self.name)
         if self.size_min and self.size_max and self.size_min > self.size_max:
             raise ValidationError({"size_max": _("Övre gränsen kan inte vara mindre än den undre.")})
+        if self.site_id and self.name and not NAMES_CHECKED.get() and self.same_name_at_site().exists():
+            raise ValidationError(
+                {
+                    "name": _(
+                        "Det finns redan en grupp med det namnet på platsen (skiftläge och mellanslag räknas inte)."
+                    )
+                }
+            )
+
+    def same_name_at_site(self):
+        """The other groups at the site whose name is this one's, compared by `name_key` (NFC, white space
+        collapsed, case-folded – SQLite's own case-insensitive match knows no å, ä, ö)."""
+        return groups_named(Group.objects.filter(site_id=self.site_id).exclude(pk=self.pk), self.name)
+
+
+# Set by an import that checks the names of its groups itself (against one lookup of the site's names,
+# extended as it creates groups), so that a large file is not compared against every name once per row.
+NAMES_CHECKED: ContextVar[bool] = ContextVar("group_names_checked", default=False)
+
+
+def groups_named(queryset, name: str):
+    """The groups of `queryset` whose name is `name` by `name_key`. Compared in Python over the names
+    alone: a site has tens or hundreds of groups, and the database's case folding differs by backend."""
+    key = name_key(name)
+    return queryset.filter(
+        pk__in=[pk for pk, other in queryset.values_list("pk", "name") if name_key(other) == key]
+    )
 
 
 class MembershipCriterion(models.TextChoices):
@@ -147,6 +190,8 @@ class GroupMembership(RetainedRecord):
             errors["criteria"] = _("Okänd grund för registrering.")
         if not (self.evidence_note or "").strip():
             errors["evidence_note"] = _("Beskriv underlaget.")
+        elif contains_personal_number(self.evidence_note):
+            errors["evidence_note"] = PERSONAL_NUMBER_IN_TEXT
         if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
             errors["valid_to"] = _("Slutdatum kan inte vara före startdatum.")
         if self.group_id and self.person_id and self.site_id:

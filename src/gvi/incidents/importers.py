@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from gvi.groups import importers as base
 from gvi.groups.services import creating_membership
+from gvi.importing.text import name_key
 from gvi.incidents.models import Incident, Involvement
 from gvi.incidents.services import (
     code_involvement,
@@ -23,6 +24,7 @@ from gvi.incidents.services import (
 )
 
 INCIDENTS = "incidenter"
+MIN_YEAR = 1900  # earlier moments are typing errors (and year 1 overflows the conversion to UTC)
 DATETIME_RE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2})(?::\d{2})?)?")
 
 TYPES = base._choices(
@@ -82,7 +84,7 @@ def _coordinate(row: base.Row, column: str, low: float, high: float) -> Decimal 
         value = Decimal(text)
     except InvalidOperation:
         value = None
-    if value is None or not low <= value <= high:
+    if value is None or not value.is_finite() or not low <= value <= high:
         row.error(
             _("kolumnen %(column)s ska vara ett tal från %(low)s till %(high)s")
             % {"column": column, "low": low, "high": high}
@@ -111,6 +113,14 @@ def _moment(row: base.Row, column: str) -> datetime | None:
                 % {"value": base._echo(text), "column": column}
             )
             return None
+    if moment.year < MIN_YEAR:
+        row.error(
+            _("tidpunkten i kolumnen %(column)s ligger före år %(low)s") % {"column": column, "low": MIN_YEAR}
+        )
+        return None
+    if moment.year > timezone.localdate().year:
+        row.error(_("tidpunkten ligger i framtiden"))
+        return None
     moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
     if moment > timezone.now():
         row.error(_("tidpunkten ligger i framtiden"))
@@ -131,7 +141,7 @@ class IncidentImporter(base._Importer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._groups: dict[str, object] = {}  # name as written -> the group (or None); no group is created
+        self._by_key: dict[str, object] | None = None  # name_key -> the group; no group is created
         self._existing_references: set[str] = set()
         self._file_references: set[str] = set()  # of rows checked so far that will be saved
         self._involvement_membership = None
@@ -139,9 +149,12 @@ class IncidentImporter(base._Importer):
         self.prepared: list[tuple[Incident, list[Involvement]]] = []
 
     def _group(self, name: str):
-        if name not in self._groups:
-            self._groups[name] = self.visible_groups.filter(name__iexact=name).first()
-        return self._groups[name]
+        """The visible group of that name by `name_key` (case, NFC and spaces aside); one lookup per import."""
+        if self._by_key is None:
+            self._by_key = {}
+            for group in self.visible_groups.order_by("name", "pk"):
+                self._by_key.setdefault(name_key(group.name), group)
+        return self._by_key.get(name_key(name))
 
     def _parse(self, row: base.Row):
         data = {
