@@ -157,6 +157,18 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = False  # reset only after the second factor (see access.authentication)
 AXES_LOCKOUT_CALLABLE = "gvi.access.authentication.lockout_response"
 AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # unlocks are done (and logged) in the product's own administration
+# Second-factor secrets are never shown, whatever page might list devices.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# E-mail (account notices, unlock links): an SMTP relay inside the network. Messages never name a person.
+EMAIL_HOST = os.environ.get("GVI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GVI_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("GVI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GVI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("GVI_EMAIL_STARTTLS")
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("GVI_EMAIL_FROM", "gvi@localhost")
 
 # Idle session timeout: the cookie's age is renewed on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("GVI_IDLE_TIMEOUT_MINUTES", "30")) * 60
