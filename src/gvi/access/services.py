@@ -261,7 +261,9 @@ def _membership_purpose(membership: Membership) -> str:
 
 def _issue_link(actor, user, purpose: str, lifetime) -> str:
     raw = secrets.token_urlsafe(32)
-    AccountLink.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(used_at=timezone.now())
+    AccountLink.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
     AccountLink.objects.create(
         user=user,
         purpose=purpose,

@@ -104,7 +104,9 @@ class Membership(models.Model):
     approves_access = models.BooleanField(
         _("godkänner behörigheter"),
         default=False,
-        help_text=_("Dataskyddsansvarig: godkänner medlemskap i den egna organisationen som ger personuppgifter."),
+        help_text=_(
+            "Dataskyddsansvarig: godkänner medlemskap i den egna organisationen som ger personuppgifter."
+        ),
     )
     created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
     requested_by = models.ForeignKey(
