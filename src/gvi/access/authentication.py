@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gvi.access.forms import LoginForm, TokenForm
+from gvi.access.redirects import safe_next
 
 
 class LoginView(auth_views.LoginView):
@@ -119,12 +119,7 @@ def enrol_second_factor(request):
 
 
 def _safe_next(request) -> str:
-    next_url = request.GET.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return next_url
-    return settings.LOGIN_REDIRECT_URL
+    return safe_next(request, resolve_url(settings.LOGIN_REDIRECT_URL), source="GET")
 
 
 def _clear_failures(request) -> None:

@@ -14,6 +14,7 @@ from gvi.access.decorators import record_permission_required
 from gvi.access.forms import DisclosureForm
 from gvi.access.models import Disclosure
 from gvi.access.permissions import CHANGE, CREATE, DISCLOSE, REVEAL
+from gvi.access.redirects import safe_next
 from gvi.access.selectors import access_log_for_record, read_record, visible_record
 from gvi.access.services import DisclosureRequest, EditConflict, disclose, granting_membership, remove_record
 from gvi.groups import selectors, services
@@ -437,9 +438,7 @@ def record_reviewed(request, kind, pk):
             messages.success(request, _("Omprövningen är registrerad."))
         except EditConflict as conflict:
             messages.error(request, str(conflict))
-    return redirect(
-        request.POST.get("next") if request.POST.get("next", "").startswith("/") else "groups:audit"
-    )
+    return redirect(safe_next(request, reverse("groups:audit")))
 
 
 # ----- the audit as a whole -----
