@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gvi.access.uploads.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -219,6 +220,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Every request body, uploads included, is capped (gvi.access.uploads); the proxy should cap it as well.
+GVI_MAX_REQUEST_BYTES = int(os.environ.get("GVI_MAX_REQUEST_MB", "20")) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "gvi.access.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("GVI_SSL_REDIRECT", True)
