@@ -1,6 +1,7 @@
 """Login with password, then a TOTP second factor (enrolment on first login), lockout and logout."""
 
 import base64
+from datetime import timedelta
 
 import segno
 from axes.handlers.proxy import AxesProxyHandler
@@ -10,6 +11,7 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import redirect, render, resolve_url
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -87,9 +89,7 @@ def enrol_second_factor(request):
         return redirect(settings.LOGIN_URL)
     if _confirmed_device(request.user):
         return redirect("access:second_factor")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": _("Autentiseringsapp")}
-    )
+    device = _session_enrolment_device(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and (locked := _locked(request)):
         return locked
@@ -97,6 +97,9 @@ def enrol_second_factor(request):
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            # Pending secrets handed to other sessions die with this enrolment.
+            TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+            request.session.pop(ENROL_SESSION_KEY, None)
             otp_login(request, device)
             _clear_failures(request)
             messages.success(request, _("Tvåfaktorsinloggning är aktiverad."))
@@ -116,6 +119,27 @@ def enrol_second_factor(request):
             "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         },
     )
+
+
+ENROL_SESSION_KEY = "gvi_enrol_device"
+
+
+def _session_enrolment_device(request) -> TOTPDevice:
+    """This session's own unconfirmed device: every session gets a fresh secret, never another's."""
+    device_id = request.session.get(ENROL_SESSION_KEY)
+    device = (
+        TOTPDevice.objects.filter(pk=device_id, user=request.user, confirmed=False).first()
+        if device_id
+        else None
+    )
+    if device is None:
+        # Secrets of abandoned enrolments do not linger.
+        TOTPDevice.objects.filter(
+            user=request.user, confirmed=False, created_at__lt=timezone.now() - timedelta(hours=1)
+        ).delete()
+        device = TOTPDevice.objects.create(user=request.user, confirmed=False, name=_("Autentiseringsapp"))
+        request.session[ENROL_SESSION_KEY] = device.pk
+    return device
 
 
 def _safe_next(request) -> str:
