@@ -74,6 +74,8 @@ MATRIX = {
     "access:audit_verify": Route(only([AD], 200, 403), anon=302),
     # The one-time link: unknown tokens are 404 for everyone, signed in or not.
     "access:set_password": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"token": "okand"}),
+    "access:unlock_request": Route(only(ALL_ROLES, 200, 0), anon=200),
+    "access:unlock_link": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"token": "okand"}),
     "access:own_password": Route(only(ALL_ROLES, 200, 0), anon=302),
     "access:account_list": Route(only([AD], 200, 403), anon=302),
     "access:account_create": Route(only([AD], 200, 403), anon=302),

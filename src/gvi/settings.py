@@ -158,6 +158,10 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = False  # reset only after the second factor (see access.authentication)
 AXES_LOCKOUT_CALLABLE = "gvi.access.authentication.lockout_response"
 AXES_VERBOSE = False
+# Beside the per-account lock (gvi.access.throttle): failed sign-ins per address within the cool-off
+# before that address is refused, and the first step of the per-account progressive delay (doubling).
+GVI_ADDRESS_FAILURES = int(os.environ.get("GVI_ADDRESS_FAILURES", "30"))
+GVI_LOGIN_DELAY_SECONDS = int(os.environ.get("GVI_LOGIN_DELAY_SECONDS", "2"))
 AXES_ENABLE_ADMIN = False  # unlocks are done (and logged) in the product's own administration
 # Second-factor secrets are never shown, whatever page might list devices.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

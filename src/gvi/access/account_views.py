@@ -194,3 +194,39 @@ def own_password(request):
         messages.success(request, _("Ditt lösenord är bytt."))
         return redirect("partnership:home")
     return render(request, "access/own_password.html", {"form": form})
+
+
+def unlock_request(request):
+    """A locked-out user asks for an unlock link by e-mail. The answer is the same whether or not the
+    account exists, is locked or has an address, so the page reveals nothing about accounts."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    from gvi.access import throttle
+
+    sent = False
+    if request.method == "POST":
+        if throttle.address_blocked(request):
+            from gvi.access.authentication import lockout_response
+
+            return lockout_response(request)
+        throttle.record_failure(request, "")  # each request counts against the address
+        username = request.POST.get("username", "")[:150]
+        account = User.objects.filter(username=username, is_active=True).exclude(email="").first()
+        if account is not None and AxesProxyHandler.is_locked(request, {"username": account.get_username()}):
+            services.send_unlock_link(
+                account,
+                lambda raw: request.build_absolute_uri(reverse("access:unlock_link", kwargs={"token": raw})),
+            )
+        sent = True
+    return render(request, "access/unlock_request.html", {"sent": sent})
+
+
+def unlock_link(request, token):
+    link = services.usable_link(token, AccountLink.Purpose.UNLOCK)
+    if link is None:
+        return render(request, "access/link_invalid.html", status=404)
+    if request.method == "POST":
+        services.unlock_with_link(link)
+        messages.success(request, _("Kontot är upplåst. Logga in igen."))
+        return redirect("access:login")
+    return render(request, "access/unlock_link.html")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gvi.access import throttle
 from gvi.access.forms import LoginForm, TokenForm
 from gvi.access.redirects import safe_next
 
@@ -25,6 +26,25 @@ class LoginView(auth_views.LoginView):
     template_name = "access/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if throttle.address_blocked(request):
+            return lockout_response(request)
+        username = request.POST.get("username", "")[:150]
+        wait = throttle.seconds_to_wait(username)
+        if wait:
+            # An unbound form: binding it would authenticate, and an early attempt must not count.
+            form = self.form_class(request=request, initial={"username": username})
+            context = self.get_context_data(form=form)
+            context["wait_message"] = _(
+                "Vänta %(seconds)s sekunder innan du försöker igen: det har varit flera misslyckade försök."
+            ) % {"seconds": wait}
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        throttle.record_failure(self.request, self.request.POST.get("username", "")[:150])
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -148,7 +168,7 @@ def _safe_next(request) -> str:
 
 def _clear_failures(request) -> None:
     """Failures are cleared only when the whole login (password and code) succeeded."""
-    AxesProxyHandler.reset_attempts(username=request.user.get_username())
+    throttle.clear_account(request.user.get_username())
 
 
 def _locked(request):
@@ -162,6 +182,7 @@ def _locked(request):
 def _record_token_failure(request):
     """A wrong code counts as a failed login; at the limit the user is logged out and locked."""
     credentials = {"username": request.user.get_username()}
+    throttle.record_failure(request, request.user.get_username())
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
     if AxesProxyHandler.is_locked(request, credentials):
         logout(request)

@@ -456,3 +456,24 @@ def _notify(user, kind: str) -> None:
         from gvi.access.tasks import send_account_notice
 
         transaction.on_commit(lambda: send_account_notice.enqueue(user.pk, kind))
+
+
+@transaction.atomic
+def send_unlock_link(user, build_url) -> None:
+    """The user's own unlock: a one-time link (UNLOCK_LINK_MINUTES) to the account's e-mail address, sent
+    by the worker. `build_url(raw)` makes the absolute link. The message names no person."""
+    from gvi.access.tasks import send_unlock_link as task
+
+    raw = _issue_link(None, user, AccountLink.Purpose.UNLOCK, timedelta(minutes=UNLOCK_LINK_MINUTES))
+    url = build_url(raw)
+    transaction.on_commit(lambda: task.enqueue(user.pk, url))
+
+
+@transaction.atomic
+def unlock_with_link(link: AccountLink) -> None:
+    from gvi.access.throttle import clear_account
+
+    clear_account(link.user.get_username())
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    _log_account(link.user, link.user, AccessLog.Action.UNLOCK, None, _("Med länk per e-post"))
