@@ -28,6 +28,7 @@ def _fast_and_isolated(settings, tmp_path):
     # The progressive sign-in delay is tested on its own (tests/access/test_throttle.py); elsewhere a test
     # may fail a sign-in and try again at once.
     settings.GVI_LOGIN_DELAY_SECONDS = 0
+    settings.GVI_AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchor.jsonl")
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

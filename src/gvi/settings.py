@@ -243,6 +243,9 @@ if PRODUCTION:
     STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
     WHITENOISE_USE_FINDERS = False
 
+# The access-log chain's anchor: an append-only file outside the database (gvi.access.anchor).
+GVI_AUDIT_ANCHOR_FILE = os.environ.get("GVI_AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchor.jsonl"))
+
 # Retention: review periods in days (adults and under 18), and the grace before deactivation.
 GVI_REVIEW_DAYS_ADULT = int(os.environ.get("GVI_REVIEW_DAYS_ADULT", "365"))
 GVI_REVIEW_DAYS_MINOR = int(os.environ.get("GVI_REVIEW_DAYS_MINOR", "180"))

@@ -1,6 +1,7 @@
 """The access model: compartmented records, disclosures and the hash-chained access log."""
 
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
@@ -328,6 +329,10 @@ class AccessLog(models.Model):
     purpose = models.CharField(_("ändamål"), max_length=500, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Keyed rows carry an HMAC-SHA256 with GVI_AUDIT_KEY, a key the database's operators do not hold: whoever
+    # can write to the database cannot recompute the chain. Rows written before the key (plain SHA-256)
+    # stay as they were; the first keyed row's MAC covers their last hash, so they cannot be rebuilt either.
+    keyed = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         ordering = ["seq"]
@@ -361,6 +366,10 @@ class AccessLog(models.Model):
         )
 
     def compute_hash(self) -> str:
+        if self.keyed:
+            from gvi.access.identity import audit_key
+
+            return hmac.new(audit_key(), self.canonical().encode(), hashlib.sha256).hexdigest()
         return hashlib.sha256(self.canonical().encode()).hexdigest()
 
 

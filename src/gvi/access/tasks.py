@@ -26,6 +26,14 @@ def purge() -> dict:
 
 
 @task()
+def anchor_access_log() -> dict:
+    """The daily anchor of the access-log chain outside the database (as `gvi audit anchor`)."""
+    from gvi.access.anchor import write_anchor
+
+    return write_anchor()
+
+
+@task()
 def verify_access_log() -> dict:
     """The nightly walk of the access-log chain (as `gvi audit verify`). A break is logged as an error
     for the operators' monitoring and kept as the task's result."""

@@ -522,6 +522,7 @@ def _access_log(writer: _Writer, rng, count: int, person_ids: np.ndarray) -> Non
             "purpose": "",
             "prev_hash": prevs,
             "hash": hashes,
+            "keyed": True,
         },
         count,
     )
