@@ -16,7 +16,14 @@ from gvi.access.models import Disclosure
 from gvi.access.permissions import CHANGE, CREATE, DISCLOSE, REVEAL
 from gvi.access.redirects import safe_next
 from gvi.access.selectors import access_log_for_record, read_record, visible_record
-from gvi.access.services import DisclosureRequest, EditConflict, disclose, granting_membership, remove_record
+from gvi.access.services import (
+    DisclosureRequest,
+    EditConflict,
+    disclose,
+    granting_membership,
+    log_reads,
+    remove_record,
+)
 from gvi.groups import selectors, services
 from gvi.groups.forms import (
     AuditRoundForm,
@@ -65,9 +72,9 @@ def person_list(request):
     query = request.GET.get("q", "")[:100]
     show = request.GET.get("visa", "")
     persons = selectors.persons_for(request.user, query, show)
-    return render(
-        request, "groups/person_list.html", {"page": _page(request, persons), "q": query, "visa": show}
-    )
+    page = _page(request, persons)
+    log_reads(request.user, page.object_list)  # list reads: one row per record shown, as in the API
+    return render(request, "groups/person_list.html", {"page": page, "q": query, "visa": show})
 
 
 @record_permission_required("groups.person", CREATE)
@@ -257,10 +264,10 @@ def group_members(request, pk):
     """Every member of the group the user may see, a page at a time."""
     group = read_record(request.user, Group, pk)
     memberships = selectors.memberships_of_group(request.user, group)
+    page = _page(request, memberships)
+    log_reads(request.user, page.object_list)  # list reads: one row per record shown, as in the API
     return render(
-        request,
-        "groups/group_members.html",
-        {"group": group, "page": _page(request, memberships), "today": timezone.localdate()},
+        request, "groups/group_members.html", {"group": group, "page": page, "today": timezone.localdate()}
     )
 
 
