@@ -240,6 +240,9 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host-: the browser accepts the cookie only over HTTPS, for this host alone, with path /.
+    SESSION_COOKIE_NAME = "__Host-gvi_session"
+    CSRF_COOKIE_NAME = "__Host-gvi_csrftoken"
     STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
     WHITENOISE_USE_FINDERS = False
 

@@ -722,3 +722,12 @@ def _code(device) -> str:
     from django_otp.oath import totp
 
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def test_production_cookies_carry_the_host_prefix(monkeypatch, tmp_path):
+    production = load_settings_module(
+        monkeypatch, tmp_path, GVI_PRODUCTION="true", GVI_SECRET_KEY="x" * 50, GVI_AUDIT_KEY="k"
+    )
+    assert production.SESSION_COOKIE_NAME.startswith("__Host-")
+    assert production.CSRF_COOKIE_NAME.startswith("__Host-")
+    assert production.SESSION_COOKIE_SECURE and production.CSRF_COOKIE_SECURE
