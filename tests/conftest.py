@@ -35,6 +35,10 @@ def _every_view_imported():
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    # The progressive sign-in delay is tested on its own (tests/access/test_throttle.py); elsewhere a test
+    # may fail a sign-in and try again at once.
+    settings.GVI_LOGIN_DELAY_SECONDS = 0
+    settings.GVI_AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchor.jsonl")
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

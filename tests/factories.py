@@ -51,6 +51,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     site = factory.SubFactory(SiteFactory)
     role = Role.ANALYST
+    approved_at = factory.LazyFunction(timezone.now)  # in force; tests of the approval pass None
 
 
 class CompartmentFactory(factory.django.DjangoModelFactory):
@@ -192,7 +193,7 @@ def build_world(with_relations: bool = True) -> World:
     for role, org_type in ROLE_ORG_TYPE.items():
         siteless = org_type in (Organisation.Type.NATIONAL, Organisation.Type.OPERATOR)
         org = world.orgs[(None, org_type)] if siteless else world.orgs[("a", org_type)]
-        user = UserFactory(username=role, is_staff=(role == Role.ADMINISTRATOR))
+        user = UserFactory(username=role)
         MembershipFactory(user=user, organisation=org, site=None if siteless else site_a, role=role)
         world.users[role] = user
     for (slug, org_type), org in list(world.orgs.items()):

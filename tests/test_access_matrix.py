@@ -72,6 +72,23 @@ MATRIX = {
     ),
     "access:access_log": Route(only([AD], 200, 403), anon=302),
     "access:audit_verify": Route(only([AD], 200, 403), anon=302),
+    # The one-time link: unknown tokens are 404 for everyone, signed in or not.
+    "access:set_password": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"token": "okand"}),
+    "access:unlock_request": Route(only(ALL_ROLES, 200, 0), anon=200),
+    "access:unlock_link": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"token": "okand"}),
+    "access:own_password": Route(only(ALL_ROLES, 200, 0), anon=302),
+    "access:account_list": Route(only([AD], 200, 403), anon=302),
+    "access:account_create": Route(only([AD], 200, 403), anon=302),
+    "access:account_detail": Route(only([AD], 404, 403), anon=302, kwargs={"pk": 999999}),
+    "access:account_action": Route(
+        only([AD], 404, 403), anon=302, method="post", kwargs={"pk": 999999, "action": "las-upp"}
+    ),
+    "access:membership_end": Route(only([AD], 404, 403), anon=302, method="post", kwargs={"pk": 999999}),
+    # Approvers: the coordinator of the organisation (or its data-protection role).
+    "access:approvals": Route(only([C], 200, 403), anon=302),
+    "access:approval_decide": Route(
+        only(ALL_ROLES, 404, 0), anon=302, method="post", kwargs={"pk": 999999, "decision": "godkann"}
+    ),
     "groups:person_list": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "groups:person_detail": Route(only(PERSON_WORKERS, OWNER_ONLY, 403), anon=302, kind="person"),
     "groups:person_edit": Route(only([A, CW, P], OWNER_ONLY, 403), anon=302, kind="person"),

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gvi.access.uploads.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -159,6 +160,15 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = False  # reset only after the second factor (see access.authentication)
 AXES_LOCKOUT_CALLABLE = "gvi.access.authentication.lockout_response"
 AXES_VERBOSE = False
+# Beside the per-account lock (gvi.access.throttle): failed sign-ins per address within the cool-off
+# before that address is refused, and the first step of the per-account progressive delay (doubling).
+GVI_ADDRESS_FAILURES = int(os.environ.get("GVI_ADDRESS_FAILURES", "30"))
+GVI_LOGIN_DELAY_SECONDS = int(os.environ.get("GVI_LOGIN_DELAY_SECONDS", "2"))
+AXES_ENABLE_ADMIN = False  # unlocks are done (and logged) in the product's own administration
+# Second-factor secrets are never shown, whatever page might list devices.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# E-mail (account notices, unlock links, notices): see "E-mail notices" below. Messages never name a person.
 
 # Idle session timeout: the cookie's age is renewed on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("GVI_IDLE_TIMEOUT_MINUTES", "30")) * 60
@@ -209,6 +219,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Every request body, uploads included, is capped (gvi.access.uploads); the proxy should cap it as well.
+GVI_MAX_REQUEST_BYTES = int(os.environ.get("GVI_MAX_REQUEST_MB", "20")) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "gvi.access.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("GVI_SSL_REDIRECT", True)
@@ -218,8 +235,14 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host-: the browser accepts the cookie only over HTTPS, for this host alone, with path /.
+    SESSION_COOKIE_NAME = "__Host-gvi_session"
+    CSRF_COOKIE_NAME = "__Host-gvi_csrftoken"
     STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
     WHITENOISE_USE_FINDERS = False
+
+# The access-log chain's anchor: an append-only file outside the database (gvi.access.anchor).
+GVI_AUDIT_ANCHOR_FILE = os.environ.get("GVI_AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchor.jsonl"))
 
 # Retention: review periods in days (adults and under 18), and the grace before deactivation.
 GVI_REVIEW_DAYS_ADULT = int(os.environ.get("GVI_REVIEW_DAYS_ADULT", "365"))

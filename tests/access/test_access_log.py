@@ -134,3 +134,22 @@ def test_verify_detects_a_removed_tail(world):
     AccessLog.objects.filter(pk=rows[-1].pk).delete()
     report = verify_chain()
     assert not report.ok and "tail" in report.reason
+
+
+@pytest.mark.django_db
+def test_person_list_and_group_member_list_pages_log_each_row_shown(world):
+    """Issue 21, finding 7: list pages showed aliases and flags without an access-log row."""
+    analyst = world.users[Role.ANALYST]
+    client = verified_login(Client(), analyst)
+    person = world.record("person", Role.ANALYST, "own")
+    before = AccessLog.objects.count()
+    client.get(reverse("groups:person_list"))
+    assert AccessLog.objects.filter(record_type="groups.person", record_id=str(person.pk)).exists()
+    group = world.record("group", Role.ANALYST, "own")
+    membership = world.record("membership", Role.ANALYST, "own")
+    client.get(reverse("groups:group_members", kwargs={"pk": group.pk}))
+    assert AccessLog.objects.filter(
+        record_type="groups.groupmembership", record_id=str(membership.pk)
+    ).exists()
+    assert AccessLog.objects.count() > before
+    assert verify_chain().ok

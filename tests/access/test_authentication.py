@@ -695,3 +695,39 @@ def test_login_page_hides_demo_accounts_outside_demo_mode(client, settings):
     for account in DEMO_ACCOUNTS:
         assert f"<code>{account['username']}</code>" not in body
     assert "demo_accounts" not in response.context
+
+
+def test_each_session_gets_its_own_enrolment_secret_and_others_die_on_confirmation():
+    """The attack (issue 21, finding 3): a second session holding the password got the same pending secret."""
+    from django.test import Client
+
+    user = make_user()
+    mine, theirs = Client(), Client()
+    password_login(mine, user.username)
+    password_login(theirs, user.username)
+    my_secret = mine.get(ENROL).context["secret"]
+    their_secret = theirs.get(ENROL).context["secret"]
+    assert my_secret != their_secret
+    assert mine.get(ENROL).context["secret"] == my_secret  # a reload keeps this session's own
+    my_device = TOTPDevice.objects.get(user=user, key=_device_key(my_secret))
+    mine.post(ENROL, {"token": _code(my_device)})
+    assert list(TOTPDevice.objects.filter(user=user).values_list("confirmed", flat=True)) == [True]
+
+
+def _device_key(secret: str) -> str:
+    return base64.b32decode(secret.replace(" ", "")).hex()
+
+
+def _code(device) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def test_production_cookies_carry_the_host_prefix(monkeypatch, tmp_path):
+    production = load_settings_module(
+        monkeypatch, tmp_path, GVI_PRODUCTION="true", GVI_SECRET_KEY="x" * 50, GVI_AUDIT_KEY="k"
+    )
+    assert production.SESSION_COOKIE_NAME.startswith("__Host-")
+    assert production.CSRF_COOKIE_NAME.startswith("__Host-")
+    assert production.SESSION_COOKIE_SECURE and production.CSRF_COOKIE_SECURE

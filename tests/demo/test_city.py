@@ -51,9 +51,11 @@ def test_every_demo_account_exists_with_its_membership_and_password(city):
         assert membership.organisation.short_name == account["organisation"]
         assert (membership.site.slug if membership.site else None) == account["site"]
         membership.full_clean()
+        assert Membership.objects.active().filter(pk=membership.pk).exists()  # approved, in force
     admin = user_model.objects.get(username="admin")
-    assert admin.is_staff
-    assert not admin.user_permissions.filter(content_type__app_label__in=["groups", "incidents"]).exists()
+    # Administration is by role: no staff or superuser flag and no raw permissions.
+    assert not admin.is_staff and not admin.is_superuser
+    assert not admin.user_permissions.exists()
     assert Organisation.objects.get(short_name="Brå").type == Organisation.Type.NATIONAL
     assert Organisation.objects.get(short_name="Drift").type == Organisation.Type.OPERATOR
 

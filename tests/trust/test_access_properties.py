@@ -229,8 +229,13 @@ def build_and_check(spec, seen: dict) -> None:
         ref = []
         for org_i, site_i, role, active in memberships:
             site = sites[site_i] if site_i is not None else None
-            Membership.objects.create(
-                user=user, organisation=orgs[org_i], site=site, role=role, is_active=active
+            Membership.objects.create(  # approved: waiting grants are tested in tests/access
+                user=user,
+                organisation=orgs[org_i],
+                site=site,
+                role=role,
+                is_active=active,
+                approved_at=timezone.now(),
             )
             ref.append(RefMembership(orgs[org_i].pk, site.pk if site else None, role, active))
         users.append((user, user_active, ref))

@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from gvi.access import backup as backup_module
+from gvi.access.identity import audit_key
 from gvi.access.models import AccessLog
 from gvi.access.services import log_access
 from gvi.partnership.models import Role
@@ -90,6 +91,9 @@ def gvi(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedPr
         "DATABASE_URL": database_url,
         "GVI_DATA_DIR": str(tmp_path / "data"),
         "DJANGO_SETTINGS_MODULE": "gvi.settings",
+        # The access-log chain is keyed: a restore verifies it with the key the rows were written with,
+        # kept with the backup like the other keys.
+        "GVI_AUDIT_KEY": audit_key().decode(),
     }
     return subprocess.run(
         [sys.executable, "-m", "gvi.cli", *args],
@@ -129,7 +133,7 @@ def test_restore_drill_into_an_empty_database(tmp_path):
         assert "Every table matches the checksum recorded at backup time." in restored.stdout
         verified = gvi(tmp_path, url, "audit", "verify")
         assert verified.returncode == 0, verified.stderr
-        assert f"Access log chain OK: {log_count} rows verified." in verified.stdout
+        assert f"Access log chain OK: {log_count} rows verified," in verified.stdout
 
         target = _connect(vendor, name)
         try:

@@ -1,7 +1,9 @@
-"""Verification of the access-log hash chain."""
+"""Verification of the access-log hash chain (keyed: HMAC with GVI_AUDIT_KEY) and of its anchors outside the
+database (gvi.access.anchor)."""
 
 from dataclasses import dataclass
 
+from gvi.access.anchor import verify_anchors
 from gvi.access.models import GENESIS_HASH, AccessLog, AccessLogHead
 
 
@@ -11,6 +13,7 @@ class ChainReport:
     rows_checked: int
     first_break_seq: int | None = None
     reason: str = ""
+    anchors_checked: int = 0
 
 
 def verify_chain(batch_size: int = 5000) -> ChainReport:
@@ -19,8 +22,14 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
     expected_seq = 1
     checked = 0
     last_seq = 0
+    seen_keyed = False
     rows = AccessLog.objects.order_by("seq").iterator(chunk_size=batch_size)
     for row in rows:
+        if seen_keyed and not row.keyed:
+            return ChainReport(
+                False, checked, row.seq, "an unkeyed row after a keyed one (the chain was rebuilt)"
+            )
+        seen_keyed = seen_keyed or row.keyed
         if row.seq != expected_seq:
             return ChainReport(
                 False, checked, expected_seq, f"row {expected_seq} is missing (next is {row.seq})"
@@ -41,4 +50,7 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
         return ChainReport(
             False, checked, last_seq + 1, "the chain's tail was removed or the head was altered"
         )
-    return ChainReport(True, checked)
+    anchors = verify_anchors()
+    if not anchors.ok:
+        return ChainReport(False, checked, anchors.seq, anchors.reason, anchors.anchors_checked)
+    return ChainReport(True, checked, anchors_checked=anchors.anchors_checked)

@@ -1,6 +1,7 @@
 """Login with password, then a TOTP second factor (enrolment on first login), lockout and logout."""
 
 import base64
+from datetime import timedelta
 
 import segno
 from axes.handlers.proxy import AxesProxyHandler
@@ -9,20 +10,41 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect, render, resolve_url
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gvi.access import throttle
 from gvi.access.forms import LoginForm, TokenForm
+from gvi.access.redirects import safe_next
 
 
 class LoginView(auth_views.LoginView):
     template_name = "access/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if throttle.address_blocked(request):
+            return lockout_response(request)
+        username = request.POST.get("username", "")[:150]
+        wait = throttle.seconds_to_wait(username)
+        if wait:
+            # An unbound form: binding it would authenticate, and an early attempt must not count.
+            form = self.form_class(request=request, initial={"username": username})
+            context = self.get_context_data(form=form)
+            context["wait_message"] = _(
+                "Vänta %(seconds)s sekunder innan du försöker igen: det har varit flera misslyckade försök."
+            ) % {"seconds": wait}
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        throttle.record_failure(self.request, self.request.POST.get("username", "")[:150])
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -87,9 +109,7 @@ def enrol_second_factor(request):
         return redirect(settings.LOGIN_URL)
     if _confirmed_device(request.user):
         return redirect("access:second_factor")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": _("Autentiseringsapp")}
-    )
+    device = _session_enrolment_device(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and (locked := _locked(request)):
         return locked
@@ -97,6 +117,9 @@ def enrol_second_factor(request):
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            # Pending secrets handed to other sessions die with this enrolment.
+            TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+            request.session.pop(ENROL_SESSION_KEY, None)
             otp_login(request, device)
             _clear_failures(request)
             messages.success(request, _("Tvåfaktorsinloggning är aktiverad."))
@@ -118,18 +141,34 @@ def enrol_second_factor(request):
     )
 
 
+ENROL_SESSION_KEY = "gvi_enrol_device"
+
+
+def _session_enrolment_device(request) -> TOTPDevice:
+    """This session's own unconfirmed device: every session gets a fresh secret, never another's."""
+    device_id = request.session.get(ENROL_SESSION_KEY)
+    device = (
+        TOTPDevice.objects.filter(pk=device_id, user=request.user, confirmed=False).first()
+        if device_id
+        else None
+    )
+    if device is None:
+        # Secrets of abandoned enrolments do not linger.
+        TOTPDevice.objects.filter(
+            user=request.user, confirmed=False, created_at__lt=timezone.now() - timedelta(hours=1)
+        ).delete()
+        device = TOTPDevice.objects.create(user=request.user, confirmed=False, name=_("Autentiseringsapp"))
+        request.session[ENROL_SESSION_KEY] = device.pk
+    return device
+
+
 def _safe_next(request) -> str:
-    next_url = request.GET.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return next_url
-    return settings.LOGIN_REDIRECT_URL
+    return safe_next(request, resolve_url(settings.LOGIN_REDIRECT_URL), source="GET")
 
 
 def _clear_failures(request) -> None:
     """Failures are cleared only when the whole login (password and code) succeeded."""
-    AxesProxyHandler.reset_attempts(username=request.user.get_username())
+    throttle.clear_account(request.user.get_username())
 
 
 def _locked(request):
@@ -143,6 +182,7 @@ def _locked(request):
 def _record_token_failure(request):
     """A wrong code counts as a failed login; at the limit the user is logged out and locked."""
     credentials = {"username": request.user.get_username()}
+    throttle.record_failure(request, request.user.get_username())
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
     if AxesProxyHandler.is_locked(request, credentials):
         logout(request)

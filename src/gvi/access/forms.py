@@ -115,3 +115,90 @@ def offered_recipients(record, other_site: bool = False):
 def _recipient_label(organisation, record_site_id) -> str:
     sites = ", ".join(site.name for site in organisation.sites.all() if site.pk != record_site_id)
     return f"{organisation.name} ({sites})"
+
+
+class AccountForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Användarnamn"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Använd bara bokstäver, siffror och . @ + - _ i användarnamnet.")},
+    )
+    first_name = forms.CharField(label=_("Förnamn"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Efternamn"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("E-post"),
+        required=False,
+        help_text=_("Dit skickas besked när lösenordet eller autentiseringsappen återställs."),
+    )
+
+    def clean_username(self):
+        from django.contrib.auth import get_user_model
+
+        username = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("Det finns redan ett konto med det användarnamnet."))
+        return username
+
+
+class MembershipRequestForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.all())
+    site = forms.ModelChoiceField(
+        label=_("Plats"),
+        queryset=Site.objects.filter(is_active=True),
+        required=False,
+        help_text=_("Tom endast för nationella analytiker och administratörer."),
+    )
+    role = forms.ChoiceField(label=_("Roll"))
+    approves_access = forms.BooleanField(
+        label=_("Godkänner behörigheter i organisationen (dataskyddsansvarig)"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        from gvi.partnership.models import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices
+
+
+class PasswordChoiceForm(forms.Form):
+    """A new password, twice, checked by the configured validators."""
+
+    password1 = forms.CharField(
+        label=_("Nytt lösenord"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Minst 12 tecken, inte bara siffror och inte ett vanligt lösenord."),
+    )
+    password2 = forms.CharField(
+        label=_("Nytt lösenord igen"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        from django.contrib.auth.password_validation import validate_password
+
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("Lösenorden är inte lika."))
+        elif first:
+            try:
+                validate_password(first, self.user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class OwnPasswordForm(PasswordChoiceForm):
+    current = forms.CharField(
+        label=_("Nuvarande lösenord"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    field_order = ["current", "password1", "password2"]
+
+    def clean_current(self):
+        if not self.user.check_password(self.cleaned_data["current"]):
+            raise forms.ValidationError(_("Det nuvarande lösenordet stämmer inte."))
+        return self.cleaned_data["current"]

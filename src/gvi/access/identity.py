@@ -73,6 +73,12 @@ def pseudonym_key() -> bytes:
     return _key("GVI_PSEUDONYM_KEY", lambda: os.urandom(32).hex().encode())
 
 
+def audit_key() -> bytes:
+    """The key of the access-log chain's HMAC (GVI_AUDIT_KEY): kept with the operators of the application,
+    not with those of the database."""
+    return _key("GVI_AUDIT_KEY", lambda: os.urandom(32).hex().encode())
+
+
 def field_key() -> bytes:
     return _key("GVI_FIELD_KEY", Fernet.generate_key)
 

@@ -1,9 +1,11 @@
 """The access model: compartmented records, disclosures and the hash-chained access log."""
 
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -11,10 +13,19 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from gvi.access.permissions import OWN, VIEW, grant_for
 from gvi.partnership.models import Organisation, Site
+
+# Accounts are versioned like every record: who changed a user (activation, names, e-mail) and when. The
+# password hash and the last login are not copied into the history.
+register(
+    User,
+    app="gvi.access",
+    excluded_fields=["password", "last_login"],
+)
 
 
 def membership_q(membership, model, action: str = VIEW) -> Q:
@@ -291,6 +302,20 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Export")
         API = "api", _("API-läsning")
         REVEAL = "reveal", _("Visning av skyddad uppgift")
+        # Account administration (gvi.access.services): every grant, approval and account action.
+        GRANT = "grant", _("Behörighet begärd")
+        APPROVE = "approve", _("Behörighet godkänd")
+        REJECT = "reject", _("Behörighet avslagen")
+        END = "end", _("Behörighet avslutad")
+        ACCOUNT = "account", _("Konto skapat")
+        DEACTIVATE = "deactivate", _("Konto inaktiverat")
+        REACTIVATE = "reactivate", _("Konto aktiverat")
+        RESET_OTP = "reset_otp", _("Autentiseringsapp återställd")
+        RESET_PW = "reset_pw", _("Lösenord återställt")
+        PASSWORD = "password", _("Eget lösenord bytt")
+        UNLOCK = "unlock", _("Konto upplåst")
+        TOKEN = "token", _("API-nyckel utfärdad")
+        TOKEN_END = "token_end", _("API-nyckel återkallad")
 
     seq = models.PositiveBigIntegerField(_("löpnummer"), unique=True)
     at = models.DateTimeField(_("tidpunkt"))
@@ -304,6 +329,10 @@ class AccessLog(models.Model):
     purpose = models.CharField(_("ändamål"), max_length=500, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Keyed rows carry an HMAC-SHA256 with GVI_AUDIT_KEY, a key the database's operators do not hold: whoever
+    # can write to the database cannot recompute the chain. Rows written before the key (plain SHA-256)
+    # stay as they were; the first keyed row's MAC covers their last hash, so they cannot be rebuilt either.
+    keyed = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         ordering = ["seq"]
@@ -337,6 +366,10 @@ class AccessLog(models.Model):
         )
 
     def compute_hash(self) -> str:
+        if self.keyed:
+            from gvi.access.identity import audit_key
+
+            return hmac.new(audit_key(), self.canonical().encode(), hashlib.sha256).hexdigest()
         return hashlib.sha256(self.canonical().encode()).hexdigest()
 
 
@@ -414,3 +447,33 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.ran_at):%Y-%m-%d %H:%M} {self.triggered_by}"
+
+
+class AccountLink(models.Model):
+    """A one-time link for one account: set a password (a new account, or after an administrator's reset),
+    or unlock a locked account (sent by e-mail). Only the token's hash is stored; used once, then void."""
+
+    class Purpose(models.TextChoices):
+        SET_PASSWORD = "set_password", _("Välj lösenord")
+        UNLOCK = "unlock", _("Lås upp kontot")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("engångslänk")
+        verbose_name_plural = _("engångslänkar")
+
+    def __str__(self) -> str:
+        return f"{self.purpose} #{self.pk}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()

@@ -1,25 +1,30 @@
 """Writes of the access model: access-log appends, versioned saves, disclosures."""
 
 import re
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvi.access.models import (
     AccessLog,
     AccessLogHead,
+    AccountLink,
+    ApiToken,
     CompartmentedRecord,
     Disclosure,
     IdempotencyKey,
     membership_q,
 )
 from gvi.access.permissions import CHANGE, DISCLOSE, VIEW
-from gvi.partnership.models import Membership
+from gvi.partnership.models import Membership, Role
 
 
 class EditConflict(Exception):
@@ -53,6 +58,11 @@ def log_access(
 ) -> AccessLog:
     """Append one row to the access-log chain, in the caller's transaction."""
     membership = membership or granting_membership(user, record)
+    return append_log_entry(user, record, action, purpose, membership)
+
+
+@transaction.atomic
+def append_log_entry(user, record, action: str, purpose: str, membership) -> AccessLog:
     head, _created = AccessLogHead.objects.select_for_update().get_or_create(pk=1)
     entry = AccessLog(
         seq=head.seq + 1,
@@ -191,3 +201,279 @@ def settle_idempotency_key(claim: IdempotencyKey | None, record) -> None:
     if claim is not None:
         claim.object_id = record.pk
         claim.save(update_fields=["object_id"])
+
+
+# ----- account administration: accounts, memberships and their approval, second factor, unlock -----
+#
+# Nobody is above the rules: the administrator manages accounts but never grants itself person data, and a
+# membership that reads person data (or approves such grants) takes effect only once a second person of its
+# organisation approves it. Every action is a row in the access-log chain (record type auth.user or
+# partnership.membership), visible to the organisation concerned on *Behörigheter*.
+
+SETUP_LINK_DAYS = 3
+UNLOCK_LINK_MINUTES = 60
+
+
+def administrator_membership(user) -> Membership:
+    found = (
+        user.memberships.active().filter(role=Role.ADMINISTRATOR).select_related("organisation").first()
+        if getattr(user, "is_authenticated", False) and user.is_active
+        else None
+    )
+    if found is None:
+        raise PermissionDenied(_("Endast administratörer hanterar konton."))
+    return found
+
+
+def approving_membership(user, membership: Membership) -> Membership | None:
+    """The user's membership through which it may approve `membership`, or None. A second person of the
+    same organisation: its coordinator at the membership's site, or its data-protection role (a membership
+    that approves access); never the person the grant is for, nor the one who requested it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.pk in {membership.user_id, membership.requested_by_id}:
+        return None
+    candidates = user.memberships.active().filter(organisation_id=membership.organisation_id)
+    return (
+        candidates.filter(Q(approves_access=True) | Q(role=Role.COORDINATOR, site_id=membership.site_id))
+        .exclude(pk=membership.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
+def approver_memberships(user):
+    """The user's memberships that approve grants (coordinator, or data-protection role)."""
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return user.memberships.active().filter(Q(approves_access=True) | Q(role=Role.COORDINATOR))
+
+
+def _log_account(actor, record, action: str, membership: Membership | None, purpose: str = "") -> None:
+    append_log_entry(actor, record, action, purpose, membership)
+
+
+def _membership_purpose(membership: Membership) -> str:
+    site = membership.site.name if membership.site_id else _("nationellt")
+    extra = f" · {_('godkänner behörigheter')}" if membership.approves_access else ""
+    return f"{membership.get_role_display()} · {membership.organisation.short_name} · {site}{extra}"
+
+
+def _issue_link(actor, user, purpose: str, lifetime) -> str:
+    raw = secrets.token_urlsafe(32)
+    AccountLink.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    AccountLink.objects.create(
+        user=user,
+        purpose=purpose,
+        token_hash=ApiToken.hash_token(raw),
+        created_by=actor,
+        expires_at=timezone.now() + lifetime,
+    )
+    return raw
+
+
+@transaction.atomic
+def create_account(actor, *, username: str, first_name: str = "", last_name: str = "", email: str = ""):
+    """A new account without a password: the administrator hands the person a one-time link (returned
+    once) on which they choose their password; the second factor is enrolled at the first sign-in."""
+    admin = administrator_membership(actor)
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user._history_user = actor
+    user.save()
+    _log_account(actor, user, AccessLog.Action.ACCOUNT, admin)
+    return user, _issue_link(actor, user, AccountLink.Purpose.SET_PASSWORD, timedelta(days=SETUP_LINK_DAYS))
+
+
+@transaction.atomic
+def request_membership(
+    actor, user, *, organisation, role: str, site=None, approves_access: bool = False
+) -> Membership:
+    """The administrator records a membership. One that reads person data (or approves such grants) waits
+    for a second person of the organisation; an administrator can never request one for itself."""
+    admin = administrator_membership(actor)
+    membership = Membership(
+        user=user,
+        organisation=organisation,
+        site=site,
+        role=role,
+        approves_access=approves_access,
+        requested_by=actor,
+    )
+    if membership.needs_approval and user.pk == actor.pk:
+        raise PermissionDenied(
+            _("Du kan inte ge dig själv en roll som ger personuppgifter eller godkänner behörigheter.")
+        )
+    if not membership.needs_approval:
+        membership.approved_at = timezone.now()
+    membership.full_clean()
+    membership._history_user = actor
+    membership.save()
+    _log_account(actor, membership, AccessLog.Action.GRANT, admin, _membership_purpose(membership))
+    if membership.approved_at is not None:
+        _log_account(actor, membership, AccessLog.Action.APPROVE, admin, _("Ger inga personuppgifter"))
+    return membership
+
+
+@transaction.atomic
+def approve_membership(actor, membership: Membership) -> Membership:
+    approver = approving_membership(actor, membership)
+    if approver is None:
+        raise PermissionDenied(_("Du kan inte godkänna den här behörigheten."))
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not locked.is_pending:
+        raise ValidationError(_("Behörigheten väntar inte på godkännande."))
+    locked.approved_at, locked.approved_by = timezone.now(), actor
+    locked._history_user = actor
+    locked.save(update_fields=["approved_at", "approved_by"])
+    _log_account(actor, locked, AccessLog.Action.APPROVE, approver, _membership_purpose(locked))
+    return locked
+
+
+@transaction.atomic
+def reject_membership(actor, membership: Membership) -> Membership:
+    approver = approving_membership(actor, membership)
+    if approver is None:
+        raise PermissionDenied(_("Du kan inte avslå den här behörigheten."))
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not locked.is_pending:
+        raise ValidationError(_("Behörigheten väntar inte på godkännande."))
+    locked.is_active = False
+    locked._history_user = actor
+    locked.save(update_fields=["is_active"])
+    _log_account(actor, locked, AccessLog.Action.REJECT, approver, _membership_purpose(locked))
+    return locked
+
+
+@transaction.atomic
+def end_membership(actor, membership: Membership) -> Membership:
+    """Ends a membership (the administrator, or an approver of its organisation). Never deleted: a new
+    grant is a new membership, approved again."""
+    acting = approving_membership(actor, membership)
+    if acting is None:
+        acting = administrator_membership(actor)
+    membership.is_active = False
+    membership._history_user = actor
+    membership.save(update_fields=["is_active"])
+    _log_account(actor, membership, AccessLog.Action.END, acting, _membership_purpose(membership))
+    return membership
+
+
+@transaction.atomic
+def set_account_active(actor, user, active: bool):
+    """Accounts are deactivated, never deleted: the history keeps its author."""
+    admin = administrator_membership(actor)
+    if user.pk == actor.pk:
+        raise PermissionDenied(_("Du kan inte inaktivera ditt eget konto."))
+    user.is_active = active
+    user._history_user = actor
+    user.save(update_fields=["is_active"])
+    action = AccessLog.Action.REACTIVATE if active else AccessLog.Action.DEACTIVATE
+    _log_account(actor, user, action, admin)
+    return user
+
+
+@transaction.atomic
+def reset_authenticator(actor, user) -> None:
+    """A lost phone: the user's devices go and the next sign-in enrols a new one. The user is told."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    admin = administrator_membership(actor)
+    TOTPDevice.objects.filter(user=user).delete()
+    _log_account(actor, user, AccessLog.Action.RESET_OTP, admin)
+    _notify(user, "authenticator_reset")
+
+
+@transaction.atomic
+def reset_password(actor, user) -> str:
+    """A forgotten password: the old one stops working (and with it every session), the second factor must
+    be enrolled again, and every membership that reads person data waits for its organisation's approval
+    again, so that whoever holds the new link gains no person data alone. Returns the one-time link's token;
+    the user is told by e-mail."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    admin = administrator_membership(actor)
+    if user.pk == actor.pk:
+        raise PermissionDenied(_("Byt ditt eget lösenord under Mitt konto."))
+    user.set_unusable_password()
+    user._history_user = actor
+    user.save(update_fields=["password"])
+    TOTPDevice.objects.filter(user=user).delete()
+    for membership in user.memberships.filter(is_active=True, approved_at__isnull=False):
+        if membership.needs_approval:
+            membership.approved_at, membership.approved_by = None, None
+            membership._history_user = actor
+            membership.save(update_fields=["approved_at", "approved_by"])
+    _log_account(actor, user, AccessLog.Action.RESET_PW, admin)
+    _notify(user, "password_reset")
+    return _issue_link(actor, user, AccountLink.Purpose.SET_PASSWORD, timedelta(days=SETUP_LINK_DAYS))
+
+
+@transaction.atomic
+def unlock_account(actor, user) -> None:
+    from gvi.access.throttle import clear_account
+
+    admin = administrator_membership(actor)
+    clear_account(user.get_username())
+    _log_account(actor, user, AccessLog.Action.UNLOCK, admin)
+
+
+def usable_link(raw: str, purpose: str) -> AccountLink | None:
+    link = (
+        AccountLink.objects.select_related("user")
+        .filter(token_hash=ApiToken.hash_token(raw or ""), purpose=purpose)
+        .first()
+    )
+    return link if link is not None and link.is_usable and link.user.is_active else None
+
+
+@transaction.atomic
+def set_password_with_link(link: AccountLink, password: str) -> None:
+    user = link.user
+    user.set_password(password)
+    user._history_user = user
+    user.save(update_fields=["password"])
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    _log_account(user, user, AccessLog.Action.PASSWORD, None, _("Med engångslänk"))
+
+
+@transaction.atomic
+def change_own_password(user, password: str) -> None:
+    user.set_password(password)
+    user._history_user = user
+    user.save(update_fields=["password"])
+    _log_account(user, user, AccessLog.Action.PASSWORD, None)
+    _notify(user, "password_changed")
+
+
+def _notify(user, kind: str) -> None:
+    """An e-mail telling the user what happened to the account, sent by the worker; it names no person."""
+    if user.email:
+        from gvi.access.tasks import send_account_notice
+
+        transaction.on_commit(lambda: send_account_notice.enqueue(user.pk, kind))
+
+
+@transaction.atomic
+def send_unlock_link(user, build_url) -> None:
+    """The user's own unlock: a one-time link (UNLOCK_LINK_MINUTES) to the account's e-mail address, sent
+    by the worker. `build_url(raw)` makes the absolute link. The message names no person."""
+    from gvi.access.tasks import send_unlock_link as task
+
+    raw = _issue_link(None, user, AccountLink.Purpose.UNLOCK, timedelta(minutes=UNLOCK_LINK_MINUTES))
+    url = build_url(raw)
+    transaction.on_commit(lambda: task.enqueue(user.pk, url))
+
+
+@transaction.atomic
+def unlock_with_link(link: AccountLink) -> None:
+    from gvi.access.throttle import clear_account
+
+    clear_account(link.user.get_username())
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    _log_account(link.user, link.user, AccessLog.Action.UNLOCK, None, _("Med länk per e-post"))

@@ -15,6 +15,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from gvi.access.models import AccessLog, AccessLogHead
 from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
@@ -521,6 +522,7 @@ def _access_log(writer: _Writer, rng, count: int, person_ids: np.ndarray) -> Non
             "purpose": "",
             "prev_hash": prevs,
             "hash": hashes,
+            "keyed": True,
         },
         count,
     )
@@ -573,5 +575,9 @@ def _bench_users(sites, orgs) -> None:
             user.set_password(BENCH_PASSWORD)
             user.save()
         Membership.objects.get_or_create(
-            user=user, organisation=orgs[(site.pk, org_type)], site=site, role=role
+            user=user,
+            organisation=orgs[(site.pk, org_type)],
+            site=site,
+            role=role,
+            defaults={"approved_at": timezone.now()},
         )

@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -21,7 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from gvi.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from gvi.groups.models import Confidence, Group, GroupMembership, GroupRelation, Person
 from gvi.incidents.models import Incident, Involvement
-from gvi.partnership.models import Membership, Organisation, Role, Site
+from gvi.partnership.models import Membership, Organisation, Site
 
 NATIONAL_ORG = ("Brå – nationellt stöd", "Brå")
 OPERATOR_ORG = ("GVI-plattformens driftorganisation (demo)", "Drift")
@@ -290,24 +289,23 @@ class _Builder:
     def _create_users(self, orgs: dict[str, Organisation], sites: dict[str, Site]) -> None:
         user_model = get_user_model()
         for account in DEMO_ACCOUNTS:
-            is_admin = account["role"] == Role.ADMINISTRATOR
             user = user_model(
                 username=account["username"],
                 first_name=account["first_name"],
                 last_name=account["last_name"],
                 email=f"{account['username']}@demo.invalid",
-                is_staff=is_admin,
-                is_superuser=False,  # being admin gives no access to person data
+                # Administration is by role: no Django staff or superuser flag, no raw permissions.
             )
             user.set_password(DEMO_PASSWORD)
             user.save()
-            if is_admin:
-                user.user_permissions.set(_administrator_permissions())
+            # The demo's memberships are in force from the start, as if approved when the demo city began.
             membership = Membership(
                 user=user,
                 organisation=orgs[account["organisation"]],
                 site=sites[account["site"]] if account["site"] else None,
                 role=account["role"],
+                approves_access=account.get("approves_access", False),
+                approved_at=timezone.now(),
             )
             membership.full_clean()
             membership.save()
@@ -770,12 +768,3 @@ class _Builder:
         if relation is not None:
             text += f" Bedöms höra till konflikten mellan {relation.group_a} och {relation.group_b}."
         return text
-
-
-def _administrator_permissions():
-    """Model permissions for users and the partnership set-up; nothing on person data."""
-    return Permission.objects.filter(
-        content_type__app_label__in=["auth", "partnership"],
-        content_type__model__in=["user", "site", "organisation", "membership"],
-        codename__regex=r"^(view|add|change)_",
-    )

@@ -119,7 +119,11 @@ class _Loader:
         site = next((s for s in sites if s.slug == account["site"]), None)
         if site is not None:
             membership, created = Membership.objects.get_or_create(
-                user=user, organisation=org, site=site, role=account["role"]
+                user=user,
+                organisation=org,
+                site=site,
+                role=account["role"],
+                defaults={"approved_at": timezone.now()},  # in force from the start, as the demo city's own
             )
             if created:
                 membership.full_clean()

@@ -14,8 +14,16 @@ from gvi.access.decorators import record_permission_required
 from gvi.access.forms import DisclosureForm
 from gvi.access.models import Disclosure
 from gvi.access.permissions import CHANGE, CREATE, DISCLOSE, REVEAL
+from gvi.access.redirects import safe_next
 from gvi.access.selectors import access_log_for_record, read_record, visible_record
-from gvi.access.services import DisclosureRequest, EditConflict, disclose, granting_membership, remove_record
+from gvi.access.services import (
+    DisclosureRequest,
+    EditConflict,
+    disclose,
+    granting_membership,
+    log_reads,
+    remove_record,
+)
 from gvi.groups import selectors, services
 from gvi.groups.forms import (
     AuditRoundForm,
@@ -64,8 +72,10 @@ def person_list(request):
     query = request.GET.get("q", "")[:100]
     show = request.GET.get("visa", "")
     persons = selectors.persons_for(request.user, query, show)
+    page = _page(request, persons)
+    log_reads(request.user, page.object_list)  # list reads: one row per record shown, as in the API
     context = {
-        "page": _page(request, persons),
+        "page": page,
         "q": query,
         "visa": show,
         "may_create": selectors.may_create(request.user, Person),  # no link that ends in "Ingen behörighet"
@@ -260,10 +270,10 @@ def group_members(request, pk):
     """Every member of the group the user may see, a page at a time."""
     group = read_record(request.user, Group, pk)
     memberships = selectors.memberships_of_group(request.user, group)
+    page = _page(request, memberships)
+    log_reads(request.user, page.object_list)  # list reads: one row per record shown, as in the API
     return render(
-        request,
-        "groups/group_members.html",
-        {"group": group, "page": _page(request, memberships), "today": timezone.localdate()},
+        request, "groups/group_members.html", {"group": group, "page": page, "today": timezone.localdate()}
     )
 
 
@@ -441,9 +451,7 @@ def record_reviewed(request, kind, pk):
             messages.success(request, _("Omprövningen är registrerad."))
         except EditConflict as conflict:
             messages.error(request, str(conflict))
-    return redirect(
-        request.POST.get("next") if request.POST.get("next", "").startswith("/") else "groups:audit"
-    )
+    return redirect(safe_next(request, reverse("groups:audit")))
 
 
 # ----- the audit as a whole -----

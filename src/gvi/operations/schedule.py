@@ -88,6 +88,12 @@ SCHEDULE = [
         Daily(4, 0),
         _("Verifiering av åtkomstloggens kedja"),
     ),
+    Job(
+        "audit-anchor",
+        "gvi.access.tasks.anchor_access_log",
+        Daily(4, 15),
+        _("Förankring av åtkomstloggens kedja utanför databasen"),
+    ),
     Job("risk", "gvi.incidents.tasks.recompute_all_risk", Hourly(5), _("Omräkning av hämndrisken")),
     Job("network", "gvi.groups.tasks.recompute_all_networks", Daily(4, 30), _("Omräkning av nätverksmåtten")),
     Job("prune", "gvi.operations.tasks.prune", Daily(5, 0), _("Rensning av gamla jobbresultat")),

@@ -5,6 +5,12 @@ from gvi.access.permissions import role_may
 from gvi.partnership.selectors import TASK_ROLES
 
 
+def _approves(user) -> bool:
+    from gvi.access.services import approver_memberships
+
+    return approver_memberships(user).exists()
+
+
 def partnership(request):
     from gvi.support.selectors import nav_flags
 
@@ -32,6 +38,7 @@ def partnership(request):
                 for r in roles
             ),
             "reach": "steering_member" in roles,
+            "approvals": bool(roles) and _approves(user),
         },
     }
     context["nav"].update(nav_flags(roles))

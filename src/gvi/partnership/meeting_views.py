@@ -14,11 +14,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gvi.access.decorators import roles_required
+from gvi.access.redirects import safe_next
 from gvi.access.selectors import parse_id
 from gvi.access.services import EditConflict
 from gvi.partnership import selectors, services
@@ -69,10 +69,7 @@ def _task(user, pk, change: bool = False) -> Task:
 
 
 def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+    return safe_next(request, fallback)
 
 
 def _save(request, form, save, template: str, context: dict, success_url):

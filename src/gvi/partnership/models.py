@@ -22,6 +22,9 @@ class Role(models.TextChoices):
 
 # Roles whose work is national or technical: they belong to no site.
 SITELESS_ROLES = {Role.NATIONAL_ANALYST, Role.ADMINISTRATOR}
+# Roles that read person data (gvi.access.permissions): a membership in one of them takes effect only once a
+# second person of its organisation has approved it (gvi.access.accounts).
+PERSON_DATA_ROLES = {Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OFFICER}
 
 
 class Site(models.Model):
@@ -68,7 +71,11 @@ class Organisation(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(is_active=True, user__is_active=True)
+        """Memberships in force: active, of an active user, and approved (see Membership.approved_at)."""
+        return self.filter(is_active=True, user__is_active=True, approved_at__isnull=False)
+
+    def pending(self):
+        return self.filter(is_active=True, approved_at__isnull=True)
 
 
 class Membership(models.Model):
@@ -94,9 +101,36 @@ class Membership(models.Model):
     )
     role = models.CharField(_("roll"), max_length=30, choices=Role.choices)
     is_active = models.BooleanField(_("aktiv"), default=True)
+    approves_access = models.BooleanField(
+        _("godkänner behörigheter"),
+        default=False,
+        help_text=_(
+            "Dataskyddsansvarig: godkänner medlemskap i den egna organisationen som ger personuppgifter."
+        ),
+    )
     created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("begärt av"),
+    )
+    # None: waiting for approval, the membership grants nothing yet. A membership that reads no person data
+    # and gives no approval power is approved when it is created (approved_by empty).
+    approved_at = models.DateTimeField(_("godkänt"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("godkänt av"),
+    )
 
     objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["user__username", "site__name", "role"]
@@ -111,6 +145,15 @@ class Membership(models.Model):
     def __str__(self) -> str:
         site = self.site or _("nationellt")
         return f"{self.user} – {self.get_role_display()} – {self.organisation.short_name} – {site}"
+
+    @property
+    def needs_approval(self) -> bool:
+        """Grants person data or the power to approve such grants: takes effect only when approved."""
+        return self.role in PERSON_DATA_ROLES or self.approves_access
+
+    @property
+    def is_pending(self) -> bool:
+        return self.is_active and self.approved_at is None
 
     def clean(self):
         from django.core.exceptions import ValidationError

@@ -166,6 +166,7 @@ def _steering(request):
 def _administrator(request):
     return {
         "membership_count": Membership.objects.active().count(),
+        "pending_count": Membership.objects.pending().count(),
         "chain": verify_chain(),
     }
 
