@@ -551,18 +551,51 @@ class Impact:
     result: object | None  # gvi.analysis.impact.ItsResult
     reason: str = ""
     first_row: int = 0  # the series starts here: months before the first registered incident are no data
+    spec: object | None = None  # the site's pre-specified ImpactModel, if any
+    population_source: str = ""  # the sources of the population offset, when it was used
+    population_note: str = ""  # why no population offset was used
+
+    @property
+    def description(self) -> str:
+        from gvi.analysis.impact import model_description
+
+        return model_description(self.result) if self.result is not None else ""
 
 
-def site_impact(rows: list[MonthRow], start: date | None, indicator: str = "serious") -> Impact:
-    """Interrupted time series of the monthly counts around the site's GVI start."""
+def monthly_population(site, labels: list[str]) -> tuple[list[float] | None, str]:
+    """The site's population for each month label ("YYYY-MM"): a month's own figure, else its year's.
+    (None, "") when any month has none; (values, sources) otherwise."""
+    from gvi.evaluation.models import Population
+
+    figures = list(Population.objects.filter(site=site))
+    by_month = {(f.year, f.month): f for f in figures if f.month}
+    by_year = {f.year: f for f in figures if not f.month}
+    values, sources = [], set()
+    for label in labels:
+        year, month = int(label[:4]), int(label[5:7])
+        figure = by_month.get((year, month)) or by_year.get(year)
+        if figure is None:
+            return None, ""
+        values.append(float(figure.population))
+        sources.add(figure.source)
+    return values, "; ".join(sorted(sources))
+
+
+def site_impact(rows: list[MonthRow], start: date | None, indicator: str = "serious", site=None) -> Impact:
+    """Interrupted time series of the monthly counts around the site's GVI start.
+
+    The site's pre-specified model (ImpactModel) decides the terms; without one, the default is a level
+    change with seasonality. Quasi-Poisson with Newey-West standard errors; the population as offset when
+    every month of the series has one."""
     if start is None:
         return Impact(None, _("Platsen har inget startdatum för GVI, så någon effekt kan inte skattas."))
     labels = [row.month for row in rows]
     first = start.strftime("%Y-%m") if start.day == 1 else _next_month(start).strftime("%Y-%m")
     if first not in labels or labels.index(first) == 0:
         return Impact(None, _("Startdatumet ligger utanför den period som visas."))
-    from gvi.analysis.impact import NEGBIN, fit_its, too_few_events, too_few_reading
+    from gvi.analysis.impact import FOURIER, HAC, QUASI, STEP, fit_its, too_few_events, too_few_reading
 
+    spec = getattr(site, "impact_model", None) if site is not None else None
     # Months before the first registered incident are months without data (the platform, or the
     # imported history, starts there), not months without violence: counting them as zeros would invent
     # a rising trend before the start.
@@ -574,12 +607,30 @@ def site_impact(rows: list[MonthRow], start: date | None, indicator: str = "seri
     start_index = labels.index(first)
     sides = (sum(counts[:start_index]), sum(counts[start_index:]), start_index, len(counts) - start_index)
     if too_few_events(*sides):
-        return Impact(None, too_few_reading(*sides))
+        return Impact(None, too_few_reading(*sides), spec=spec)
+    population, sources = monthly_population(site, labels) if site is not None else (None, "")
+    note = (
+        ""
+        if population is not None
+        else _(
+            "Ingen folkmängd är importerad för alla månader, så modellen räknar antal, inte antal per "
+            "invånare: en växande eller krympande befolkning kan då se ut som en trend."
+        )
+    )
     try:
-        result = fit_its(counts, start_index, int(labels[0][5:7]), family=NEGBIN)
+        result = fit_its(
+            counts,
+            start_index,
+            int(labels[0][5:7]),
+            family=QUASI,
+            seasonality=FOURIER if spec is None or spec.seasonality else None,
+            change=spec.change if spec is not None else STEP,
+            exposure=population,
+            autocorrelation=HAC,
+        )
     except Exception:  # noqa: BLE001 - a model that cannot be fitted is reported, not raised
-        return Impact(None, _("Modellen kunde inte skattas på dessa data."))
-    return Impact(result, first_row=first_row)
+        return Impact(None, _("Modellen kunde inte skattas på dessa data."), spec=spec)
+    return Impact(result, first_row=first_row, spec=spec, population_source=sources, population_note=note)
 
 
 def _next_month(day: date) -> date:
@@ -729,11 +780,14 @@ def site_comparison(rows: list[MonthRow], start: date | None, series) -> Compari
     first = start.strftime("%Y-%m") if start.day == 1 else _next_month(start).strftime("%Y-%m")
     if first not in months or months.index(first) == 0:
         return Comparison(None, labels, _("Startdatumet ligger utanför den period som visas."))
-    from gvi.analysis.impact import fit_did
+    from gvi.analysis.impact import HAC, fit_did
 
     try:
         result = fit_did(
-            [row.serious for row in rows], [values for _name, values in series], months.index(first)
+            [row.serious for row in rows],
+            [values for _name, values in series],
+            months.index(first),
+            autocorrelation=HAC,
         )
     except Exception:  # noqa: BLE001 - a model that cannot be fitted is reported, not raised
         return Comparison(None, labels, _("Jämförelsen kunde inte skattas på dessa data."))
