@@ -2,7 +2,7 @@
 as predefined tables with small counts suppressed."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -537,9 +537,18 @@ def process_figures(site) -> dict:
     try:
         from gvi.sanctions.metrics import site_figures
 
-        figures["deterrence"] = site_figures([site.pk])
+        start = site.gvi_start_date
+        if start is None:
+            figures["deterrence"] = site_figures([site.pk])
+            figures["deterrence_before"] = None
+        else:
+            # Before and after the site's GVI start apart: the years before the start are no measure of
+            # the strategy's certainty.
+            figures["deterrence"] = site_figures([site.pk], start=start)
+            figures["deterrence_before"] = site_figures([site.pk], end=start - timedelta(days=1))
     except Exception:  # noqa: BLE001
         figures["deterrence"] = None
+        figures["deterrence_before"] = None
     return figures
 
 
