@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from gvi.access.decorators import user_roles
 from gvi.access.permissions import INCIDENT_LEVEL
-from gvi.analysis.suppression import suppress, suppress_table
+from gvi.analysis.suppression import suppress
 from gvi.evaluation.models import SurveyValue, UnitCost
 from gvi.incidents.models import Incident, Involvement
 from gvi.partnership.models import Site
@@ -114,35 +114,63 @@ def national_years(today: date | None = None) -> list[int]:
     return sorted(years, reverse=True)
 
 
+def _all_national_counts() -> dict[str, dict[tuple[str, date], int]]:
+    return {indicator: _national_counts(indicator) for indicator in NATIONAL_INDICATORS}
+
+
+def complete_months(year: int, today: date | None = None) -> list[date]:
+    """The months of `year` that are over: only complete months are published (a month's counts are
+    protected once, when it is complete, and every later version carries that pattern forward)."""
+    today = today or timezone.localdate()
+    if year > today.year:
+        return []
+    last_month = 12 if year < today.year else today.month - 1
+    return [date(year, month, 1) for month in range(1, last_month + 1)]
+
+
 def national_month_table(
     indicator: str, year: int, today: date | None = None, counts=None, sites=None
 ) -> NationalTable:
-    """One suppressed table: active sites x months of `year` (up to the current month)."""
-    today = today or timezone.localdate()
-    last_month = 12 if year < today.year else today.month
-    months = [date(year, month, 1) for month in range(1, last_month + 1)]
-    counts = _national_counts(indicator) if counts is None else counts
+    """One protected table: active sites x the complete months of `year`.
+
+    Each month is protected as one column of every site and every indicator together (nested indicators
+    such as lethal within serious protect each other), independently of the other months, so a month
+    reads the same in every later year-to-date version; a site's year-to-date total is published only
+    where all its months are (gvi.analysis.suppression.year_version). `counts` maps every indicator to
+    its counts (computed when not given)."""
+    from gvi.analysis.suppression import protect_month, year_version
+
+    months = complete_months(year, today)
+    counts = _all_national_counts() if counts is None else counts
     if sites is None:
         sites = list(Site.objects.filter(is_active=True).values_list("name", flat=True))
-    cells = [[counts.get((name, month), 0) for month in months] for name in sites]
-    table = suppress_table(cells)
+    monthly = [
+        {ind: [counts[ind].get((name, month), 0) for name in sites] for ind in NATIONAL_INDICATORS}
+        for month in months
+    ]
+    if not monthly or not sites:
+        return NationalTable(indicator, year, [m.strftime("%Y-%m") for m in months],
+                             [NationalRow(name, [], 0) for name in sites], [], 0)  # fmt: skip
+    version = year_version(monthly, len(months), protected=[protect_month(m) for m in monthly])
     return NationalTable(
         indicator=indicator,
         year=year,
         months=[month.strftime("%Y-%m") for month in months],
         rows=[
             NationalRow(name, values, total)
-            for name, values, total in zip(sites, table.cells, table.row_totals, strict=True)
+            for name, values, total in zip(
+                sites, version.cells[indicator], version.row_totals[indicator], strict=True
+            )
         ],
-        column_totals=table.column_totals,
-        grand_total=table.grand_total,
+        column_totals=version.column_totals[indicator],
+        grand_total=version.grand_totals[indicator],
     )
 
 
 def national_tables(
     indicator: str = "serious", years: list[int] | None = None, today: date | None = None, sites=None
 ) -> list[NationalTable]:
-    counts = _national_counts(indicator)
+    counts = _all_national_counts()
     years = national_years(today) if years is None else years
     return [national_month_table(indicator, year, today, counts, sites) for year in years]
 
