@@ -179,3 +179,20 @@ def test_undecided_deadline_free_episode_counts_in_time():
 def test_empty():
     f = d.figures([], [])
     assert f.is_empty and f.to_decision == d.DurationSummary(0, None, None)
+
+
+def test_a_response_is_one_decided_after_the_incident():
+    """Issue 18: an incident attached to an episode already decided was not answered by it."""
+    incident = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
+    assert d.decided_after(incident, datetime(2025, 3, 10, 15, 0, tzinfo=UTC))
+    assert not d.decided_after(incident, datetime(2025, 3, 9, 15, 0, tzinfo=UTC))
+    assert not d.decided_after(incident, None)
+    assert d.decided_after(date(2025, 3, 10), datetime(2025, 3, 10, 9, 0, tzinfo=UTC))  # same day
+    assert not d.decided_after(date(2025, 3, 10), date(2025, 3, 9))
+
+
+def test_p90_is_too_few_below_the_minimum_n():
+    few = d.DurationSummary.of([1.0, 2.0, 3.0])
+    assert few.p90 is not None and few.p90_reported is None
+    enough = d.DurationSummary.of([float(v) for v in range(d.MIN_N_P90)])
+    assert enough.p90_reported == enough.p90 == pytest.approx(8.1)

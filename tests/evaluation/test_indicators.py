@@ -118,4 +118,4 @@ def test_site_impact_explains_when_it_cannot_estimate(fixture):
 
 def test_process_figures_degrade_gracefully(fixture):
     figures = s.process_figures(fixture)
-    assert set(figures) == {"reach", "deterrence"}
+    assert set(figures) == {"reach", "deterrence", "deterrence_before"}  # issue 18: before/after the start

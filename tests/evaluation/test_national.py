@@ -57,7 +57,8 @@ def grid(table):
 
 def test_month_table_has_no_small_counts_and_nothing_derivable(sites):
     table = s.national_month_table("serious", 2026, today=TODAY)
-    assert table.months[0] == "2026-01" and table.months[-1] == "2026-11"
+    # issue 18: only complete months are published (November 2026 is not over on TODAY)
+    assert table.months[0] == "2026-01" and table.months[-1] == "2026-10"
     assert [row.site for row in table.rows] == ["Lillby", "Storstad"]
     published = grid(table)
     assert all(v is None or v == 0 or v >= 5 for row in published for v in row)
@@ -186,7 +187,7 @@ def signed(private_path, change):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda p: p["tables"][0]["rows"][0].__setitem__("values", [3] * 11), "borde ha varit undertryckt"),
+        (lambda p: p["tables"][0]["rows"][0].__setitem__("values", [3] * 10), "borde ha varit undertryckt"),
         (lambda p: p["tables"][0]["rows"][0].__setitem__("personnummer", "19900101-1234"), "okända fält"),
         (lambda p: p["tables"][0].__setitem__("indicator", "namn"), "okänd indikator"),
         (lambda p: p["tables"][1].__setitem__("months", ["2025-01"]), "ogiltiga månader"),

@@ -371,3 +371,55 @@ def test_incident_views_have_a_risk_tab(world):
         html = client.get(reverse(name)).content.decode()
         nav = html[html.index('class="subnav"') :].split("</nav>")[0]
         assert f'href="{reverse("risk:overview")}' in nav, name
+
+
+# --------------------------------------------------------------------------------------------------
+# Issue 18: uncertainty, "raised above usual" with the AIC condition, day-resolution times
+# --------------------------------------------------------------------------------------------------
+
+
+def test_the_picture_carries_intervals_and_the_page_says_what_an_alert_means(world, scene):
+    picture = risk.compute_picture(analyst(world), world.site_a)
+    fit = picture.fit
+    assert fit.alpha_low <= fit.alpha <= fit.alpha_high and fit.beta_low <= fit.beta <= fit.beta_high
+    hot = picture.states[f"g{scene['hot'].pk}"]
+    assert hot.raised and fit.self_exciting
+    assert hot.expected_30_low <= hot.expected_30 <= hot.expected_30_high
+    assert hot.expected_7_low <= hot.expected_7 <= hot.expected_7_high
+    assert hot.intensity >= risk.ALERT_RATIO * hot.usual  # raised above the stream's usual level
+    stored = risk.retaliation_risk(analyst(world)).states[f"g{scene['hot'].pk}"]
+    assert stored.expected_30_high == pytest.approx(hot.expected_30_high)
+    html = get(world, analyst(world)).content.decode()
+    assert "förhöjd jämfört med vad som är vanligt för just den gruppen" in html
+    assert "aldrig en person" in html and "svagt bestämd" in html
+    assert "95 % KI" in html
+
+
+def test_no_alert_where_the_self_exciting_model_does_not_beat_a_constant_rate(world, monkeypatch):
+    """Evenly spaced incidents (no clustering) and a last one yesterday: without the AIC condition the
+    ratio half of the rule alone decides; with it, no alert."""
+    group = world.records[("group", "a", POLICE)]
+    for days_ago in range(1075, 0, -25):
+        incident_for(world, "a", [group], days_ago)
+    picture = risk.compute_picture(analyst(world), world.site_a)
+    assert picture.fit is not None and not picture.fit.self_exciting
+    assert picture.alerts == []
+
+
+def test_date_only_incidents_do_not_tie_at_midnight(world, settings):
+    """Incidents imported with a date only land at 00:00; in the model they are spread within the day."""
+    from datetime import datetime, time
+
+    group = world.records[("group", "a", POLICE)]
+    day = timezone.localdate() - timedelta(days=20)
+    midnight = timezone.make_aware(datetime.combine(day, time.min))
+    found = [incident_for(world, "a", [group], 0) for _n in range(3)]
+    for incident in found:
+        incident.occurred_at = midnight
+        incident.save()
+    origin = midnight - timedelta(days=100)
+    times = risk._stream_times([i.occurred_at for i in found], origin)
+    assert len(set(times.tolist())) == 3
+    assert all(100 <= t < 101 for t in times)
+    timed = midnight + timedelta(hours=13)
+    assert risk._stream_times([timed], origin).tolist() == pytest.approx([100 + 13 / 24])

@@ -127,7 +127,9 @@ def test_site_figures_exact_values(fixture):
     assert (f.to_first_action.n, f.to_first_action.median) == (3, 2)
     assert f.to_first_action.p90 == pytest.approx(4.4)
     assert f.decided_in_time == d.Share(3, 5)
-    assert f.certainty == d.Share(4, 6) and f.certainty.percent == 66.7
+    assert (
+        f.certainty == d.Share(3, 6) and f.certainty.percent == 50.0
+    )  # issue 18: i3 joined episode 1 after its decision, so it was not answered by it
     assert f.awaiting_decision == 1
     assert f.predictability == d.Share(1, 2) and f.without_rule == 0
     assert (f.to_communication.n, f.to_communication.median, f.to_communication.p90) == (1, 10, 10)
@@ -152,21 +154,25 @@ def test_whole_history_per_quarter_and_per_group(fixture):
     report = metrics.deterrence_report([fixture["site"].pk], group_ids=[fixture["g1"].pk])
     assert [row.label for row in report.quarters] == ["2025 K1", "2025 K2", "2025 K3"]
     q1, q2, q3 = (row.figures for row in report.quarters)
-    assert q1.certainty == d.Share(4, 6) and q1.to_decision.median == pytest.approx(1.25)
+    assert q1.certainty == d.Share(3, 6) and q1.to_decision.median == pytest.approx(1.25)
     assert q2.is_empty
     assert q3.certainty == d.Share(1, 1) and q3.without_rule == 1 and q3.episodes["closed"] == 1
     # the whole history: decisions after 1.5, 3, 0.5, 1 and 1 days
     assert report.site.to_decision.n == 5
     assert report.site.to_decision.median == pytest.approx(1.0)
     assert report.site.to_decision.p90 == pytest.approx(2.4)
-    assert report.site.certainty == d.Share(5, 7)
+    assert report.site.certainty == d.Share(
+        4, 7
+    )  # issue 18: i3 joined episode 1 after its decision, so it was not answered by it
     # communicated after 10 and 30 days -> median 20, p90 = 10 + 0.9 * 20 = 28
     assert report.site.to_communication == d.DurationSummary(2, 20.0, pytest.approx(28.0))
     assert report.site.communicated == d.Share(2, 3)
     # only the groups asked for (the ones the user may see)
     [g1] = report.groups
     assert (g1.group_id, g1.name) == (fixture["g1"].pk, "G1")
-    assert g1.figures.certainty == d.Share(4, 4)
+    assert g1.figures.certainty == d.Share(
+        3, 4
+    )  # issue 18: i3 joined episode 1 after its decision, so it was not answered by it
     assert g1.figures.predictability == d.Share(1, 1)
     assert g1.figures.without_rule == 1
 
@@ -177,7 +183,9 @@ def test_per_group_rows_in_the_window(fixture):
         [fixture["site"].pk], *Q1, group_ids=[fixture["g1"].pk, fixture["g2"].pk]
     )
     rows = {row.name: row.figures for row in report.groups}
-    assert rows["G1"].certainty == d.Share(3, 3)
+    assert rows["G1"].certainty == d.Share(
+        2, 3
+    )  # issue 18: i3 joined episode 1 after its decision, so it was not answered by it
     assert rows["G2"].certainty == d.Share(1, 4)
     assert rows["G2"].awaiting_decision == 1
     assert rows["G2"].decided_in_time == d.Share(1, 3)
@@ -189,3 +197,22 @@ def test_per_group_rows_in_the_window(fixture):
 def test_other_sites_count_separately(fixture, world):
     f = metrics.site_figures([world.site_b.pk], *Q1)
     assert f.certainty == d.Share(0, 1) and sum(f.episodes.values()) == 0
+
+
+@pytest.mark.django_db
+def test_dashboard_separates_before_and_after_the_gvi_start(fixture):
+    """Issue 18: the years before the site's GVI start are not part of the strategy's certainty."""
+    from gvi.evaluation import selectors
+
+    site = fixture["site"]
+    site.gvi_start_date = date(2025, 2, 1)
+    site.save()
+    figures = selectors.process_figures(site)
+    # January: i1 and i2 answered; i3 came after episode 1 was decided
+    assert figures["deterrence_before"].certainty == d.Share(2, 3)
+    # from February: i4 (open episode), i8 (closed) answered; i5 dismissed, i6 still proposed
+    assert figures["deterrence"].certainty == d.Share(2, 4)
+    site.gvi_start_date = None
+    site.save()
+    figures = selectors.process_figures(site)
+    assert figures["deterrence_before"] is None and figures["deterrence"].certainty == d.Share(4, 7)

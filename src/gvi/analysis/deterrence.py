@@ -12,7 +12,10 @@ Definitions
   decision deadline, where a proposal still undecided after its deadline counts as late.
 - Certainty: the share of sanctionable incidents (confirmed or suspected group involvement on the
   perpetrator side) that were followed by an episode the partnership decided to run (open or closed).
+  An incident counts as "followed by a response" only when the episode's decision came after the
+  incident (`decided_after`): an incident attached to an episode already decided was not answered by it.
   Per group, each (incident, group) pair counts once.
+- Percentiles: the 90th percentile is reported only from MIN_N_P90 values on ("för få" below).
 - Predictability: the share of closed episodes with an applicable announced rule whose response matched
   what had been announced; closed episodes without any announced rule are counted separately.
 - Communication: the share of closed episodes that were communicated back.
@@ -77,11 +80,31 @@ def quarter_of(moment: date | datetime) -> tuple[int, int]:
     return moment.year, (moment.month - 1) // 3 + 1
 
 
+MIN_N_P90 = 10  # fewer values than this: the 90th percentile is not shown ("för få")
+
+
+def decided_after(occurred_at: date | datetime, decided_at: date | datetime | None) -> bool:
+    """Whether a decision at `decided_at` came after an incident at `occurred_at` (a response to it).
+
+    No decision: False. Two datetimes compare as moments; when either is a date, by calendar day, and a
+    decision on the incident's own day counts as after it."""
+    if decided_at is None:
+        return False
+    if isinstance(occurred_at, datetime) and isinstance(decided_at, datetime):
+        return decided_at >= occurred_at
+    return days_between(occurred_at, decided_at) >= 0
+
+
 @dataclass(frozen=True)
 class DurationSummary:
     n: int
     median: float | None
     p90: float | None
+
+    @property
+    def p90_reported(self) -> float | None:
+        """The 90th percentile where there are enough values for it (MIN_N_P90); None: "för få"."""
+        return self.p90 if self.n >= MIN_N_P90 else None
 
     @classmethod
     def of(cls, values: Iterable[float]) -> DurationSummary:

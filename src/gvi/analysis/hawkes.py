@@ -779,3 +779,139 @@ def simulate(
             events.append(t)
             state += 1.0
     return np.asarray(events, dtype=float)
+
+
+# --------------------------------------------------------------------------------------------------
+# Day-resolution times and uncertainty (issue 18)
+# --------------------------------------------------------------------------------------------------
+
+
+def spread_within_day(day_starts: Iterable[float]) -> np.ndarray:
+    """Times for events known only to the day: the k events of one day at its (j + ½)/k fractions.
+
+    Date-only incidents imported at 00:00 would otherwise all coincide, and exact ties read as instant
+    retaliation (each tied event "excites" the next by α·β at once). Spread evenly over their day, the
+    events keep their day and their order, and no two coincide. Returned in the order given."""
+    starts = np.asarray(list(day_starts), dtype=float)
+    out = starts.copy()
+    if starts.size == 0:
+        return out
+    order = np.argsort(starts, kind="stable")
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and starts[order[j + 1]] == starts[order[i]]:
+            j += 1
+        k = j - i + 1
+        for rank, index in enumerate(order[i : j + 1]):
+            out[index] = starts[index] + (rank + 0.5) / k
+        i = j + 1
+    return out
+
+
+CHI2_1_95 = 3.841458820694124  # 95 % quantile of chi-square with 1 degree of freedom
+CHI2_2_95 = 5.991464547107979  # ... with 2 degrees of freedom
+# Intervals count as weak identification when the excitation's interval reaches this close to no
+# excitation, or spans this much of the range of branching ratios.
+WEAK_ALPHA_LOW = 0.02
+WEAK_ALPHA_WIDTH = 0.5
+
+
+@dataclass(frozen=True)
+class LikelihoodRegion:
+    """Profile-likelihood uncertainty of a pooled fit, evaluated on a grid in (logit α, log β) with the
+    background rates profiled out at each point.
+
+    `alpha` and `beta` are 95 % profile-likelihood intervals (the grid points whose profile
+    log-likelihood lies within χ²₁(0.95)/2 of the maximum); `points` are the parameter sets in the joint
+    95 % region (χ²₂(0.95)/2), over which derived quantities (the 7- and 30-day expected counts) take
+    their intervals. An interval that reaches a bound of the fit is open there."""
+
+    alpha: tuple[float, float]
+    beta: tuple[float, float]
+    points: list = field(repr=False)  # [(mus by key, alpha, beta)]
+
+    @property
+    def half_life(self) -> tuple[float, float]:
+        return half_life(self.beta[1]), half_life(self.beta[0])
+
+    @property
+    def weakly_identified(self) -> bool:
+        low, high = self.alpha
+        return low <= WEAK_ALPHA_LOW or high - low >= WEAK_ALPHA_WIDTH
+
+    def expected_interval(self, times: Iterable[float], now: float, key: Hashable, days: float):
+        """(low, high) of the expected count in the next `days` days over the joint 95 % region."""
+        times = _as_times(times)
+        values = [
+            stream_state(times, now, mus[key], alpha, beta).expected(days) for mus, alpha, beta in self.points
+        ]
+        return (min(values), max(values)) if values else (math.nan, math.nan)
+
+
+def likelihood_region(
+    streams: Sequence[Stream],
+    fit: PooledFit,
+    *,
+    mu_bounds: tuple[float, float] = MU_BOUNDS,
+    alpha_bounds: tuple[float, float] = ALPHA_BOUNDS,
+    beta_bounds: tuple[float, float] = BETA_BOUNDS,
+    grid: int = 15,
+) -> LikelihoodRegion:
+    """The profile-likelihood region of `fit` (made by `fit_pooled` on the same streams and bounds)."""
+    streams = [s if s.key is not None else Stream(s.times, s.end, s.start, i) for i, s in enumerate(streams)]
+    keys = [s.key for s in streams]
+    problem = _Problem(list(streams), mu_bounds, alpha_bounds, beta_bounds)
+    (a_lo, a_hi), (b_lo, b_hi) = problem.bounds()
+    best_x = problem.start_point(fit.alpha, fit.beta)
+
+    def evaluate(a_range, b_range):
+        a_values = sorted({*np.linspace(*a_range, grid).tolist(), float(best_x[0])})
+        b_values = sorted({*np.linspace(*b_range, grid).tolist(), float(best_x[1])})
+        values = np.empty((len(a_values), len(b_values)))
+        for i, a in enumerate(a_values):
+            for j, b in enumerate(b_values):
+                values[i, j] = problem.objective(np.array([a, b]))[0]
+        return a_values, b_values, values
+
+    # A coarse grid over the whole bounded range, then a fine one over the box of the coarse region
+    # (widened by one coarse step), so that the intervals are resolved where they are.
+    a_values, b_values, values = evaluate((a_lo, a_hi), (b_lo, b_hi))
+    best = min(float(values.min()), -fit.loglik)
+    inside = np.argwhere(values - best <= CHI2_2_95 / 2)
+    a_step, b_step = (a_hi - a_lo) / (grid - 1), (b_hi - b_lo) / (grid - 1)
+    a_box = (
+        max(a_lo, a_values[inside[:, 0].min()] - a_step),
+        min(a_hi, a_values[inside[:, 0].max()] + a_step),
+    )
+    b_box = (
+        max(b_lo, b_values[inside[:, 1].min()] - b_step),
+        min(b_hi, b_values[inside[:, 1].max()] + b_step),
+    )
+    a_values, b_values, values = evaluate(a_box, b_box)
+    best = min(best, float(values.min()))
+    alpha_in = [a for i, a in enumerate(a_values) if values[i].min() - best <= CHI2_1_95 / 2]
+    beta_in = [b for j, b in enumerate(b_values) if values[:, j].min() - best <= CHI2_1_95 / 2]
+    points = []
+    for i, a in enumerate(a_values):
+        for j, b in enumerate(b_values):
+            if values[i, j] - best <= CHI2_2_95 / 2:
+                mus, alpha, beta = problem.unpack(np.array([a, b]))
+                points.append(({k: float(m) for k, m in zip(keys, mus, strict=True)}, alpha, beta))
+    return LikelihoodRegion(
+        alpha=(_expit(min(alpha_in)), _expit(max(alpha_in))),
+        beta=(math.exp(min(beta_in)), math.exp(max(beta_in))),
+        points=points,
+    )
+
+
+def raised_above_usual(intensity_now: float, mu: float, alpha: float, ratio: float, aic_gain: float) -> bool:
+    """The alert rule's first half: the self-exciting model beats the constant rate (AIC gain > 0) and
+    the intensity now is at least `ratio` times the stream's usual (long-run) level μ/(1 − α).
+
+    (Against the background μ alone, λ/μ is already 1/(1 − α) at a stream's usual level, which is 1.5
+    or more whenever α ≥ 1/3: a stream would be "raised" on an ordinary day.)"""
+    if aic_gain <= 0 or alpha >= 1:
+        return False
+    usual = mu / (1 - alpha)
+    return usual > 0 and intensity_now >= ratio * usual

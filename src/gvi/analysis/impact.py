@@ -1,16 +1,29 @@
 """Impact analysis: interrupted time series and difference-in-differences for monthly counts.
 
-Pure (numpy and statsmodels only, no web framework). A site's monthly counts of serious incidents are modelled with a
-segmented Poisson or negative-binomial GLM:
+Pure (numpy, scipy and statsmodels only, no web framework). A site's monthly counts of serious incidents
+are modelled with a segmented log-linear GLM:
 
-    log E[y_t] = b0 + b1 * t + b2 * after_t + b3 * (t - t0) * after_t + seasonality_t
+    log E[y_t] = log(exposure_t) + b0 + b1 * t + b2 * after_t [+ b3 * (t - t0) * after_t] [+ seasonality_t]
 
-where t counts months from 0, t0 is the first month with GVI in place, after_t is 1 from t0 on. exp(b2) is
-the rate ratio of the level change at the start, exp(b3) the monthly rate ratio of the trend change.
-Seasonality is either eleven month-of-year dummies or Fourier terms (sine/cosine pairs over 12 months).
+where t counts months from 0, t0 is the first month with GVI in place, after_t is 1 from t0 on and
+exposure_t is the population of the month (the offset; left out when no population is known). exp(b2) is
+the rate ratio of the level change at the start, exp(b3) the monthly rate ratio of the trend change (only
+in the "step + slope" model). Seasonality is either eleven month-of-year dummies or Fourier terms
+(sine/cosine pairs over 12 months), or none.
 
-A difference-in-differences estimate pools the treated series with comparison series in a Poisson GLM with
-series and month fixed effects and one treated-after indicator; exp(coefficient) is the rate ratio.
+Uncertainty (see docs/methods.md):
+
+* overdispersion: quasi-Poisson (Poisson point estimates, variance scaled by Pearson chi2 / dof, never
+  below 1) or a negative binomial with a method-of-moments alpha; when that alpha is at its floor the
+  result says so (`alpha_at_floor`) instead of passing a Poisson fit off as a negative binomial;
+* residual autocorrelation: reported (lag-1 autocorrelation and a Ljung-Box test of the Pearson
+  residuals) and corrected: the standard error used is the larger of the model-based one and the
+  Newey-West (HAC) one, and intervals use t quantiles with the residual degrees of freedom.
+
+A difference-in-differences estimate pools the treated series with comparison series in a GLM with
+series and month fixed effects and one treated-after indicator; exp(coefficient) is the rate ratio. The
+same standards apply (offset, quasi-Poisson scale, panel HAC), and a pre-trend check (a different linear
+trend for the treated series before the start) is computed and shown.
 """
 
 import math
@@ -18,16 +31,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats.diagnostic import acorr_ljungbox
 
 POISSON = "poisson"
+QUASI = "quasipoisson"
 NEGBIN = "negbin"
 MONTH_DUMMIES = "month"
 FOURIER = "fourier"
+STEP = "step"  # level change only
+STEP_SLOPE = "step_slope"  # level and trend change
+HAC = "hac"
 Z95 = 1.959963984540054
+ALPHA_FLOOR = 1e-8
 
 # Below these, the page says there are too few events to conclude anything.
 MIN_EVENTS = 20
 MIN_MONTHS_EACH_SIDE = 6
+# Residual autocorrelation is reported as "marked" from this Ljung-Box p-value down.
+AUTOCORRELATION_P = 0.05
 
 
 def its_design(
@@ -36,16 +58,22 @@ def its_design(
     first_calendar_month: int = 1,
     seasonality: str | None = FOURIER,
     harmonics: int = 2,
+    change: str = STEP_SLOPE,
 ) -> tuple[np.ndarray, list[str]]:
     """Design matrix (rows = months) and column names for the segmented regression."""
     if not 0 < start_index < n_months:
         raise ValueError("start_index must leave at least one month before and after the start")
     if not 1 <= first_calendar_month <= 12:
         raise ValueError("first_calendar_month must be 1–12")
+    if change not in (STEP, STEP_SLOPE):
+        raise ValueError(f"unknown change {change!r}")
     t = np.arange(n_months, dtype=float)
     after = (t >= start_index).astype(float)
-    columns = [np.ones(n_months), t, after, (t - start_index) * after]
-    names = ["const", "trend", "level_change", "trend_change"]
+    columns = [np.ones(n_months), t, after]
+    names = ["const", "trend", "level_change"]
+    if change == STEP_SLOPE:
+        columns.append((t - start_index) * after)
+        names.append("trend_change")
     calendar = (np.arange(n_months) + first_calendar_month - 1) % 12 + 1  # 1..12
     if seasonality == MONTH_DUMMIES:
         for month in range(2, 13):
@@ -65,7 +93,30 @@ def moment_alpha(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
     """Method-of-moments overdispersion for NB2 (Var = mu + alpha mu^2), from a Poisson fit; >= 1e-8."""
     dof = max(len(y) - n_params, 1)
     alpha = float(np.sum(((y - mu) ** 2 - y) / mu**2) / dof)
-    return max(alpha, 1e-8)
+    return max(alpha, ALPHA_FLOOR)
+
+
+def newey_west_lags(n: int) -> int:
+    """The usual automatic bandwidth floor(4 (n/100)^(2/9)), at least 1."""
+    return max(1, int(math.floor(4 * (n / 100) ** (2 / 9))))
+
+
+def long_run_inflation(residuals, n_params: int, lags: int = 6) -> float:
+    """Standard-error factor for a persistent regressor (a step) under autocorrelated errors:
+    sqrt(1 + 2 sum_k w_k r_k) over lags 1..`lags` with Bartlett weights w_k, each residual
+    autocorrelation r_k first corrected for the downward bias of residuals from a fitted regression
+    (+ n_params / n). Never below 1."""
+    r = np.asarray(residuals, dtype=float)
+    n = len(r)
+    r = r - r.mean()
+    denominator = float(np.sum(r**2))
+    if denominator <= 0 or n < 3:
+        return 1.0
+    total = 0.0
+    for k in range(1, min(lags, n - 1) + 1):
+        rk = float(np.sum(r[k:] * r[:-k]) / denominator) + n_params / n
+        total += (1 - k / (lags + 1)) * rk
+    return math.sqrt(max(1.0, 1 + 2 * total))
 
 
 @dataclass(frozen=True)
@@ -86,10 +137,52 @@ class Estimate:
         return self.high < 1 or self.low > 1
 
 
-def _estimate(coef: float, se: float, p_value: float) -> Estimate:
+def _estimate(coef: float, se: float, p_value: float, quantile: float = Z95) -> Estimate:
     return Estimate(
-        math.exp(coef), math.exp(coef - Z95 * se), math.exp(coef + Z95 * se), coef, se, float(p_value)
+        math.exp(coef),
+        math.exp(coef - quantile * se),
+        math.exp(coef + quantile * se),
+        coef,
+        se,
+        float(p_value),
     )
+
+
+def _t_estimate(coef: float, se: float, df: int) -> Estimate:
+    df = max(int(df), 1)
+    quantile = float(stats.t.ppf(0.975, df))
+    p_value = 2 * float(stats.t.sf(abs(coef) / se, df)) if se > 0 else 0.0
+    return _estimate(coef, se, p_value, quantile)
+
+
+@dataclass(frozen=True)
+class Autocorrelation:
+    """Residual autocorrelation of a fitted series: lag-1 autocorrelation and a Ljung-Box test."""
+
+    lag1: float
+    ljung_box_lags: int
+    ljung_box_p: float
+    hac_lags: int
+
+    @property
+    def marked(self) -> bool:
+        return self.ljung_box_p < AUTOCORRELATION_P
+
+
+def residual_autocorrelation(residuals: np.ndarray, hac_lags: int) -> Autocorrelation:
+    r = np.asarray(residuals, dtype=float)
+    r = r - r.mean()
+    denominator = float(np.sum(r**2))
+    lag1 = float(np.sum(r[1:] * r[:-1]) / denominator) if denominator > 0 else 0.0
+    lags = max(1, min(12, len(r) // 5))
+    try:
+        table = acorr_ljungbox(r, lags=[lags])
+        p_value = float(np.asarray(table["lb_pvalue"])[-1])
+    except (ValueError, np.linalg.LinAlgError):
+        p_value = 1.0
+    if not math.isfinite(p_value):
+        p_value = 1.0
+    return Autocorrelation(lag1, lags, p_value, hac_lags)
 
 
 @dataclass(frozen=True)
@@ -98,9 +191,9 @@ class ItsResult:
     seasonality: str | None
     names: list[str]
     params: np.ndarray
-    bse: np.ndarray
+    bse: np.ndarray  # the standard errors used for the intervals
     level: Estimate  # rate ratio at the start
-    trend_change: Estimate  # monthly rate ratio of the change in trend
+    trend_change: Estimate | None  # monthly rate ratio of the change in trend (None in the step model)
     alpha: float | None
     events_before: int
     events_after: int
@@ -108,6 +201,15 @@ class ItsResult:
     months_after: int
     fitted: np.ndarray = field(repr=False)
     counterfactual: np.ndarray = field(repr=False)  # expected counts had nothing changed at the start
+    change: str = STEP_SLOPE
+    dispersion: float = 1.0  # Pearson chi2 / dof of the fit (quasi-Poisson scale before the floor at 1)
+    alpha_at_floor: bool = False  # negative binomial whose moment alpha was floored: no overdispersion seen
+    autocorrelation: Autocorrelation | None = None
+    corrected: str | None = None  # HAC when Newey-West standard errors were allowed to widen the intervals
+    with_offset: bool = False
+    df_resid: int = 0
+    model_bse: np.ndarray | None = field(default=None, repr=False)  # model-based (quasi) standard errors
+    hac_bse: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def too_few(self) -> bool:
@@ -116,6 +218,11 @@ class ItsResult:
     @property
     def reading(self) -> str:
         return its_reading(self)
+
+    @property
+    def effect_claimed(self) -> bool:
+        """Whether the printed reading says the interval excludes "no change" (the "effect" sentence)."""
+        return not self.too_few and self.level.conclusive
 
 
 def too_few_events(events_before: int, events_after: int, months_before: int, months_after: int) -> bool:
@@ -126,6 +233,15 @@ def too_few_events(events_before: int, events_after: int, months_before: int, mo
     )
 
 
+def _log_offset(exposure, n: int) -> np.ndarray | None:
+    if exposure is None:
+        return None
+    values = np.asarray(exposure, dtype=float)
+    if values.shape != (n,) or np.any(~np.isfinite(values)) or np.any(values <= 0):
+        raise ValueError("exposure must be one positive number per month")
+    return np.log(values)
+
+
 def fit_its(
     counts,
     start_index: int,
@@ -134,46 +250,104 @@ def fit_its(
     seasonality: str | None = FOURIER,
     harmonics: int = 2,
     alpha: float | None = None,
+    *,
+    exposure=None,
+    change: str = STEP_SLOPE,
+    autocorrelation: str | None = None,
+    hac_lags: int | None = None,
 ) -> ItsResult:
     """Segmented GLM for monthly counts; `start_index` is the first month with GVI in place.
 
-    For the negative binomial, `alpha` (NB2 overdispersion) is estimated by the method of moments from a
-    Poisson fit unless given.
+    `exposure` (population per month) enters as the offset log(exposure). `family` is Poisson,
+    quasi-Poisson (scale = Pearson chi2 / dof, at least 1) or the negative binomial, whose NB2 `alpha` is
+    estimated by the method of moments from a Poisson fit unless given. With `autocorrelation=HAC` the
+    standard error of each coefficient is the larger of the model-based and the Newey-West one (with
+    `hac_lags`, by default the automatic bandwidth) and intervals use t quantiles; without it, normal
+    quantiles of the model-based standard errors (the plain GLM).
     """
     y = np.asarray(counts, dtype=float)
     if y.ndim != 1 or np.any(y < 0):
         raise ValueError("counts must be a one-dimensional series of non-negative numbers")
-    x, names = its_design(len(y), start_index, first_calendar_month, seasonality, harmonics)
-    if family == POISSON:
-        model_family = sm.families.Poisson()
-        used_alpha = None
-    elif family == NEGBIN:
-        if alpha is None:
-            poisson = sm.GLM(y, x, family=sm.families.Poisson()).fit()
-            alpha = moment_alpha(y, poisson.mu, x.shape[1])
-        used_alpha = float(alpha)
-        model_family = sm.families.NegativeBinomial(alpha=used_alpha)
-    else:
+    if family not in (POISSON, QUASI, NEGBIN):
         raise ValueError(f"unknown family {family!r}")
-    result = sm.GLM(y, x, family=model_family).fit()
-    params, bse, pvalues = np.asarray(result.params), np.asarray(result.bse), np.asarray(result.pvalues)
+    if autocorrelation not in (None, HAC):
+        raise ValueError(f"unknown autocorrelation correction {autocorrelation!r}")
+    x, names = its_design(len(y), start_index, first_calendar_month, seasonality, harmonics, change)
+    offset = _log_offset(exposure, len(y))
+    poisson_model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
+    poisson = poisson_model.fit()
+    df_resid = int(poisson.df_resid)
+    dispersion = float(poisson.pearson_chi2 / max(poisson.df_resid, 1))
+    used_alpha = None
+    at_floor = False
+    if family == POISSON:
+        model, result = poisson_model, poisson
+    elif family == QUASI:
+        model = poisson_model
+        result = poisson_model.fit(scale=max(1.0, dispersion))
+    else:
+        if alpha is None:
+            alpha = moment_alpha(y, poisson.mu, x.shape[1])
+            at_floor = alpha <= ALPHA_FLOOR
+        used_alpha = float(alpha)
+        model = sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=used_alpha), offset=offset)
+        result = model.fit()
+    params = np.asarray(result.params)
+    model_bse = np.asarray(result.bse)
+    bse = model_bse
+    hac_bse = None
+    corrected = None
+    lags = hac_lags if hac_lags is not None else newey_west_lags(len(y))
+    residuals = np.asarray(result.resid_pearson)
+    report = residual_autocorrelation(residuals, lags)
+    level_index = names.index("level_change")
+    trend_index = names.index("trend_change") if "trend_change" in names else None
+    if autocorrelation == HAC:
+        robust = model.fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
+        hac_bse = np.asarray(robust.bse)
+        bse = np.maximum(
+            np.maximum(model_bse, hac_bse), model_bse * long_run_inflation(residuals, x.shape[1])
+        )
+        corrected = HAC
+
+        def make(index):
+            return _t_estimate(float(params[index]), float(bse[index]), df_resid)
+
+    else:
+        pvalues = np.asarray(result.pvalues)
+
+        def make(index):
+            return _estimate(float(params[index]), float(bse[index]), float(pvalues[index]))
+
     counterfactual_x = x.copy()
-    counterfactual_x[:, 2:4] = 0
+    counterfactual_x[:, level_index] = 0
+    if trend_index is not None:
+        counterfactual_x[:, trend_index] = 0
+    linear_offset = offset if offset is not None else 0.0
     return ItsResult(
         family=family,
         seasonality=seasonality,
         names=names,
         params=params,
         bse=bse,
-        level=_estimate(params[2], bse[2], pvalues[2]),
-        trend_change=_estimate(params[3], bse[3], pvalues[3]),
+        level=make(level_index),
+        trend_change=make(trend_index) if trend_index is not None else None,
         alpha=used_alpha,
         events_before=int(y[:start_index].sum()),
         events_after=int(y[start_index:].sum()),
         months_before=start_index,
         months_after=len(y) - start_index,
         fitted=np.asarray(result.fittedvalues),
-        counterfactual=np.exp(counterfactual_x @ params),
+        counterfactual=np.exp(counterfactual_x @ params + linear_offset),
+        change=change,
+        dispersion=dispersion,
+        alpha_at_floor=at_floor,
+        autocorrelation=report,
+        corrected=corrected,
+        with_offset=offset is not None,
+        df_resid=df_resid,
+        model_bse=model_bse,
+        hac_bse=hac_bse,
     )
 
 
@@ -208,23 +382,96 @@ def too_few_reading(events_before: int, events_after: int, months_before: int, m
     )
 
 
+FAMILY_NAMES = {
+    POISSON: "Poissonregression",
+    QUASI: "kvasi-Poissonregression",
+    NEGBIN: "negativ binomialregression",
+}
+
+
+def model_description(result: ItsResult) -> str:
+    """The model in plain Swedish: which terms, which family, offset, overdispersion and autocorrelation."""
+    terms = "nivåförändring vid starten" + (
+        " och trendförändring" if result.change == STEP_SLOPE else " (ingen trendförändring)"
+    )
+    season = "med säsong" if result.seasonality else "utan säsong"
+    parts = [f"Segmenterad {FAMILY_NAMES[result.family]} med trend, {terms}, {season}"]
+    parts.append(
+        "och befolkningen som exponering (antal per invånare)"
+        if result.with_offset
+        else "utan befolkningsuppgift (antal, inte antal per invånare)"
+    )
+    text = " ".join(parts) + "."
+    if result.family == QUASI:
+        text += f" Överspridning {result.dispersion:.2f} (1 = som Poisson); intervallen är breddade därefter."
+    elif result.family == NEGBIN and result.alpha_at_floor:
+        text += (
+            " Ingen överspridning kunde skattas (skattningen var noll eller negativ), så modellen är i "
+            "praktiken en Poissonmodell."
+        )
+    if result.autocorrelation is not None:
+        auto = result.autocorrelation
+        text += f" Autokorrelation i residualerna (första ordningen) {auto.lag1:.2f}" + (
+            f", tydlig (Ljung–Box p = {auto.ljung_box_p:.3f})" if auto.marked else ", inte tydlig"
+        )
+        text += (
+            f"; standardfelen är korrigerade för autokorrelation (Newey–West, {auto.hac_lags} månader)."
+            if result.corrected == HAC
+            else "; standardfelen är inte korrigerade för den."
+        )
+    return text
+
+
 def its_reading(result: ItsResult) -> str:
     if result.too_few:
         return too_few_reading(
             result.events_before, result.events_after, result.months_before, result.months_after
         )
+    text = change_sentence(result.level)
     trend = result.trend_change
-    trend_pct = trend.percent_change
-    trend_text = (
-        f" Trenden efter starten ändrades med {trend_pct:+.1f} % per månad "
-        f"(95 % KI {(trend.low - 1) * 100:+.1f} till {(trend.high - 1) * 100:+.1f} %)."
-    )
-    model = "Poissonregression" if result.family == POISSON else "negativ binomialregression"
-    caveat = (
-        f" Skattningen bygger på segmenterad {model} med trend och säsong och förutsätter att inget annat "
+    if trend is not None:
+        text += (
+            f" Trenden efter starten ändrades med {trend.percent_change:+.1f} % per månad "
+            f"(95 % KI {(trend.low - 1) * 100:+.1f} till {(trend.high - 1) * 100:+.1f} %)."
+        )
+    model = FAMILY_NAMES[result.family].lower()
+    season = "trend och säsong" if result.seasonality else "trend"
+    return text + (
+        f" Skattningen bygger på segmenterad {model} med {season} och förutsätter att inget annat "
         "än GVI ändrades vid starten."
     )
-    return change_sentence(result.level) + trend_text + caveat
+
+
+@dataclass(frozen=True)
+class PreTrend:
+    """The pre-trend check of a difference-in-differences: the treated series' own extra trend before the
+    start (monthly rate ratio against the comparison series). Parallel trends are in doubt when its
+    interval excludes 1."""
+
+    per_month: Estimate
+    months: int
+
+    @property
+    def parallel_in_doubt(self) -> bool:
+        return self.per_month.conclusive
+
+    @property
+    def reading(self) -> str:
+        low, high = (self.per_month.low - 1) * 100, (self.per_month.high - 1) * 100
+        text = (
+            f"Kontroll av trenderna före starten ({self.months} månader): platsens utveckling skilde sig från "
+            f"jämförelseområdenas med {self.per_month.percent_change:+.1f} % per månad "
+            f"(95 % KI {low:+.1f} till {high:+.1f} %)."
+        )
+        if self.parallel_in_doubt:
+            return text + (
+                " Trenderna var inte parallella före starten, så jämförelsen efter starten är inte "
+                "tillförlitlig."
+            )
+        return text + (
+            " Ingen skillnad i trend före starten kunde påvisas; det bevisar inte att trenderna hade "
+            "fortsatt vara parallella."
+        )
 
 
 @dataclass(frozen=True)
@@ -233,6 +480,11 @@ class DidResult:
     n_series: int
     treated_before: int
     treated_after: int
+    dispersion: float = 1.0
+    autocorrelation: Autocorrelation | None = None
+    corrected: str | None = None
+    with_offset: bool = False
+    pre_trend: PreTrend | None = None
 
     @property
     def reading(self) -> str:
@@ -241,6 +493,23 @@ class DidResult:
         return change_sentence(self.effect, "Jämfört med jämförelseområdena") + (
             " Jämförelsen förutsätter att områdena hade följt samma utveckling utan GVI."
         )
+
+    @property
+    def description(self) -> str:
+        text = (
+            f"Kvasi-Poissonregression med fasta effekter för område och månad; överspridning "
+            f"{self.dispersion:.2f}"
+            + (", befolkningen som exponering" if self.with_offset else ", utan befolkningsuppgift")
+            + "."
+        )
+        if self.autocorrelation is not None:
+            text += (
+                f" Autokorrelation i residualerna (första ordningen) {self.autocorrelation.lag1:.2f}; "
+                "standardfelen är korrigerade för autokorrelation inom varje område (Newey–West)."
+                if self.corrected == HAC
+                else f" Autokorrelation i residualerna (första ordningen) {self.autocorrelation.lag1:.2f}."
+            )
+        return text
 
 
 def did_design(n_series: int, n_months: int, start_index: int) -> tuple[np.ndarray, list[str]]:
@@ -265,26 +534,92 @@ def did_design(n_series: int, n_months: int, start_index: int) -> tuple[np.ndarr
     return np.column_stack(columns), names
 
 
-def fit_did(treated, comparisons, start_index: int) -> DidResult:
+def _panel_fit(y, x, offset, groups, lags, hac: bool):
+    """Quasi-Poisson fit of a panel; the coefficient's standard error (max of model and panel HAC) etc."""
+    model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
+    first = model.fit()
+    dispersion = float(first.pearson_chi2 / max(first.df_resid, 1))
+    result = model.fit(scale=max(1.0, dispersion))
+    se = np.asarray(result.bse)
+    if hac:
+        robust = model.fit(
+            cov_type="hac-panel", cov_kwds={"groups": groups, "maxlags": lags, "use_correction": True}
+        )
+        se = np.maximum(se, np.asarray(robust.bse))
+    return result, se, dispersion, int(first.df_resid)
+
+
+def pre_trend_check(treated, comparisons, start_index: int, exposures=None) -> PreTrend | None:
+    """A different linear trend for the treated series before the start (series and month fixed
+    effects, quasi-Poisson scale); None with fewer than four months before the start."""
+    if start_index < 4:
+        return None
+    treated = np.asarray(treated, dtype=float)[:start_index]
+    others = [np.asarray(c, dtype=float)[:start_index] for c in comparisons]
+    n_series = 1 + len(others)
+    y = np.concatenate([treated, *others])
+    series = np.repeat(np.arange(n_series), start_index)
+    month = np.tile(np.arange(start_index), n_series)
+    columns = [np.ones(len(y))]
+    columns += [(series == s).astype(float) for s in range(1, n_series)]
+    columns += [(month == m).astype(float) for m in range(1, start_index)]
+    columns.append(np.where(series == 0, month, 0).astype(float))
+    x = np.column_stack(columns)
+    offset = None
+    if exposures is not None:
+        offset = np.log(np.concatenate([np.asarray(e, dtype=float)[:start_index] for e in exposures]))
+    result, se, _dispersion, df = _panel_fit(y, x, offset, series, newey_west_lags(start_index), hac=True)
+    return PreTrend(_t_estimate(float(result.params[-1]), float(se[-1]), df), start_index)
+
+
+def fit_did(
+    treated,
+    comparisons,
+    start_index: int,
+    *,
+    exposures=None,
+    autocorrelation: str | None = None,
+    hac_lags: int | None = None,
+) -> DidResult:
     """Difference-in-differences rate ratio of the treated series against comparison series.
 
     Poisson GLM with series and month fixed effects; standard errors scaled by Pearson chi2 / dof so that
-    overdispersion widens the interval (never narrows it).
+    overdispersion widens the interval (never narrows it). `exposures` (one population series per series,
+    treated first) enter as offsets. With `autocorrelation=HAC` the standard error is at least the panel
+    Newey-West one (autocorrelation within each series) and the interval uses t quantiles. The pre-trend
+    check is computed whenever there are at least four months before the start.
     """
     treated = np.asarray(treated, dtype=float)
     others = [np.asarray(c, dtype=float) for c in comparisons]
     if not others or any(len(c) != len(treated) for c in others):
         raise ValueError("comparison series must be given and as long as the treated series")
+    if autocorrelation not in (None, HAC):
+        raise ValueError(f"unknown autocorrelation correction {autocorrelation!r}")
+    n_series = 1 + len(others)
     y = np.concatenate([treated, *others])
-    x, _ = did_design(1 + len(others), len(treated), start_index)
-    model = sm.GLM(y, x, family=sm.families.Poisson())
-    first = model.fit()
-    dispersion = max(1.0, float(first.pearson_chi2 / max(first.df_resid, 1)))
-    result = model.fit(scale=dispersion)
-    coef, se, p_value = float(result.params[-1]), float(result.bse[-1]), float(result.pvalues[-1])
+    x, _ = did_design(n_series, len(treated), start_index)
+    offset = None
+    if exposures is not None:
+        if len(exposures) != n_series:
+            raise ValueError("one exposure series per series, the treated first")
+        offset = np.concatenate([_log_offset(e, len(treated)) for e in exposures])
+    groups = np.repeat(np.arange(n_series), len(treated))
+    lags = hac_lags if hac_lags is not None else newey_west_lags(len(treated))
+    result, se, dispersion, df = _panel_fit(y, x, offset, groups, lags, hac=autocorrelation == HAC)
+    coef = float(result.params[-1])
+    if autocorrelation == HAC:
+        effect = _t_estimate(coef, float(se[-1]), df)
+    else:
+        effect = _estimate(coef, float(se[-1]), float(result.pvalues[-1]))
+    residuals = np.asarray(result.resid_pearson)[: len(treated)]
     return DidResult(
-        effect=_estimate(coef, se, p_value),
-        n_series=1 + len(others),
+        effect=effect,
+        n_series=n_series,
         treated_before=int(treated[:start_index].sum()),
         treated_after=int(treated[start_index:].sum()),
+        dispersion=dispersion,
+        autocorrelation=residual_autocorrelation(residuals, lags),
+        corrected=autocorrelation,
+        with_offset=offset is not None,
+        pre_trend=pre_trend_check(treated, others, start_index, exposures),
     )

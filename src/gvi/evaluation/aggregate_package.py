@@ -139,7 +139,7 @@ def build_payload(installation: str, years: list[int], sites=None, today: date |
         "format": PAYLOAD_FORMAT,
         "installation": installation,
         "created_at": timezone.now().isoformat(timespec="seconds"),
-        "suppression": "1–4 primärt undertryckta; sekundär undertryckning mot rad- och kolumnsummor",
+        "suppression": "1–4 primärt undertryckta; hela månader skyddade en gång för alla indikatorer tillsammans och oförändrade i senare versioner; platssumma bara där alla månader visas",
         "tables": tables,
     }
 

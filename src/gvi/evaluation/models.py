@@ -153,3 +153,77 @@ class ImportedAggregate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.site_name or '–'} {self.period} {self.indicator}: {self.value}"
+
+
+class Population(models.Model):
+    """The site's population for one year or month (imported, with its source, for example SCB).
+
+    It is the exposure of the impact analysis: where every month of the series has a population, the model
+    counts incidents per resident (offset log population). `month` is empty for a whole-year figure, which
+    applies to every month of that year; a month's own figure wins over the year's.
+    """
+
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="population_figures", verbose_name=_("plats")
+    )
+    year = models.PositiveSmallIntegerField(_("år"))
+    month = models.PositiveSmallIntegerField(_("månad"), null=True, blank=True)
+    population = models.PositiveIntegerField(_("folkmängd"))
+    source = models.CharField(_("källa"), max_length=300)
+    imported_at = models.DateTimeField(_("importerad"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["year", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "year", "month"],
+                condition=models.Q(month__isnull=False),
+                name="evaluation_population_once_a_month",
+            ),
+            models.UniqueConstraint(
+                fields=["site", "year"],
+                condition=models.Q(month__isnull=True),
+                name="evaluation_population_once_a_year",
+            ),
+        ]
+        verbose_name = _("folkmängd")
+        verbose_name_plural = _("folkmängd")
+
+    def __str__(self) -> str:
+        period = f"{self.year}-{self.month:02d}" if self.month else str(self.year)
+        return f"{period}: {self.population}"
+
+
+class ImpactModel(models.Model):
+    """The site's pre-specified impact model: written down (with its date) before the follow-up, so that
+    the model is not chosen after seeing the result. The statistics page fits this model and says when
+    it was specified; a specification made after the GVI start is shown as such."""
+
+    class Change(models.TextChoices):
+        STEP = "step", _("Endast nivåförändring vid starten")
+        STEP_SLOPE = "step_slope", _("Nivåförändring och trendförändring")
+
+    site = models.OneToOneField(
+        Site, on_delete=models.CASCADE, related_name="impact_model", verbose_name=_("plats")
+    )
+    change = models.CharField(_("förändring"), max_length=12, choices=Change.choices, default=Change.STEP)
+    seasonality = models.BooleanField(_("säsong"), default=True)
+    comparison = models.BooleanField(_("jämförelseserier"), default=False)
+    note = models.TextField(_("motivering"), blank=True, max_length=2000)
+    specified_at = models.DateTimeField(_("specificerad"))
+    specified_by = models.CharField(_("specificerad av"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("förspecificerad effektmodell")
+        verbose_name_plural = _("förspecificerade effektmodeller")
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.get_change_display()}"
+
+    @property
+    def before_start(self) -> bool | None:
+        """Whether it was specified before the site's GVI start (None without a start date)."""
+        start = self.site.gvi_start_date
+        if start is None:
+            return None
+        return timezone.localdate(self.specified_at) < start

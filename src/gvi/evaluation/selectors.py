@@ -2,7 +2,7 @@
 as predefined tables with small counts suppressed."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from gvi.access.decorators import user_roles
 from gvi.access.permissions import INCIDENT_LEVEL
-from gvi.analysis.suppression import suppress, suppress_table
+from gvi.analysis.suppression import suppress
 from gvi.evaluation.models import SurveyValue, UnitCost
 from gvi.incidents.models import Incident, Involvement
 from gvi.partnership.models import Site
@@ -114,35 +114,63 @@ def national_years(today: date | None = None) -> list[int]:
     return sorted(years, reverse=True)
 
 
+def _all_national_counts() -> dict[str, dict[tuple[str, date], int]]:
+    return {indicator: _national_counts(indicator) for indicator in NATIONAL_INDICATORS}
+
+
+def complete_months(year: int, today: date | None = None) -> list[date]:
+    """The months of `year` that are over: only complete months are published (a month's counts are
+    protected once, when it is complete, and every later version carries that pattern forward)."""
+    today = today or timezone.localdate()
+    if year > today.year:
+        return []
+    last_month = 12 if year < today.year else today.month - 1
+    return [date(year, month, 1) for month in range(1, last_month + 1)]
+
+
 def national_month_table(
     indicator: str, year: int, today: date | None = None, counts=None, sites=None
 ) -> NationalTable:
-    """One suppressed table: active sites x months of `year` (up to the current month)."""
-    today = today or timezone.localdate()
-    last_month = 12 if year < today.year else today.month
-    months = [date(year, month, 1) for month in range(1, last_month + 1)]
-    counts = _national_counts(indicator) if counts is None else counts
+    """One protected table: active sites x the complete months of `year`.
+
+    Each month is protected as one column of every site and every indicator together (nested indicators
+    such as lethal within serious protect each other), independently of the other months, so a month
+    reads the same in every later year-to-date version; a site's year-to-date total is published only
+    where all its months are (gvi.analysis.suppression.year_version). `counts` maps every indicator to
+    its counts (computed when not given)."""
+    from gvi.analysis.suppression import protect_month, year_version
+
+    months = complete_months(year, today)
+    counts = _all_national_counts() if counts is None else counts
     if sites is None:
         sites = list(Site.objects.filter(is_active=True).values_list("name", flat=True))
-    cells = [[counts.get((name, month), 0) for month in months] for name in sites]
-    table = suppress_table(cells)
+    monthly = [
+        {ind: [counts[ind].get((name, month), 0) for name in sites] for ind in NATIONAL_INDICATORS}
+        for month in months
+    ]
+    if not monthly or not sites:
+        return NationalTable(indicator, year, [m.strftime("%Y-%m") for m in months],
+                             [NationalRow(name, [], 0) for name in sites], [], 0)  # fmt: skip
+    version = year_version(monthly, len(months), protected=[protect_month(m) for m in monthly])
     return NationalTable(
         indicator=indicator,
         year=year,
         months=[month.strftime("%Y-%m") for month in months],
         rows=[
             NationalRow(name, values, total)
-            for name, values, total in zip(sites, table.cells, table.row_totals, strict=True)
+            for name, values, total in zip(
+                sites, version.cells[indicator], version.row_totals[indicator], strict=True
+            )
         ],
-        column_totals=table.column_totals,
-        grand_total=table.grand_total,
+        column_totals=version.column_totals[indicator],
+        grand_total=version.grand_totals[indicator],
     )
 
 
 def national_tables(
     indicator: str = "serious", years: list[int] | None = None, today: date | None = None, sites=None
 ) -> list[NationalTable]:
-    counts = _national_counts(indicator)
+    counts = _all_national_counts()
     years = national_years(today) if years is None else years
     return [national_month_table(indicator, year, today, counts, sites) for year in years]
 
@@ -537,9 +565,18 @@ def process_figures(site) -> dict:
     try:
         from gvi.sanctions.metrics import site_figures
 
-        figures["deterrence"] = site_figures([site.pk])
+        start = site.gvi_start_date
+        if start is None:
+            figures["deterrence"] = site_figures([site.pk])
+            figures["deterrence_before"] = None
+        else:
+            # Before and after the site's GVI start apart: the years before the start are no measure of
+            # the strategy's certainty.
+            figures["deterrence"] = site_figures([site.pk], start=start)
+            figures["deterrence_before"] = site_figures([site.pk], end=start - timedelta(days=1))
     except Exception:  # noqa: BLE001
         figures["deterrence"] = None
+        figures["deterrence_before"] = None
     return figures
 
 
@@ -551,18 +588,51 @@ class Impact:
     result: object | None  # gvi.analysis.impact.ItsResult
     reason: str = ""
     first_row: int = 0  # the series starts here: months before the first registered incident are no data
+    spec: object | None = None  # the site's pre-specified ImpactModel, if any
+    population_source: str = ""  # the sources of the population offset, when it was used
+    population_note: str = ""  # why no population offset was used
+
+    @property
+    def description(self) -> str:
+        from gvi.analysis.impact import model_description
+
+        return model_description(self.result) if self.result is not None else ""
 
 
-def site_impact(rows: list[MonthRow], start: date | None, indicator: str = "serious") -> Impact:
-    """Interrupted time series of the monthly counts around the site's GVI start."""
+def monthly_population(site, labels: list[str]) -> tuple[list[float] | None, str]:
+    """The site's population for each month label ("YYYY-MM"): a month's own figure, else its year's.
+    (None, "") when any month has none; (values, sources) otherwise."""
+    from gvi.evaluation.models import Population
+
+    figures = list(Population.objects.filter(site=site))
+    by_month = {(f.year, f.month): f for f in figures if f.month}
+    by_year = {f.year: f for f in figures if not f.month}
+    values, sources = [], set()
+    for label in labels:
+        year, month = int(label[:4]), int(label[5:7])
+        figure = by_month.get((year, month)) or by_year.get(year)
+        if figure is None:
+            return None, ""
+        values.append(float(figure.population))
+        sources.add(figure.source)
+    return values, "; ".join(sorted(sources))
+
+
+def site_impact(rows: list[MonthRow], start: date | None, indicator: str = "serious", site=None) -> Impact:
+    """Interrupted time series of the monthly counts around the site's GVI start.
+
+    The site's pre-specified model (ImpactModel) decides the terms; without one, the default is a level
+    change with seasonality. Quasi-Poisson with Newey-West standard errors; the population as offset when
+    every month of the series has one."""
     if start is None:
         return Impact(None, _("Platsen har inget startdatum för GVI, så någon effekt kan inte skattas."))
     labels = [row.month for row in rows]
     first = start.strftime("%Y-%m") if start.day == 1 else _next_month(start).strftime("%Y-%m")
     if first not in labels or labels.index(first) == 0:
         return Impact(None, _("Startdatumet ligger utanför den period som visas."))
-    from gvi.analysis.impact import NEGBIN, fit_its, too_few_events, too_few_reading
+    from gvi.analysis.impact import FOURIER, HAC, QUASI, STEP, fit_its, too_few_events, too_few_reading
 
+    spec = getattr(site, "impact_model", None) if site is not None else None
     # Months before the first registered incident are months without data (the platform, or the
     # imported history, starts there), not months without violence: counting them as zeros would invent
     # a rising trend before the start.
@@ -574,12 +644,30 @@ def site_impact(rows: list[MonthRow], start: date | None, indicator: str = "seri
     start_index = labels.index(first)
     sides = (sum(counts[:start_index]), sum(counts[start_index:]), start_index, len(counts) - start_index)
     if too_few_events(*sides):
-        return Impact(None, too_few_reading(*sides))
+        return Impact(None, too_few_reading(*sides), spec=spec)
+    population, sources = monthly_population(site, labels) if site is not None else (None, "")
+    note = (
+        ""
+        if population is not None
+        else _(
+            "Ingen folkmängd är importerad för alla månader, så modellen räknar antal, inte antal per "
+            "invånare: en växande eller krympande befolkning kan då se ut som en trend."
+        )
+    )
     try:
-        result = fit_its(counts, start_index, int(labels[0][5:7]), family=NEGBIN)
+        result = fit_its(
+            counts,
+            start_index,
+            int(labels[0][5:7]),
+            family=QUASI,
+            seasonality=FOURIER if spec is None or spec.seasonality else None,
+            change=spec.change if spec is not None else STEP,
+            exposure=population,
+            autocorrelation=HAC,
+        )
     except Exception:  # noqa: BLE001 - a model that cannot be fitted is reported, not raised
-        return Impact(None, _("Modellen kunde inte skattas på dessa data."))
-    return Impact(result, first_row=first_row)
+        return Impact(None, _("Modellen kunde inte skattas på dessa data."), spec=spec)
+    return Impact(result, first_row=first_row, spec=spec, population_source=sources, population_note=note)
 
 
 def _next_month(day: date) -> date:
@@ -729,11 +817,14 @@ def site_comparison(rows: list[MonthRow], start: date | None, series) -> Compari
     first = start.strftime("%Y-%m") if start.day == 1 else _next_month(start).strftime("%Y-%m")
     if first not in months or months.index(first) == 0:
         return Comparison(None, labels, _("Startdatumet ligger utanför den period som visas."))
-    from gvi.analysis.impact import fit_did
+    from gvi.analysis.impact import HAC, fit_did
 
     try:
         result = fit_did(
-            [row.serious for row in rows], [values for _name, values in series], months.index(first)
+            [row.serious for row in rows],
+            [values for _name, values in series],
+            months.index(first),
+            autocorrelation=HAC,
         )
     except Exception:  # noqa: BLE001 - a model that cannot be fitted is reported, not raised
         return Comparison(None, labels, _("Jämförelsen kunde inte skattas på dessa data."))

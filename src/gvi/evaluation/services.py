@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 
 from gvi.evaluation.models import (
     AggregatePackage,
+    ImpactModel,
     ImportedAggregate,
     InvestigationHours,
+    Population,
     SurveyValue,
     UnitCost,
 )
@@ -22,6 +24,7 @@ from gvi.incidents.models import Incident
 
 SURVEY_COLUMNS = ("area", "year", "indicator", "value", "source")
 HOURS_COLUMNS = ("incident_type", "year", "month", "hours", "source")
+POPULATION_COLUMNS = ("year", "month", "population", "source")
 MAX_ROWS = 20_000
 
 
@@ -293,6 +296,92 @@ def _hours_counted_twice(site, keys: dict) -> list[str]:
             continue
         errors.append((line, _problem(line, "month", problem)))
     return [message for _line, message in sorted(errors)]
+
+
+# --- Population ----------------------------------------------------------------------------------------
+
+
+def import_population_file(site, filename: str, content: bytes) -> ImportResult:
+    """Rows of year, month (empty for the whole year), population, source; all or nothing."""
+    result = ImportResult()
+    try:
+        header, rows = read_table(filename, content)
+    except TableError as error:
+        return ImportResult(errors=error.messages)
+    missing = _missing(header, POPULATION_COLUMNS)
+    if missing:
+        result.errors.append(_("Kolumner saknas: %(columns)s") % {"columns": ", ".join(missing)})
+        return result
+    parsed, keys = [], set()
+    for line, row in rows:
+        errors = []
+        year = None
+        try:
+            year = int(row.get("year", ""))
+            if not 1900 <= year <= 2100:
+                raise ValueError
+        except ValueError:
+            errors.append(_problem(line, "year", _("ange ett år mellan 1900 och 2100.")))
+        month = None
+        if row.get("month"):
+            try:
+                month = int(row["month"])
+                if not 1 <= month <= 12:
+                    raise ValueError
+            except ValueError:
+                errors.append(_problem(line, "month", _("ange en månad 1–12 eller lämna tomt för helt år.")))
+        population = None
+        try:
+            population = int(_decimal(row.get("population", "")))
+            if not 1 <= population < 100_000_000:
+                raise ValueError
+        except (InvalidOperation, ValueError):
+            errors.append(
+                _problem(line, "population", _("ange folkmängden som ett heltal, till exempel 58 213."))
+            )
+        if not row.get("source"):
+            errors.append(_problem(line, "source", _("värdet saknas.")))
+        if not errors and (year, month) in keys:
+            errors.append(_problem(line, "year", _("samma period finns redan på en tidigare rad.")))
+        if errors:
+            result.errors.extend(errors)
+            continue
+        keys.add((year, month))
+        parsed.append((year, month, population, row["source"][:300]))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for year, month, population, source in parsed:
+            Population.objects.update_or_create(
+                site=site, year=year, month=month, defaults={"population": population, "source": source}
+            )
+    result.saved = len(parsed)
+    return result
+
+
+# --- The pre-specified impact model ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def specify_impact_model(
+    site, change: str, seasonality: bool, comparison: bool, note: str = "", by: str = ""
+) -> ImpactModel:
+    """Write down the site's impact model with today's date. A new specification replaces the old one and
+    gets a new date, so a model changed after the start is shown as specified after the start."""
+    if change not in ImpactModel.Change.values:
+        raise ValueError(f"unknown change {change!r}")
+    spec, _created = ImpactModel.objects.update_or_create(
+        site=site,
+        defaults={
+            "change": change,
+            "seasonality": bool(seasonality),
+            "comparison": bool(comparison),
+            "note": note.strip()[:2000],
+            "specified_at": timezone.now(),
+            "specified_by": by[:150],
+        },
+    )
+    return spec
 
 
 # --- Unit costs -----------------------------------------------------------------------------------------

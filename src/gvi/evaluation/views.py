@@ -10,7 +10,7 @@ from gvi.access.decorators import roles_required
 from gvi.analysis.charts import bar_chart, impact_chart
 from gvi.evaluation import selectors as s
 from gvi.evaluation import services
-from gvi.evaluation.models import AggregatePackage, UnitCost
+from gvi.evaluation.models import AggregatePackage, ImpactModel, UnitCost
 from gvi.partnership.models import Role, Site
 
 MAX_UPLOAD_BYTES = 1_000_000
@@ -49,7 +49,7 @@ def site_statistics(request):
         last, previous = s.last_12_months(rows), s.previous_12_months(rows)
         costs = s.unit_costs(site)
         incidents = s.site_incidents(request.user, site)
-        impact = s.site_impact(rows, site.gvi_start_date)
+        impact = s.site_impact(rows, site.gvi_start_date, site=site)
         points = s.impact_points(rows, impact)
         areas = s.violence_by_area(incidents)
         police = s.police_hours(site, incidents, [row.month for row in rows[-12:]])
@@ -117,7 +117,7 @@ def report(request):
         raise PermissionDenied
     rows = s.violence_by_month(s.site_incidents(request.user, site), months=60)
     last, previous = s.last_12_months(rows), s.previous_12_months(rows)
-    impact = s.site_impact(rows, site.gvi_start_date)
+    impact = s.site_impact(rows, site.gvi_start_date, site=site)
     police = s.police_hours(site, s.site_incidents(request.user, site), [row.month for row in rows[-12:]])
     pdf = report_pdf(
         site,
@@ -150,16 +150,31 @@ def settings(request):
             return redirect(f"{request.path}?plats={site.slug}")
         for error in errors:
             messages.error(request, error)
-    elif request.method == "POST" and request.POST.get("action") in {"survey", "hours"}:
+    elif request.method == "POST" and request.POST.get("action") == "model":
+        change = request.POST.get("change", "")
+        if change not in ImpactModel.Change.values:
+            messages.error(request, _("Välj vilken förändring modellen ska skatta."))
+        else:
+            services.specify_impact_model(
+                site,
+                change,
+                seasonality=request.POST.get("seasonality") == "on",
+                comparison=request.POST.get("comparison") == "on",
+                note=request.POST.get("note", ""),
+                by=request.user.get_username(),
+            )
+            messages.success(request, _("Effektmodellen är nedskriven med dagens datum."))
+            return redirect(f"{request.path}?plats={site.slug}")
+    elif request.method == "POST" and request.POST.get("action") in {"survey", "hours", "population"}:
         upload = request.FILES.get("file")
         if upload is None or upload.size > MAX_UPLOAD_BYTES:
             messages.error(request, _("Välj en CSV- eller Excel-fil (.xlsx) på högst 1 MB."))
         else:
-            importer = (
-                services.import_survey_file
-                if request.POST["action"] == "survey"
-                else services.import_hours_file
-            )
+            importer = {
+                "survey": services.import_survey_file,
+                "hours": services.import_hours_file,
+                "population": services.import_population_file,
+            }[request.POST["action"]]
             result = importer(site, upload.name, upload.read())
             for error in result.errors[:50]:
                 messages.error(request, error)
@@ -179,6 +194,9 @@ def settings(request):
             "costs": s.unit_costs(site),
             "surveys": s.survey_series(site),
             "hours": site.investigation_hours.all()[:500],
+            "population": site.population_figures.all()[:500],
+            "impact_model": ImpactModel.objects.filter(site=site).first(),
+            "changes": ImpactModel.Change.choices,
         },
     )
 

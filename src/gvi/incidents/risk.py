@@ -59,8 +59,9 @@ MIN_STREAM_DAYS = 90  # a conflict registered recently is still observed over at
 MIN_EVENTS = 10  # fewer events in all streams together: no model
 LINKED_STATUSES = (Involvement.MemberStatus.CONFIRMED, Involvement.MemberStatus.SUSPECTED)
 
-# An alert: the intensity is at least RATIO times the background, and at least EXTRA_30 more events than
-# usual are expected over the next 30 days.
+# An alert ("raised above usual"): the self-exciting model beats the constant-rate baseline at the site
+# (AIC gain > 0), the intensity is at least RATIO times the stream's usual (long-run) level μ/(1 − α), and
+# at least EXTRA_30 more events than usual are expected over the next 30 days.
 ALERT_RATIO = 1.5
 ALERT_EXTRA_30 = 0.25
 TRIGGERS = 3  # the largest contributors listed
@@ -77,6 +78,7 @@ MU_BOUNDS = (1e-5, 10.0)
 FIT_METHOD = "TNC"
 CACHE_SECONDS = 24 * 3600
 CACHE_VERSION = 1
+REGION_GRID = 13  # grid points per axis of the profile-likelihood region (intervals)
 
 SPARK_DAYS = 90
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 180, 40, 2
@@ -164,6 +166,11 @@ class RiskAlert:
     fade_days: float
     n_events: int
     raised: bool
+    # 95 % intervals of the expected counts over the profile-likelihood region (nan: not computed)
+    expected_7_low: float = math.nan
+    expected_7_high: float = math.nan
+    expected_30_low: float = math.nan
+    expected_30_high: float = math.nan
     triggers: list[Trigger] = field(default_factory=list)
     explanation: str = ""
     sparkline: Sparkline | None = None
@@ -218,10 +225,29 @@ class FitSummary:
     converged: bool
     window_days: int
     fitted_to: datetime
+    # 95 % profile-likelihood intervals of the excitation (branching ratio) and the decay rate
+    alpha_low: float = math.nan
+    alpha_high: float = math.nan
+    beta_low: float = math.nan
+    beta_high: float = math.nan
+    weak: bool = True  # the excitation is weakly identified (said on the page in words)
 
     @property
     def half_life(self) -> float:
         return hawkes.half_life(self.beta)
+
+    @property
+    def half_life_low(self) -> float:
+        return hawkes.half_life(self.beta_high) if self.beta_high > 0 else math.nan
+
+    @property
+    def half_life_high(self) -> float:
+        return hawkes.half_life(self.beta_low) if self.beta_low > 0 else math.nan
+
+    @property
+    def self_exciting(self) -> bool:
+        """Whether the self-exciting model beats the constant rate (AIC): only then can an alert be raised."""
+        return self.aic_gain > 0
 
     @property
     def mean_delay(self) -> float:
@@ -402,7 +428,7 @@ def _site_data_from(rows_of, site: Site, now: datetime) -> _SiteData:
             start = min(max(_days(since, origin), 0.0), end - MIN_STREAM_DAYS)
         starts[f"r{pk}"] = start
     streams = [
-        hawkes.Stream(np.array([_days(incidents[i].occurred_at, origin) for i in ids]), end, starts[key], key)
+        hawkes.Stream(_stream_times([incidents[i].occurred_at for i in ids], origin), end, starts[key], key)
         for key, ids in events.items()
     ]
     return _SiteData(origin, end, groups, relations, incidents, streams, events)
@@ -411,6 +437,23 @@ def _site_data_from(rows_of, site: Site, now: datetime) -> _SiteData:
 # --------------------------------------------------------------------------------------------------
 # The cached fit
 # --------------------------------------------------------------------------------------------------
+
+
+def _date_only(moment: datetime) -> bool:
+    """An incident known only to the day (imported dates land at 00:00 local time)."""
+    local = timezone.localtime(moment)
+    return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
+
+
+def _stream_times(moments: list[datetime], origin: datetime) -> np.ndarray:
+    """Days since `origin`; date-only incidents spread evenly within their day
+    (`hawkes.spread_within_day`), so that they do not tie at midnight and read as instant retaliation.
+    `moments` are in time order, and so are the times returned."""
+    times = np.array([_days(moment, origin) for moment in moments], dtype=float)
+    date_only = [index for index, moment in enumerate(moments) if _date_only(moment)]
+    if date_only:
+        times[date_only] = hawkes.spread_within_day(times[date_only])
+    return np.sort(times, kind="stable")
 
 
 def _cache_key(site: Site, data: _SiteData) -> str:
@@ -517,7 +560,14 @@ def _explanation(alert: RiskAlert, now: datetime) -> str:
     }
 
 
-def _state(data: _SiteData, fit: hawkes.PooledFit, stream: hawkes.Stream, t_now: float, now: datetime):
+def _state(
+    data: _SiteData,
+    fit: hawkes.PooledFit,
+    stream: hawkes.Stream,
+    t_now: float,
+    now: datetime,
+    region: hawkes.LikelihoodRegion | None = None,
+):
     mu, alpha, beta = fit.params(stream.key)
     state = hawkes.stream_state(stream.times, t_now, mu, alpha, beta)
     if stream.key.startswith("g"):
@@ -526,7 +576,16 @@ def _state(data: _SiteData, fit: hawkes.PooledFit, stream: hawkes.Stream, t_now:
     else:
         kind, relation = CONFLICT, data.relations[int(stream.key[1:])]
         groups = (data.groups[relation.group_a_id], data.groups[relation.group_b_id])
-    raised = state.ratio >= ALERT_RATIO and state.extra_expected(30) >= ALERT_EXTRA_30
+    raised = (
+        hawkes.raised_above_usual(state.intensity, mu, alpha, ALERT_RATIO, fit.aic_gain)
+        and state.extra_expected(30) >= ALERT_EXTRA_30
+    )
+    limit = ALERT_RATIO * state.usual - mu  # the excess at which λ falls below RATIO × usual
+    fade = 0.0 if state.excess <= limit else math.log(state.excess / limit) / beta
+    low_7 = high_7 = low_30 = high_30 = math.nan
+    if region is not None:
+        low_7, high_7 = region.expected_interval(stream.times, t_now, stream.key, 7)
+        low_30, high_30 = region.expected_interval(stream.times, t_now, stream.key, 30)
     alert = RiskAlert(
         key=stream.key,
         kind=kind,
@@ -541,9 +600,13 @@ def _state(data: _SiteData, fit: hawkes.PooledFit, stream: hawkes.Stream, t_now:
         usual_7=state.usual_expected(7),
         usual_30=state.usual_expected(30),
         half_life_days=state.half_life,
-        fade_days=state.fade_days(ALERT_RATIO),
+        fade_days=fade,
         n_events=state.n_events,
         raised=raised,
+        expected_7_low=low_7,
+        expected_7_high=high_7,
+        expected_30_low=low_30,
+        expected_30_high=high_30,
         sparkline=_sparkline(stream.times, t_now, data.origin, mu, alpha, beta),
     )
     ids = data.events[stream.key]
@@ -598,6 +661,9 @@ def _compute(rows_of, site: Site, now: datetime) -> RiskPicture:
     fit = _fit(site, data)
     if not fit.n_events or not math.isfinite(fit.beta):
         return _empty(site, now, n_events)
+    region = hawkes.likelihood_region(
+        data.streams, fit, mu_bounds=MU_BOUNDS, beta_bounds=BETA_BOUNDS, grid=REGION_GRID
+    )
     summary = FitSummary(
         alpha=fit.alpha,
         beta=fit.beta,
@@ -608,9 +674,14 @@ def _compute(rows_of, site: Site, now: datetime) -> RiskPicture:
         converged=fit.converged,
         window_days=WINDOW_DAYS,
         fitted_to=data.origin + timedelta(days=data.end),
+        alpha_low=region.alpha[0],
+        alpha_high=region.alpha[1],
+        beta_low=region.beta[0],
+        beta_high=region.beta[1],
+        weak=region.weakly_identified or fit.aic_gain <= 0,
     )
     t_now = _days(now, data.origin)
-    states = {stream.key: _state(data, fit, stream, t_now, now) for stream in data.streams}
+    states = {stream.key: _state(data, fit, stream, t_now, now, region) for stream in data.streams}
     alerts = sorted(
         (a for a in states.values() if a.raised),
         key=lambda a: (-a.excess, a.label.lower(), a.key),
@@ -727,6 +798,7 @@ FIGURES = (
     "half_life_days",
     "fade_days",
 )
+INTERVALS = ("expected_7_low", "expected_7_high", "expected_30_low", "expected_30_high")
 
 
 def _store(site: Site, scope: str, disclosures: str, source: list, picture: RiskPicture) -> RiskSnapshot:
@@ -753,6 +825,11 @@ def _store(site: Site, scope: str, disclosures: str, source: list, picture: Risk
                 "converged": fit.converged,
                 "window_days": fit.window_days,
                 "fitted_to": fit.fitted_to.isoformat(),
+                "alpha_low": _finite(fit.alpha_low),
+                "alpha_high": _finite(fit.alpha_high),
+                "beta_low": _finite(fit.beta_low),
+                "beta_high": _finite(fit.beta_high),
+                "weak": fit.weak,
             },
         },
     )
@@ -772,6 +849,7 @@ def _store(site: Site, scope: str, disclosures: str, source: list, picture: Risk
                 excess_ratio=_finite(state.excess_ratio) or 0.0,
                 n_events=state.n_events,
                 figures={name: _finite(getattr(state, name)) for name in FIGURES}
+                | {name: _finite(getattr(state, name)) for name in INTERVALS}
                 | {"excess_ratio": _finite(state.excess_ratio)},
                 triggers=[
                     {
@@ -802,7 +880,10 @@ def _store(site: Site, scope: str, disclosures: str, source: list, picture: Risk
 def _fit_summary(stored: dict | None) -> FitSummary | None:
     if stored is None:
         return None
-    return FitSummary(**{**stored, "fitted_to": datetime.fromisoformat(stored["fitted_to"])})
+    restored = {**stored, "fitted_to": datetime.fromisoformat(stored["fitted_to"])}
+    for name in ("alpha_low", "alpha_high", "beta_low", "beta_high"):
+        restored[name] = math.nan if restored.get(name) is None else restored[name]
+    return FitSummary(**restored)
 
 
 class StoredStates(Mapping):
@@ -866,6 +947,7 @@ def _alerts(snapshot: RiskSnapshot, rows_of, rows) -> list[RiskAlert]:
             n_events=row.n_events,
             raised=row.raised,
             **figures,
+            **{name: math.nan if row.figures.get(name) is None else row.figures[name] for name in INTERVALS},
         )
         for part in row.triggers:
             incident = incidents.get(part["incident"])

@@ -128,11 +128,13 @@ def incident_facts(site_ids, start: date | None = None, end: date | None = None)
     followed: dict[int, set] = {}
     pending: dict[int, set] = {}
     links = SanctionEpisode.trigger_incidents.through.objects.filter(incident_id__in=list(groups))
-    for incident_id, group_id, status in links.values_list(
-        "incident_id", "sanctionepisode__group_id", "sanctionepisode__status"
+    for incident_id, group_id, status, decided_at in links.values_list(
+        "incident_id", "sanctionepisode__group_id", "sanctionepisode__status", "sanctionepisode__decided_at"
     ):
         if status in deterrence.WENT_AHEAD:
-            followed.setdefault(incident_id, set()).add(group_id)
+            # a response only when the decision came after the incident (issue 18)
+            if deterrence.decided_after(moments[incident_id], _local(decided_at)):
+                followed.setdefault(incident_id, set()).add(group_id)
         elif status == deterrence.PROPOSED:
             pending.setdefault(incident_id, set()).add(group_id)
     return [
