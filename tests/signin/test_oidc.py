@@ -179,8 +179,13 @@ def test_a_user_without_membership_sees_whom_to_ask_gets_no_data_and_is_logged(s
     assert any(
         f"without membership: provider=polisen user={user.pk}" in r.getMessage() for r in caplog.records
     )
-    # An administrator adds a membership: the next sign-in gets in.
-    Membership.objects.create(user=user, organisation=world.org_of(A), site=world.site_a, role=A)
+    # An administrator adds a membership and a second person of the organisation approves it (issue 21):
+    # the next sign-in gets in.
+    from django.utils import timezone
+
+    Membership.objects.create(
+        user=user, organisation=world.org_of(A), site=world.site_a, role=A, approved_at=timezone.now()
+    )
     client = Client()
     sign_in(client, idp)
     assert lands_on(client) == "home"

@@ -520,7 +520,7 @@ def _converged(problem: _Problem, result) -> bool:
     for x, g, (low, high) in zip(result.x, gradient, problem.bounds(), strict=True):
         at_low, at_high = x <= low + 1e-9, x >= high - 1e-9
         projected.append(0.0 if (at_low and g > 0) or (at_high and g < 0) else g)
-    return max(abs(g) for g in projected) <= GRADIENT_TOLERANCE
+    return bool(max(abs(g) for g in projected) <= GRADIENT_TOLERANCE)
 
 
 def fit(

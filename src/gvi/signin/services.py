@@ -51,14 +51,23 @@ def _sync_memberships(identity: ExternalIdentity, provider: Provider, claims: di
             if site_slug and site is None:
                 logger.error("IdP %s: site %r in the role map is not in GVI", provider.key, site_slug)
                 continue
+            # The IdP's configuration (by the organisation's own IT, mapping its claims to roles) counts as
+            # the second person's approval that a membership reading person data needs otherwise.
             membership, created = Membership.objects.get_or_create(
-                user=identity.user, organisation=organisation, site=site, role=role
+                user=identity.user,
+                organisation=organisation,
+                site=site,
+                role=role,
+                defaults={"approved_at": timezone.now()},
             )
             if created:
                 identity.memberships.add(membership)
-            if membership in identity.memberships.all() and not membership.is_active:
+            if membership in identity.memberships.all() and not (
+                membership.is_active and membership.approved_at
+            ):
                 membership.is_active = True
-                membership.save(update_fields=["is_active"])
+                membership.approved_at = membership.approved_at or timezone.now()
+                membership.save(update_fields=["is_active", "approved_at"])
             wanted.add(membership.pk)
     # Memberships this IdP gave that its claims no longer give end now (deactivation at the IdP).
     identity.memberships.exclude(pk__in=wanted).filter(is_active=True).update(is_active=False)
