@@ -188,6 +188,27 @@ def _incident_type(raw: str) -> str | None:
     return None
 
 
+def _year_and_month(line: int, row: dict, errors: list) -> tuple[int | None, int | None]:
+    """The row's year (1900–2100) and month (1–12, or None for the whole year); problems go to `errors`."""
+    year = month = None
+    try:
+        year = int(row.get("year", ""))
+        if not 1900 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        errors.append(_problem(line, "year", _("ange ett år mellan 1900 och 2100.")))
+        year = None
+    if row.get("month"):
+        try:
+            month = int(row["month"])
+            if not 1 <= month <= 12:
+                raise ValueError
+        except ValueError:
+            errors.append(_problem(line, "month", _("ange en månad 1–12 eller lämna tomt för helt år.")))
+            month = None
+    return year, month
+
+
 def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
     """Rows of incident_type, year, month (empty for the whole year), hours, source; all or nothing."""
     result = ImportResult()
@@ -215,21 +236,7 @@ def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
                     % {"types": ", ".join(value for value, _label in Incident.Type.choices)},
                 )
             )
-        try:
-            year = int(row.get("year", ""))
-            if not 1900 <= year <= 2100:
-                raise ValueError
-        except ValueError:
-            errors.append(_problem(line, "year", _("ange ett år mellan 1900 och 2100.")))
-            year = None
-        month = None
-        if row.get("month"):
-            try:
-                month = int(row["month"])
-                if not 1 <= month <= 12:
-                    raise ValueError
-            except ValueError:
-                errors.append(_problem(line, "month", _("ange en månad 1–12 eller lämna tomt för helt år.")))
+        year, month = _year_and_month(line, row, errors)
         try:
             hours = _decimal(row.get("hours", "")).quantize(Decimal("0.1"))
             if hours < 0 or hours >= Decimal("1e8"):
@@ -315,21 +322,7 @@ def import_population_file(site, filename: str, content: bytes) -> ImportResult:
     parsed, keys = [], set()
     for line, row in rows:
         errors = []
-        year = None
-        try:
-            year = int(row.get("year", ""))
-            if not 1900 <= year <= 2100:
-                raise ValueError
-        except ValueError:
-            errors.append(_problem(line, "year", _("ange ett år mellan 1900 och 2100.")))
-        month = None
-        if row.get("month"):
-            try:
-                month = int(row["month"])
-                if not 1 <= month <= 12:
-                    raise ValueError
-            except ValueError:
-                errors.append(_problem(line, "month", _("ange en månad 1–12 eller lämna tomt för helt år.")))
+        year, month = _year_and_month(line, row, errors)
         population = None
         try:
             population = int(_decimal(row.get("population", "")))
