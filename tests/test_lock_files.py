@@ -74,4 +74,6 @@ def test_this_environment_was_installed_from_the_test_lock():
             continue
         if Version(installed) != Version(version):
             mismatched[name] = (version, installed)
-    assert not mismatched, f"installed versions differ from requirements/test.txt (locked, installed): {mismatched}"
+    assert not mismatched, (
+        f"installed versions differ from requirements/test.txt (locked, installed): {mismatched}"
+    )
