@@ -173,6 +173,10 @@ MATRIX = {
     "evaluation:national_monthly": Route(only([N], 200, 403), anon=302),
     "evaluation:national_import": Route(only([N], 200, 403), anon=302),
     "evaluation:settings": Route(only([C], 200, 403), anon=302),
+    # An import job is seen only by the user who uploaded it; none of the matrix users has one.
+    "evaluation:import_job": Route(
+        only(ALL_ROLES, 404, 0), anon=302, kwargs={"job": "8a4f8a57-2f3c-4d43-9a59-3d1b8f0d6c11"}
+    ),
     "evaluation:research_export": Route(only([C, S, A], 200, 403), anon=302),
     "evaluation:report": Route(only([C, S, A], 200, 403), anon=302),
     "set_language": Route(only(ALL_ROLES, 302, 0), anon=302, method="post", data={"language": "en"}),

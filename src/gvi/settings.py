@@ -287,7 +287,17 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": GVI_CACHE_URL}
         if GVI_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
-    )
+    ),
+    # The progress of imports run by the worker: never the database, whose import transaction hides
+    # it until the end (gvi.operations.imports).
+    "progress": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": GVI_CACHE_URL, "KEY_PREFIX": "p"}
+        if GVI_CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "progress"),
+        }
+    ),
 }
 
 LOGGING = {

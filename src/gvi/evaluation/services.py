@@ -99,6 +99,15 @@ def _decimal(raw: str) -> Decimal:
     return value
 
 
+def _counted(rows: list, progress):
+    """The rows, telling `progress(done, total)` (gvi.operations.imports.Progress) how far the check is."""
+    total = len(rows)
+    for done, item in enumerate(rows, start=1):
+        yield item
+        if progress is not None:
+            progress(done, total)
+
+
 def _missing(header: list[str], required: tuple[str, ...]) -> list[str]:
     return [column for column in required if column not in header]
 
@@ -106,7 +115,7 @@ def _missing(header: list[str], required: tuple[str, ...]) -> list[str]:
 # --- Survey series ----------------------------------------------------------------------------------
 
 
-def import_survey_rows(site, header, rows) -> ImportResult:
+def import_survey_rows(site, header, rows, progress=None) -> ImportResult:
     """Rows of area, year, indicator, value, source; all or nothing."""
     result = ImportResult()
     missing = _missing(header, SURVEY_COLUMNS)
@@ -117,7 +126,7 @@ def import_survey_rows(site, header, rows) -> ImportResult:
         result.errors.append(_("Filen innehåller inga datarader."))
         return result
     parsed, seen = [], {}
-    for line, row in rows:
+    for line, row in _counted(rows, progress):
         errors = []
         for column in ("area", "indicator", "source"):
             if not row.get(column):
@@ -169,12 +178,12 @@ def import_survey_csv(site, text: str) -> ImportResult:
     return import_survey_file(site, "fil.csv", text.encode("utf-8"))
 
 
-def import_survey_file(site, filename: str, content: bytes) -> ImportResult:
+def import_survey_file(site, filename: str, content: bytes, progress=None) -> ImportResult:
     try:
         header, rows = read_table(filename, content)
     except TableError as error:
         return ImportResult(errors=error.messages)
-    return import_survey_rows(site, header, rows)
+    return import_survey_rows(site, header, rows, progress)
 
 
 # --- Investigation hours --------------------------------------------------------------------------------
@@ -209,7 +218,7 @@ def _year_and_month(line: int, row: dict, errors: list) -> tuple[int | None, int
     return year, month
 
 
-def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
+def import_hours_file(site, filename: str, content: bytes, progress=None) -> ImportResult:
     """Rows of incident_type, year, month (empty for the whole year), hours, source; all or nothing."""
     result = ImportResult()
     try:
@@ -224,7 +233,7 @@ def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
         result.errors.append(_("Filen innehåller inga datarader."))
         return result
     parsed, keys = [], {}
-    for line, row in rows:
+    for line, row in _counted(rows, progress):
         errors = []
         incident_type = _incident_type(row.get("incident_type", ""))
         if incident_type is None:
@@ -308,7 +317,7 @@ def _hours_counted_twice(site, keys: dict) -> list[str]:
 # --- Population ----------------------------------------------------------------------------------------
 
 
-def import_population_file(site, filename: str, content: bytes) -> ImportResult:
+def import_population_file(site, filename: str, content: bytes, progress=None) -> ImportResult:
     """Rows of year, month (empty for the whole year), population, source; all or nothing."""
     result = ImportResult()
     try:
@@ -320,7 +329,7 @@ def import_population_file(site, filename: str, content: bytes) -> ImportResult:
         result.errors.append(_("Kolumner saknas: %(columns)s") % {"columns": ", ".join(missing)})
         return result
     parsed, keys = [], set()
-    for line, row in rows:
+    for line, row in _counted(rows, progress):
         errors = []
         year, month = _year_and_month(line, row, errors)
         population = None
