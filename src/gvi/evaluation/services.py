@@ -108,6 +108,18 @@ def _counted(rows: list, progress):
             progress(done, total)
 
 
+def _replace(model, site, key: tuple[str, ...], rows: list[dict]) -> None:
+    """Store the checked rows, each replacing a stored row of the same site and key: one transaction, a
+    few statements in all (a row-by-row update_or_create of 20 000 rows held the database for minutes)."""
+    wanted = {tuple(row[name] for name in key) for row in rows}
+    stored = model.objects.filter(site=site).values_list("pk", *key)
+    replaced = [pk for pk, *values in stored.iterator() if tuple(values) in wanted]
+    with transaction.atomic():
+        for start in range(0, len(replaced), 500):
+            model.objects.filter(pk__in=replaced[start : start + 500]).delete()
+        model.objects.bulk_create([model(site=site, **row) for row in rows], batch_size=500)
+
+
 def _missing(header: list[str], required: tuple[str, ...]) -> list[str]:
     return [column for column in required if column not in header]
 
@@ -161,15 +173,15 @@ def import_survey_rows(site, header, rows, progress=None) -> ImportResult:
         parsed.append((row["area"][:120], year, row["indicator"][:200], value, row["source"][:300]))
     if result.errors:
         return result
-    with transaction.atomic():
-        for area, year, indicator, value, source in parsed:
-            SurveyValue.objects.update_or_create(
-                site=site,
-                area=area,
-                year=year,
-                indicator=indicator,
-                defaults={"value": value, "source": source},
-            )
+    _replace(
+        SurveyValue,
+        site,
+        ("area", "year", "indicator"),
+        [
+            {"area": area, "year": year, "indicator": indicator, "value": value, "source": source}
+            for area, year, indicator, value, source in parsed
+        ],
+    )
     result.saved = len(parsed)
     return result
 
@@ -269,15 +281,15 @@ def import_hours_file(site, filename: str, content: bytes, progress=None) -> Imp
     result.errors.extend(_hours_counted_twice(site, keys))
     if result.errors:
         return result
-    with transaction.atomic():
-        for incident_type, year, month, hours, source in parsed:
-            InvestigationHours.objects.update_or_create(
-                site=site,
-                incident_type=incident_type,
-                year=year,
-                month=month,
-                defaults={"hours": hours, "source": source},
-            )
+    _replace(
+        InvestigationHours,
+        site,
+        ("incident_type", "year", "month"),
+        [
+            {"incident_type": kind, "year": year, "month": month, "hours": hours, "source": source}
+            for kind, year, month, hours, source in parsed
+        ],
+    )
     result.saved = len(parsed)
     return result
 
@@ -352,11 +364,15 @@ def import_population_file(site, filename: str, content: bytes, progress=None) -
         parsed.append((year, month, population, row["source"][:300]))
     if result.errors:
         return result
-    with transaction.atomic():
-        for year, month, population, source in parsed:
-            Population.objects.update_or_create(
-                site=site, year=year, month=month, defaults={"population": population, "source": source}
-            )
+    _replace(
+        Population,
+        site,
+        ("year", "month"),
+        [
+            {"year": year, "month": month, "population": population, "source": source}
+            for year, month, population, source in parsed
+        ],
+    )
     result.saved = len(parsed)
     return result
 
