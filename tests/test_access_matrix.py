@@ -123,6 +123,10 @@ MATRIX = {
     ),
     "audit_io:import_upload": Route(only([A, CW, P], 200, 403), anon=302),
     "audit_io:import_confirm": Route(only([A, CW, P], 302, 403), anon=302, method="post"),
+    # A job is the uploader's own: an importing role gets 404 for anyone else's, the others 403.
+    "audit_io:import_job": Route(
+        only([A, CW, P], 404, 403), anon=302, kwargs={"job": "8a4f8a57-2f3c-4d43-9a59-3d1b8f0d6c11"}
+    ),
     "audit_io:export": Route(only([C, A], 200, 403), anon=302),
     "network:site_network": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "network:group_network": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),

@@ -59,6 +59,30 @@ def start(task, *, user, site, kind: str, file_name: str, content: bytes) -> Imp
     return job
 
 
+def continue_with(task, job: ImportJob, kind: str) -> ImportJob | None:
+    """A new job for the file a finished job kept (the confirmed import of a checked file), which the
+    first job then gives up; None when the file is gone (confirmed already, or too old)."""
+    with transaction.atomic():
+        source = ImportJob.objects.select_for_update().filter(pk=job.pk).first()
+        if source is None or not bytes(source.content):
+            return None
+        follow = ImportJob.objects.create(
+            public_id=uuid.uuid4(),
+            kind=kind,
+            user=source.user,
+            site=source.site,
+            file_name=source.file_name,
+            content=bytes(source.content),
+            created_at=timezone.now(),
+        )
+        source.content = b""
+        source.save(update_fields=["content"])
+        result = task.enqueue(follow.pk)
+        follow.task_id = str(result.id)
+        follow.save(update_fields=["task_id"])
+    return follow
+
+
 class Progress:
     """`progress(done, total)` while the rows are checked; `progress.stage(text)` between the phases."""
 
@@ -81,8 +105,9 @@ class Progress:
         caches["progress"].set(self.key, dict(self.state), timeout=int(JOBS_KEPT.total_seconds()))
 
 
-def run(job_id: int, runner: Callable[[ImportJob, bytes, Progress], dict]) -> dict:
-    """The task's body: run the import once and keep its outcome on the job."""
+def run(job_id: int, runner: Callable[[ImportJob, bytes, Progress], dict], keep_file: bool = False) -> dict:
+    """The task's body: run the import once and keep its outcome on the job. The file is dropped, unless
+    `keep_file` and the outcome has no errors (a checked file waiting for the user's confirmation)."""
     job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
     if job is None or job.finished_at is not None:
         return {"job": job_id, "skipped": True}
@@ -90,7 +115,8 @@ def run(job_id: int, runner: Callable[[ImportJob, bytes, Progress], dict]) -> di
     progress.stage("running")
     outcome = runner(job, _decrypt(job.content), progress)
     job.outcome = _encrypt(json.dumps(outcome).encode())
-    job.content = b""
+    if not (keep_file and not outcome.get("errors")):
+        job.content = b""
     job.finished_at = timezone.now()
     job.save(update_fields=["outcome", "content", "finished_at"])
     return {"job": job_id, "ok": not outcome.get("errors")}
@@ -98,6 +124,10 @@ def run(job_id: int, runner: Callable[[ImportJob, bytes, Progress], dict]) -> di
 
 def job_for(user, public_id, kinds: tuple[str, ...]) -> ImportJob | None:
     """The user's own job of one of `kinds`; nobody sees another user's import."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
     return ImportJob.objects.filter(public_id=public_id, user=user, kind__in=kinds).first()
 
 
