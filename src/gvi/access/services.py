@@ -194,9 +194,14 @@ def _token_purpose(token: ApiToken) -> str:
     return f"{token.name} · {token.user.get_username()} · {', '.join(token.scopes)} · {_('upphör')} {expires}"
 
 
-@transaction.atomic
 def issue_api_token(user, name: str, expires_at=None, scopes=ALL_SCOPES, actor=None) -> str:
-    """Create a key for `user` and return it in clear text once; only its hash is kept. The key acts as
+    """The clear text of a new key (see create_api_token)."""
+    return create_api_token(user, name, expires_at=expires_at, scopes=scopes, actor=actor)[1]
+
+
+@transaction.atomic
+def create_api_token(user, name: str, expires_at=None, scopes=ALL_SCOPES, actor=None) -> tuple[ApiToken, str]:
+    """Create a key for `user`; returns it and its clear text, shown once (only its hash is kept). The key acts as
     `user` narrowed to `scopes`, and expires at `expires_at` (at most GVI_API_TOKEN_MAX_DAYS from now; by
     default the maximum). `actor` is the user itself (the page *API-nycklar*), or an Operator at the shell;
     nobody issues a key for another account, which would let them act as its user. Logged."""
@@ -235,7 +240,7 @@ def issue_api_token(user, name: str, expires_at=None, scopes=ALL_SCOPES, actor=N
     token.full_clean(exclude=["token_hash"])
     token.save()
     append_log_entry(actor, token, AccessLog.Action.TOKEN, _token_purpose(token), None)
-    return raw
+    return token, raw
 
 
 @transaction.atomic
