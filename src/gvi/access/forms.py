@@ -215,7 +215,7 @@ class ApiTokenForm(forms.Form):
         help_text=_("Vilket system använder nyckeln, t.ex. ”Polisens ärendesystem”."),
     )
     scopes = forms.MultipleChoiceField(
-        label=_("Behörigheter"),
+        label=_("Nyckelns behörigheter"),
         choices=(),
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
