@@ -354,3 +354,23 @@ def test_a_new_user_without_memberships_gets_an_empty_api_through_any_key():
     loner = UserFactory()
     raw = issue_api_token(loner, "ensam", scopes=ALL_SCOPES)
     assert Client(**bearer(raw)).get(BASE + "/groups").json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_the_accounts_page_shows_the_users_key_events_to_the_administrator(world):
+    analyst = world.users[Role.ANALYST]
+    token, _raw = create_api_token(analyst, "Rapportverktyg", scopes=[scopes.READ_GROUPS])
+    revoke_api_token(analyst, token)
+    page = verified_login(Client(), world.users[Role.ADMINISTRATOR]).get(
+        reverse("access:account_detail", kwargs={"pk": analyst.pk})
+    )
+    text = page.content.decode()
+    assert "API-nyckel utfärdad" in text and "API-nyckel återkallad" in text
+
+
+@pytest.mark.django_db
+def test_the_key_page_is_translated(world):
+    client = verified_login(Client(), world.users[Role.ANALYST])
+    client.cookies["django_language"] = "en"
+    text = client.get(OWN, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My API keys" in text and "The key’s scopes" in text
