@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gvi.access import scopes
 from gvi.access.models import AccessLog, ApiToken
@@ -372,5 +372,8 @@ def test_the_accounts_page_shows_the_users_key_events_to_the_administrator(world
 def test_the_key_page_is_translated(world):
     client = verified_login(Client(), world.users[Role.ANALYST])
     client.cookies["django_language"] = "en"
-    text = client.get(OWN, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    try:
+        text = client.get(OWN, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    finally:
+        translation.activate("sv")  # the locale middleware leaves the thread in English
     assert "My API keys" in text and "The key’s scopes" in text
