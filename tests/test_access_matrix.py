@@ -84,6 +84,11 @@ MATRIX = {
         only([AD], 404, 403), anon=302, method="post", kwargs={"pk": 999999, "action": "las-upp"}
     ),
     "access:membership_end": Route(only([AD], 404, 403), anon=302, method="post", kwargs={"pk": 999999}),
+    # API keys: everyone issues and lists their own; the administrator lists everyone's. An unknown key's
+    # revocation is 404 for all (another user's key is 404 too, except for the administrator).
+    "access:own_tokens": Route(only(ALL_ROLES, 200, 0), anon=302),
+    "access:token_revoke": Route(only(ALL_ROLES, 404, 0), anon=302, kwargs={"pk": 999999}),
+    "access:token_admin_list": Route(only([AD], 200, 403), anon=302),
     # Approvers: the coordinator of the organisation (or its data-protection role).
     "access:approvals": Route(only([C], 200, 403), anon=302),
     "access:approval_decide": Route(
