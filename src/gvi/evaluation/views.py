@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvi.access.decorators import roles_required
-from gvi.analysis.charts import bar_chart, impact_chart
+from gvi.analysis.charts import axis_bar_chart, from_first_data, impact_chart
 from gvi.evaluation import selectors as s
 from gvi.evaluation import services
 from gvi.evaluation.models import AggregatePackage, ImpactModel, UnitCost
@@ -35,6 +36,23 @@ def _series(rows, key):
     return [(row.month, getattr(row, key)) for row in rows]
 
 
+def month_charts(rows) -> dict:
+    """The monthly charts of the statistics page and the PDF report: from the first month with data on
+    (not half empty before it), the running month (today in Europe/Stockholm) marked as incomplete."""
+    today = timezone.localdate()
+    serious = from_first_data(_series(rows, "serious"))
+    group = _series(rows, "group_involved")[len(rows) - len(serious) :]
+    running = today.strftime("%Y-%m")
+    return {
+        "chart": axis_bar_chart(serious, running=running, through=today),
+        "group_chart": axis_bar_chart(group, running=running, through=today),
+    }
+
+
+def area_chart(areas):
+    return axis_bar_chart([(row.area, row.last) for row in areas])
+
+
 @roles_required(Role.COORDINATOR, Role.STEERING_MEMBER, Role.ANALYST)
 def site_statistics(request):
     """The site dashboard for the four goals. Aggregates only, so the steering group may see it."""
@@ -44,7 +62,6 @@ def site_statistics(request):
     if site is not None:
         rows = s.violence_by_month(s.site_incidents(request.user, site), months=60)
         serious = _series(rows, "serious")
-        group = _series(rows, "group_involved")
         rolling = s.rolling([value for _month, value in serious])
         last, previous = s.last_12_months(rows), s.previous_12_months(rows)
         costs = s.unit_costs(site)
@@ -56,11 +73,8 @@ def site_statistics(request):
         context.update(
             rows=rows,
             recent_rows=list(reversed(rows[-24:])),
-            series=serious,
-            bars=bar_chart(serious),
             total=sum(value for _month, value in serious),
-            group_series=group,
-            group_bars=bar_chart(group),
+            **month_charts(rows),
             rolling_rows=[
                 (row.month, value) for row, value in zip(rows, rolling, strict=True) if value is not None
             ][-24:],
@@ -84,8 +98,7 @@ def site_statistics(request):
                 rows, site.gvi_start_date, s.comparison_series(request.user, site, months=60)
             ),
             areas=areas,
-            area_series=[(row.area, row.last) for row in areas],
-            area_bars=bar_chart([(row.area, row.last) for row in areas]),
+            area_chart=area_chart(areas),
             may_edit=Role.COORDINATOR in _roles_at(request.user, site),
         )
     return render(request, "evaluation/site_statistics.html", context)
