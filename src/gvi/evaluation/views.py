@@ -36,7 +36,7 @@ def _series(rows, key):
     return [(row.month, getattr(row, key)) for row in rows]
 
 
-def month_charts(rows) -> dict:
+def month_charts(rows, **size) -> dict:
     """The monthly charts of the statistics page and the PDF report: from the first month with data on
     (not half empty before it), the running month (today in Europe/Stockholm) marked as incomplete."""
     today = timezone.localdate()
@@ -44,13 +44,24 @@ def month_charts(rows) -> dict:
     group = _series(rows, "group_involved")[len(rows) - len(serious) :]
     running = today.strftime("%Y-%m")
     return {
-        "chart": axis_bar_chart(serious, running=running, through=today),
-        "group_chart": axis_bar_chart(group, running=running, through=today),
+        "chart": axis_bar_chart(serious, running=running, through=today, **size),
+        "group_chart": axis_bar_chart(group, running=running, through=today, **size),
     }
 
 
-def area_chart(areas):
-    return axis_bar_chart([(row.area, row.last) for row in areas])
+def area_chart(areas, **size):
+    return axis_bar_chart([(row.area, row.last) for row in areas], **size)
+
+
+def _impact_chart(points, **size):
+    if not points:
+        return None
+    return impact_chart(
+        [(p.month, p.observed) for p in points],
+        [p.fitted for p in points],
+        [p.counterfactual for p in points],
+        **size,
+    )
 
 
 @roles_required(Role.COORDINATOR, Role.STEERING_MEMBER, Role.ANALYST)
@@ -87,13 +98,7 @@ def site_statistics(request):
             process=s.process_figures(site),
             impact=impact,
             impact_points=points,
-            impact_chart=impact_chart(
-                [(p.month, p.observed) for p in points],
-                [p.fitted for p in points],
-                [p.counterfactual for p in points],
-            )
-            if points
-            else None,
+            impact_chart=_impact_chart(points),
             comparison=s.site_comparison(
                 rows, site.gvi_start_date, s.comparison_series(request.user, site, months=60)
             ),
@@ -122,24 +127,13 @@ def research_export(request):
 @roles_required(Role.COORDINATOR, Role.STEERING_MEMBER, Role.ANALYST)
 def report(request):
     """The steering group's report as a PDF: the dashboard's aggregates and the impact reading."""
-    from gvi.evaluation.report_pdf import report_pdf
+    from gvi.evaluation.report_pdf import report_data, report_pdf
 
     sites = _user_sites(request.user)
     site = _chosen_site(request, sites)
     if site is None:
         raise PermissionDenied
-    rows = s.violence_by_month(s.site_incidents(request.user, site), months=60)
-    last, previous = s.last_12_months(rows), s.previous_12_months(rows)
-    impact = s.site_impact(rows, site.gvi_start_date, site=site)
-    police = s.police_hours(site, s.site_incidents(request.user, site), [row.month for row in rows[-12:]])
-    pdf = report_pdf(
-        site,
-        last,
-        previous,
-        s.cost_estimates(last, s.unit_costs(site), police),
-        impact.result.reading if impact.result else impact.reason,
-        s.survey_series(site),
-    )
+    pdf = report_pdf(report_data(request.user, site))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="gvi-{site.slug}-uppfoljning.pdf"'
     return response
