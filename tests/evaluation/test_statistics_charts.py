@@ -62,6 +62,8 @@ def test_on_the_first_day_of_a_month_the_new_month_is_drawn_as_running_not_as_a_
     # The table alternative says it too.
     assert re.search(r"<th scope=\"row\">2026-03 \(pågående månad\)</th><td>0</td>", html)
     assert "style=" not in svg  # CSP: styled by class only
+    # Coordinates are written with a decimal point whatever the interface language ("44,0" breaks SVG).
+    assert not re.search(r'\b(?:x|y|x1|x2|y1|y2|width|height)="[^"]*,', svg)
 
 
 def test_the_60_month_chart_starts_at_the_first_month_with_data(client, site, time_machine):
@@ -98,3 +100,8 @@ def test_area_bars_have_a_value_axis_with_ticks_and_labels(client, site, time_ma
     assert [(bar.label, bar.value) for bar in chart.bars] == [("Centrum", 7), ("Norr", 2)]
     assert chart.bars[0].height == pytest.approx(chart.height * 7 / 8)
     assert not chart.has_partial
+    # Each bar is named under it (the table beside it has the figures).
+    assert re.findall(r'<text class="axis-label"[^>]*aria-hidden="true">([^<]+)</text>', svg) == [
+        "Centrum",
+        "Norr",
+    ]

@@ -17,6 +17,10 @@ class Bar:
     height: float
     partial: bool = False  # the running month: counted so far, not a whole month
 
+    @property
+    def centre(self) -> float:
+        return self.x + self.width / 2
+
 
 @dataclass(frozen=True)
 class Tick:
@@ -33,7 +37,7 @@ class BarChart:
     bars: list[Bar]
     ticks: list[Tick]
     top: int  # the value at y = 0
-    left: float
+    left: int  # whole points: templates print it as is (a float would print with a decimal comma)
     width: int
     height: int
     through: date | None = None  # the last day counted in the running month
@@ -45,6 +49,12 @@ class BarChart:
     @property
     def last(self) -> Bar | None:
         return self.bars[-1] if self.bars else None
+
+    @property
+    def label_chars(self) -> int:
+        """How many characters of 12 px text fit under one bar (for labels under each bar)."""
+        narrowest = min((bar.width for bar in self.bars), default=0)
+        return max(int(narrowest / 7), 3)
 
     @property
     def has_partial(self) -> bool:
@@ -82,7 +92,7 @@ def axis_bar_chart(
     series: list[tuple[str, int]],
     width: int = 720,
     height: int = 200,
-    left: float = 44.0,
+    left: int = 44,
     gap: float = 2.0,
     running: str | None = None,
     through: date | None = None,

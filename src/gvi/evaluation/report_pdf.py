@@ -161,7 +161,7 @@ def _table(styles: _Styles, rows: list[list], fractions: list[float], numeric: s
 # --- Charts -------------------------------------------------------------------------------------------
 
 CHART_HEIGHT = 110.0
-AXIS_LEFT = 28.0
+AXIS_LEFT = 28
 TOP_PAD, BOTTOM_PAD = 8.0, 16.0
 
 
