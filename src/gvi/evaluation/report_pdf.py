@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 
 import reportlab
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
@@ -340,8 +341,6 @@ def _partial_caption(chart: BarChart) -> str:
 
 
 def formatting_day(day: date | None) -> str:
-    from django.utils.formats import date_format
-
     return date_format(day, "j F Y") if day else ""
 
 
