@@ -75,3 +75,15 @@ def overlapping_glyphs(page: Page, tolerance: float = 0.25) -> list[tuple[str, s
                         (f"{a.get_text()}@{a.x0:.0f},{a.y0:.0f}", f"{b.get_text()}@{b.x0:.0f},{b.y0:.0f}")
                     )
     return sorted(found)
+
+
+def overlapping_lines(page: Page, margin: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of text lines (a table cell's line, a label, a paragraph's line) whose boxes overlap."""
+    found = []
+    for index, a in enumerate(page.lines):
+        for b in page.lines[index + 1 :]:
+            width = min(a.x1, b.x1) - max(a.x0, b.x0)
+            height = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if width > margin and height > margin:
+                found.append((a.get_text().strip(), b.get_text().strip()))
+    return found

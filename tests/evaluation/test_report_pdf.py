@@ -12,7 +12,7 @@ from reportlab.pdfgen import canvas
 from gvi.demo.loader import load_demo
 from gvi.evaluation.report_pdf import ACCENT
 from tests.clock import local_moment
-from tests.evaluation.pdf_layout import overlapping_glyphs, pages
+from tests.evaluation.pdf_layout import overlapping_glyphs, overlapping_lines, pages
 from tests.factories import verified_login
 
 # The second day of a month: the running month has barely begun and must not read as a very low month.
@@ -43,6 +43,7 @@ def test_report_pages_are_laid_out_without_overlap_in_swedish_number_format(repo
         body = [line for line in page.lines if line.y0 > FOOTER_HEIGHT]
         assert body, f"page {page.number} has nothing but its footer"
         assert overlapping_glyphs(page) == [], f"text over text on page {page.number}"
+        assert overlapping_lines(page) == [], f"text boxes overlap on page {page.number}"
         for char in page.chars:  # everything inside the page, nothing cut at an edge
             assert 0 <= char.x0 and char.x1 <= A4[0] and 0 <= char.y0 and char.y1 <= A4[1]
 
@@ -85,14 +86,16 @@ def test_report_charts_are_vector_drawings(report):
     assert "0" in ticks and "5" in ticks
 
 
-def test_the_overlap_check_finds_text_printed_over_text():
+def test_the_overlap_checks_find_text_printed_over_text():
     """The layout checks above can fail: the old report printed the Mål 2 columns on top of each other."""
     from io import BytesIO
 
     buffer = BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.drawString(100, 700, "Andel som känner sig otrygga")
-    pdf.drawString(160, 700, "Centrum")
+    pdf.drawString(150, 704, "Centrum 2022: 39.80")
+    pdf.drawString(100, 600, "Apart")
     pdf.save()
     (page,) = pages(buffer.getvalue())
     assert overlapping_glyphs(page)
+    assert len(overlapping_lines(page)) == 1
