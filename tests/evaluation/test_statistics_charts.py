@@ -105,3 +105,17 @@ def test_area_bars_have_a_value_axis_with_ticks_and_labels(client, site, time_ma
         "Centrum",
         "Norr",
     ]
+
+
+def test_the_impact_model_leaves_the_running_month_out(db, client, time_machine):
+    """Two days into March, March's count is not a month's count: the model and its chart end in February."""
+    time_machine.move_to(local_moment(date(2026, 3, 2)))
+    site = SiteFactory(gvi_start_date=date(2025, 3, 1))
+    _incidents(site, date(2023, 3, 1), 24, per_month=4)  # before the start
+    _incidents(site, date(2025, 3, 1), 12, per_month=2)  # March 2025 – February 2026
+    response = _page(client, site)
+    impact, points = response.context["impact"], response.context["impact_points"]
+    assert impact.result is not None and impact.result.months_after == 12
+    assert points[-1].month == "2026-02" and len(points) == 36
+    assert response.context["chart"].last.label == "2026-03"  # the bar chart still shows it, hatched
+    assert "modellen räknar bara hela månader" in response.content.decode()

@@ -431,7 +431,9 @@ def report_pdf(data: ReportData) -> bytes:
                     "Staplar: observerat antal. Heldragen svart linje: modellens skattning. Streckad röd linje "
                     "från starten: den skattade utvecklingen om inget hade ändrats vid GVI-starten "
                     "(kontrafaktisk). Den prickade lodräta linjen markerar starten."
-                ),
+                )
+                + " "
+                + _("Den pågående månaden ingår inte: modellen räknar bara hela månader."),
             )
         )
     story.append(_p(_("Våld per område"), styles.h3))
