@@ -55,7 +55,7 @@ def test_report_pages_are_laid_out_without_overlap_in_swedish_number_format(repo
         "Mål 2:",
         "Mål 3 och 4:",
         "Dödligt och grovt våld per månad",
-        "Våld per område",
+        "Dödligt och grovt våld per område",
     ):
         assert heading in text
     # No decimal points and no ungrouped large numbers; a decimal comma, grouped kronor, a real minus.

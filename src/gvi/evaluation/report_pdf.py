@@ -436,7 +436,6 @@ def report_pdf(data: ReportData) -> bytes:
                 + _("Den pågående månaden ingår inte: modellen räknar bara hela månader."),
             )
         )
-    story.append(_p(_("Våld per område"), styles.h3))
     if data.areas:
         story.append(
             _figure(
@@ -452,6 +451,7 @@ def report_pdf(data: ReportData) -> bytes:
         ]
         story.append(_table(styles, rows, [3, 1.3, 1.3, 1.3], numeric={1, 2, 3}))
     else:
+        story.append(_p(_("Våld per område"), styles.h3))
         story.append(_p(_("Inga incidenter de senaste 24 månaderna."), styles.body))
 
     # Goal 2
