@@ -91,6 +91,7 @@ class ReportData:
     areas: list
     impact_chart: ImpactChart | None
     impact_labels: list[str]
+    process: dict | None = None
 
 
 class _Styles:
@@ -347,6 +348,58 @@ def formatting_day(day: date | None) -> str:
 # --- The report ---------------------------------------------------------------------------------------
 
 
+def _count(value) -> str:
+    """A published (suppressed) count: None is 1–4."""
+    return "1–4" if value is None else _n(value)
+
+
+def _share(ratio) -> str:
+    return (
+        "–" if ratio is None or not ratio.denominator else f"{_n(ratio.numerator)} / {_n(ratio.denominator)}"
+    )
+
+
+def _duration(summary) -> str:
+    if summary is None or not summary.n:
+        return "–"
+    p90 = _("för få") if summary.p90_reported is None else _n(summary.p90_reported, 1)
+    return f"{_n(summary.median, 1)} / {p90} (n={_n(summary.n)})"
+
+
+def _process(styles: _Styles, data: ReportData) -> list:
+    """Reach and deterrence, as on the statistics page; left out where the modules give nothing."""
+    figures = data.process or {}
+    reach, after, before = figures.get("reach"), figures.get("deterrence"), figures.get("deterrence_before")
+    if not reach and not after:
+        return []
+    parts = [_p(_("Processmått"), styles.h2)]
+    if reach:
+        rows = [[_("Mått"), _("Värde")]]
+        rows += [
+            [_("Gruppmedlemmar"), _count(reach.members)],
+            [_("Nådda senaste 12 månaderna"), _count(reach.reached_12)],
+            [_("Deltog i möte (call-in)"), _count(reach.attended)],
+            [_("Bad om hjälp"), _count(reach.asked_for_help)],
+        ]
+        parts += [_p(_("Räckvidd"), styles.h3), _table(styles, rows, [4, 1.5], numeric={1})]
+    if after:
+        header = [_("Mått"), *([_("Före starten"), _("Från starten")] if before else [_("Värde")])]
+        measures = [
+            (_("Säkerhet: sanktionerbara incidenter som följdes av åtgärd"), "certainty", _share),
+            (_("Förutsägbarhet: åtgärder enligt utannonserad regel"), "predictability", _share),
+            (_("Beslut i tid"), "decided_in_time", _share),
+            (_("Dagar till beslut, median / 90:e percentil"), "to_decision", _duration),
+        ]
+        rows = [header]
+        for label, key, show in measures:
+            rows.append([label, *([show(getattr(before, key))] if before else []), show(getattr(after, key))])
+        parts += [
+            _p(_("Avskräckning"), styles.h3),
+            _table(styles, rows, [3, 1.4, 1.4] if before else [3, 1.4], numeric={1, 2}),
+        ]
+    return [KeepTogether(parts)]
+
+
 def _change(now, before) -> str:
     if before is None:
         return "–"
@@ -499,6 +552,8 @@ def report_pdf(data: ReportData) -> bytes:
         )
     )
 
+    story += _process(styles, data)
+
     footer = _safe(_("Uppföljning av GVI: %(site)s") % {"site": site.name})
 
     def on_page(canvas, document) -> None:
@@ -552,4 +607,5 @@ def report_data(user, site) -> ReportData:
         areas=areas,
         impact_chart=_impact_chart(points, width=FRAME_WIDTH - AXIS_LEFT, height=CHART_HEIGHT, gap=1.0),
         impact_labels=[point.month for point in points],
+        process=s.process_figures(site),
     )
