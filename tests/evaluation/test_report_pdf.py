@@ -56,6 +56,7 @@ def test_report_pages_are_laid_out_without_overlap_in_swedish_number_format(repo
         "Mål 3 och 4:",
         "Dödligt och grovt våld per månad",
         "Dödligt och grovt våld per område",
+        "Processmått",
     ):
         assert heading in text
     # No decimal points and no ungrouped large numbers; a decimal comma, grouped kronor, a real minus.
