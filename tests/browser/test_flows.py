@@ -132,6 +132,32 @@ def test_steering_member_reads_the_statistics_as_chart_and_table(sessions):
     steering.visit("/personer/", status=403)
 
 
+def test_statistics_charts_have_value_axes_and_a_marked_running_month_and_the_pdf_is_laid_out(sessions):
+    from tests.evaluation.pdf_layout import overlapping_glyphs, overlapping_lines, pages
+
+    steering = sessions("styrgrupp")
+    page = steering.visit("/statistik/")
+    serious = page.locator("main figure.chart").first
+    assert serious.locator("text.tick-label").count() >= 2, "the monthly chart has no value axis"
+    assert serious.locator("svg[role=img] rect.bar-partial").count() == 1, "the running month is not marked"
+    expect(serious.locator(".chart-legend")).to_contain_text("pågående månad")
+    areas = page.locator("main figure.chart", has=page.locator("#chart-title-areas"))
+    assert areas.locator("text.tick-label").count() >= 2, "the area bars have no value axis"
+    serious_table = page.locator("main details.chart-table").first
+    serious_table.locator("summary").click()
+    expect(serious_table.locator("tbody tr").last).to_contain_text("(pågående månad)")
+
+    with page.expect_download() as download:
+        page.locator("main a[href*='rapport.pdf']").click()
+    pdf = open(download.value.path(), "rb").read()  # noqa: SIM115
+    report = pages(pdf)
+    assert len(report) >= 2
+    for sheet in report:
+        assert sheet.lines and not sheet.images
+        assert overlapping_glyphs(sheet) == [] and overlapping_lines(sheet) == []
+    steering.assert_clean()
+
+
 def test_community_partner_sees_no_person_data(sessions, person_path):
     analyst = sessions("analytiker")
     aliases = analyst.visit("/personer/").locator("main table tbody tr td:first-child a").all_inner_texts()

@@ -1,6 +1,10 @@
-"""Geometry for simple server-rendered SVG bar charts (no script, CSP-friendly)."""
+"""Geometry for simple server-rendered SVG bar charts (no script, CSP-friendly).
 
+The same geometry draws the charts of the PDF report (reportlab's y axis points up: it flips y itself)."""
+
+import math
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -11,6 +15,106 @@ class Bar:
     y: float
     width: float
     height: float
+    partial: bool = False  # the running month: counted so far, not a whole month
+
+    @property
+    def centre(self) -> float:
+        return self.x + self.width / 2
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A line of the value axis: `value` at height `y` (0 at the top of the plot)."""
+
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Bars in the plot area x = `left` … `width`, y = 0 … `height`, with a value axis on the left."""
+
+    bars: list[Bar]
+    ticks: list[Tick]
+    top: int  # the value at y = 0
+    left: int  # whole points: templates print it as is (a float would print with a decimal comma)
+    width: int
+    height: int
+    through: date | None = None  # the last day counted in the running month
+
+    @property
+    def first(self) -> Bar | None:
+        return self.bars[0] if self.bars else None
+
+    @property
+    def last(self) -> Bar | None:
+        return self.bars[-1] if self.bars else None
+
+    @property
+    def label_chars(self) -> int:
+        """How many characters of 12 px text fit under one bar (for labels under each bar)."""
+        narrowest = min((bar.width for bar in self.bars), default=0)
+        return max(int(narrowest / 7), 3)
+
+    @property
+    def has_partial(self) -> bool:
+        return any(bar.partial for bar in self.bars)
+
+
+def value_axis(highest: float, height: float, most: int = 5) -> tuple[int, list[Tick]]:
+    """A scale from 0 to a round top at or above `highest`, in whole steps of 1, 2 or 5 × 10^k, with at
+    most `most` steps; returns the top and a tick per step (counts: whole numbers only)."""
+    highest = max(highest, 0)
+    if highest <= 0:
+        return 1, [Tick(0, height), Tick(1, 0.0)]
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            candidate = factor * step
+            if math.ceil(highest / candidate) <= most:
+                top = candidate * math.ceil(highest / candidate)
+                return top, [
+                    Tick(value, height - height * value / top) for value in range(0, top + 1, candidate)
+                ]
+        step *= 10
+
+
+def from_first_data(series: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The series from its first non-zero value on (a chart is not half empty before the data begins);
+    an all-zero series is kept whole."""
+    for index, (_label, value) in enumerate(series):
+        if value:
+            return series[index:]
+    return series
+
+
+def axis_bar_chart(
+    series: list[tuple[str, int]],
+    width: int = 720,
+    height: int = 200,
+    left: int = 44,
+    gap: float = 2.0,
+    running: str | None = None,
+    through: date | None = None,
+) -> BarChart:
+    """Bars with a value axis. The bar labelled `running` (the running month) is marked partial."""
+    top, ticks = value_axis(max((value for _label, value in series), default=0), height)
+    slot = (width - left) / max(len(series), 1)
+    bars = []
+    for index, (label, value) in enumerate(series):
+        bar_height = height * value / top
+        bars.append(
+            Bar(
+                label,
+                value,
+                left + index * slot + gap / 2,
+                height - bar_height,
+                max(slot - gap, 1),
+                bar_height,
+                partial=running is not None and label == running,
+            )
+        )
+    return BarChart(bars, ticks, top, left, width, height, through if running else None)
 
 
 def bar_chart(

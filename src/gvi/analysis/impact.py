@@ -34,6 +34,8 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
+from gvi.formatting import NBSP, number, percent
+
 POISSON = "poisson"
 QUASI = "quasipoisson"
 NEGBIN = "negbin"
@@ -352,7 +354,7 @@ def fit_its(
 
 
 def _pct(value: float) -> str:
-    return f"{abs(value):.0f}"
+    return number(abs(value), 0)
 
 
 def change_sentence(estimate: Estimate, subject: str = "Efter GVI-starten") -> str:
@@ -363,10 +365,12 @@ def change_sentence(estimate: Estimate, subject: str = "Efter GVI-starten") -> s
     else:
         verb, point, first, second = "ökade", ratio - 1, low - 1, high - 1
     if first < 0:  # interval crosses "no change": write it as signed bounds
-        interval = f"{(first * 100):+.0f} till {(second * 100):+.0f} %"
+        interval = f"{number(first * 100, 0, sign=True)} till {percent(second * 100, 0, sign=True)}"
     else:
-        interval = f"{_pct(first * 100)}–{_pct(second * 100)} %"
-    sentence = f"{subject} {verb} antalet med uppskattningsvis {_pct(point * 100)} % (95 % KI {interval})."
+        interval = f"{_pct(first * 100)}–{_pct(second * 100)}{NBSP}%"
+    sentence = (
+        f"{subject} {verb} antalet med uppskattningsvis {_pct(point * 100)}{NBSP}% (95{NBSP}% KI {interval})."
+    )
     if estimate.conclusive:
         sentence += " Intervallet omfattar inte ”ingen förändring”."
     else:
@@ -431,8 +435,9 @@ def its_reading(result: ItsResult) -> str:
     trend = result.trend_change
     if trend is not None:
         text += (
-            f" Trenden efter starten ändrades med {trend.percent_change:+.1f} % per månad "
-            f"(95 % KI {(trend.low - 1) * 100:+.1f} till {(trend.high - 1) * 100:+.1f} %)."
+            f" Trenden efter starten ändrades med {percent(trend.percent_change, 1, sign=True)} per månad "
+            f"(95{NBSP}% KI {number((trend.low - 1) * 100, 1, sign=True)} till "
+            f"{percent((trend.high - 1) * 100, 1, sign=True)})."
         )
     model = FAMILY_NAMES[result.family].lower()
     season = "trend och säsong" if result.seasonality else "trend"
@@ -460,8 +465,8 @@ class PreTrend:
         low, high = (self.per_month.low - 1) * 100, (self.per_month.high - 1) * 100
         text = (
             f"Kontroll av trenderna före starten ({self.months} månader): platsens utveckling skilde sig från "
-            f"jämförelseområdenas med {self.per_month.percent_change:+.1f} % per månad "
-            f"(95 % KI {low:+.1f} till {high:+.1f} %)."
+            f"jämförelseområdenas med {percent(self.per_month.percent_change, 1, sign=True)} per månad "
+            f"(95{NBSP}% KI {number(low, 1, sign=True)} till {percent(high, 1, sign=True)})."
         )
         if self.parallel_in_doubt:
             return text + (

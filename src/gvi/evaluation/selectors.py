@@ -640,6 +640,16 @@ def site_impact(rows: list[MonthRow], start: date | None, indicator: str = "seri
     if labels.index(first) <= first_row:
         return Impact(None, _("Det finns inga registrerade incidenter före GVI-starten att jämföra med."))
     rows, labels = rows[first_row:], labels[first_row:]
+    # The running month (today's, in Europe/Stockholm) is not a whole month yet: counted as one it would
+    # read as a sudden fall. The model takes whole months only.
+    if len(rows) > 1 and labels[-1] == timezone.localdate().strftime("%Y-%m"):
+        rows, labels = rows[:-1], labels[:-1]
+    if first not in labels:
+        return Impact(
+            None,
+            _("GVI startade under den pågående månaden: det finns ännu ingen hel månad efter starten."),
+            spec=spec,
+        )
     counts = [getattr(row, indicator) for row in rows]
     start_index = labels.index(first)
     sides = (sum(counts[:start_index]), sum(counts[start_index:]), start_index, len(counts) - start_index)
@@ -759,7 +769,7 @@ def impact_points(rows: list[MonthRow], impact: Impact, indicator: str = "seriou
             float(result.fitted[index]),
             float(result.counterfactual[index]) if index >= start else None,
         )
-        for index, row in enumerate(rows[impact.first_row :])
+        for index, row in enumerate(rows[impact.first_row :][: len(result.fitted)])  # whole months only
     ]
 
 

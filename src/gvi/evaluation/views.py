@@ -5,11 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from gvi.access.decorators import roles_required
-from gvi.analysis.charts import bar_chart, impact_chart
+from gvi.analysis.charts import axis_bar_chart, from_first_data, impact_chart
 from gvi.evaluation import selectors as s
 from gvi.evaluation import services
 from gvi.evaluation.models import AggregatePackage, ImpactModel, UnitCost
@@ -39,6 +40,34 @@ def _series(rows, key):
     return [(row.month, getattr(row, key)) for row in rows]
 
 
+def month_charts(rows, **size) -> dict:
+    """The monthly charts of the statistics page and the PDF report: from the first month with data on
+    (not half empty before it), the running month (today in Europe/Stockholm) marked as incomplete."""
+    today = timezone.localdate()
+    serious = from_first_data(_series(rows, "serious"))
+    group = _series(rows, "group_involved")[len(rows) - len(serious) :]
+    running = today.strftime("%Y-%m")
+    return {
+        "chart": axis_bar_chart(serious, running=running, through=today, **size),
+        "group_chart": axis_bar_chart(group, running=running, through=today, **size),
+    }
+
+
+def area_chart(areas, **size):
+    return axis_bar_chart([(row.area, row.last) for row in areas], **size)
+
+
+def _impact_chart(points, **size):
+    if not points:
+        return None
+    return impact_chart(
+        [(p.month, p.observed) for p in points],
+        [p.fitted for p in points],
+        [p.counterfactual for p in points],
+        **size,
+    )
+
+
 @roles_required(Role.COORDINATOR, Role.STEERING_MEMBER, Role.ANALYST)
 def site_statistics(request):
     """The site dashboard for the four goals. Aggregates only, so the steering group may see it."""
@@ -48,7 +77,6 @@ def site_statistics(request):
     if site is not None:
         rows = s.violence_by_month(s.site_incidents(request.user, site), months=60)
         serious = _series(rows, "serious")
-        group = _series(rows, "group_involved")
         rolling = s.rolling([value for _month, value in serious])
         last, previous = s.last_12_months(rows), s.previous_12_months(rows)
         costs = s.unit_costs(site)
@@ -60,11 +88,8 @@ def site_statistics(request):
         context.update(
             rows=rows,
             recent_rows=list(reversed(rows[-24:])),
-            series=serious,
-            bars=bar_chart(serious),
             total=sum(value for _month, value in serious),
-            group_series=group,
-            group_bars=bar_chart(group),
+            **month_charts(rows),
             rolling_rows=[
                 (row.month, value) for row, value in zip(rows, rolling, strict=True) if value is not None
             ][-24:],
@@ -77,19 +102,12 @@ def site_statistics(request):
             process=s.process_figures(site),
             impact=impact,
             impact_points=points,
-            impact_chart=impact_chart(
-                [(p.month, p.observed) for p in points],
-                [p.fitted for p in points],
-                [p.counterfactual for p in points],
-            )
-            if points
-            else None,
+            impact_chart=_impact_chart(points),
             comparison=s.site_comparison(
                 rows, site.gvi_start_date, s.comparison_series(request.user, site, months=60)
             ),
             areas=areas,
-            area_series=[(row.area, row.last) for row in areas],
-            area_bars=bar_chart([(row.area, row.last) for row in areas]),
+            area_chart=area_chart(areas),
             may_edit=Role.COORDINATOR in _roles_at(request.user, site),
         )
     return render(request, "evaluation/site_statistics.html", context)
@@ -113,24 +131,13 @@ def research_export(request):
 @roles_required(Role.COORDINATOR, Role.STEERING_MEMBER, Role.ANALYST)
 def report(request):
     """The steering group's report as a PDF: the dashboard's aggregates and the impact reading."""
-    from gvi.evaluation.report_pdf import report_pdf
+    from gvi.evaluation.report_pdf import report_data, report_pdf
 
     sites = _user_sites(request.user)
     site = _chosen_site(request, sites)
     if site is None:
         raise PermissionDenied
-    rows = s.violence_by_month(s.site_incidents(request.user, site), months=60)
-    last, previous = s.last_12_months(rows), s.previous_12_months(rows)
-    impact = s.site_impact(rows, site.gvi_start_date, site=site)
-    police = s.police_hours(site, s.site_incidents(request.user, site), [row.month for row in rows[-12:]])
-    pdf = report_pdf(
-        site,
-        last,
-        previous,
-        s.cost_estimates(last, s.unit_costs(site), police),
-        impact.result.reading if impact.result else impact.reason,
-        s.survey_series(site),
-    )
+    pdf = report_pdf(report_data(request.user, site))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="gvi-{site.slug}-uppfoljning.pdf"'
     return response

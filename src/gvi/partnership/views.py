@@ -8,7 +8,7 @@ from gvi.access.audit import verify_chain
 from gvi.access.decorators import user_roles
 from gvi.access.permissions import role_may
 from gvi.access.selectors import received_disclosures
-from gvi.analysis.charts import bar_chart
+from gvi.analysis.charts import axis_bar_chart
 from gvi.evaluation.selectors import monthly_incident_counts
 from gvi.groups.models import Group, GroupRelation, Person
 from gvi.groups.selectors import overdue_entries
@@ -160,7 +160,8 @@ def _person_worker(request):
 def _steering(request):
     site_ids = list(request.user.memberships.active().exclude(site=None).values_list("site_id", flat=True))
     series = monthly_incident_counts(Incident.objects.filter(site_id__in=site_ids), months=24)
-    return {"series": series, "bars": bar_chart(series)}
+    today = timezone.localdate()
+    return {"chart": axis_bar_chart(series, running=today.strftime("%Y-%m"), through=today)}
 
 
 def _administrator(request):
