@@ -17,6 +17,7 @@ from common import PYTHON, ROOT  # noqa: E402
 ADMIN = "tests/access/test_administration.py::"
 AUTH = "tests/access/test_authentication.py::"
 FILES = "tests/importing/test_files.py::"
+TOKENS = "tests/access/test_api_tokens.py"
 
 # finding -> (severity, what the attack was, the tests that reproduce it and now fail it)
 FINDINGS: dict[str, tuple[str, str, list[str]]] = {
@@ -52,11 +53,13 @@ FINDINGS: dict[str, tuple[str, str, list[str]]] = {
     "4": ("medium", "the access-log chain rebuilt from the database", ["tests/access/test_keyed_chain.py"]),
     "5": (
         "medium",
-        "decompression bomb in the survey and hours import",
+        "decompression bomb in the survey and hours import, imports inside the request",
         [
             FILES + "test_a_workbook_inflating_past_10_mb_is_refused_before_it_is_parsed",
             FILES + "test_shared_strings_and_sheet_rows_are_limited",
             FILES + "test_reading_stops_at_the_row_limit",
+            "tests/operations/test_import_jobs.py",
+            "tests/groups/test_import_jobs.py::test_a_large_file_is_checked_and_imported_by_the_worker",
         ],
     ),
     "6": (
@@ -74,6 +77,7 @@ FINDINGS: dict[str, tuple[str, str, list[str]]] = {
     ),
     "8": ("low", "unbounded request bodies", ["tests/access/test_body_limit.py"]),
     "9": ("low", "open redirect through next", ["tests/access/test_redirects.py"]),
+    "10": ("low", "API keys with all their user's rights, no lifetime, issued from the shell", [TOKENS]),
     "11": (
         "smaller",
         "own password, __Host- cookies, reproducible install",
