@@ -169,6 +169,13 @@ def _status(ok: bool | None) -> str:
     return "n/a" if ok is None else ("✅ met" if ok else "❌ NOT met")
 
 
+def _commit() -> str:
+    completed = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return completed.stdout.strip() or "unknown commit"
+
+
 def _versions() -> dict:
     found = {"python": platform.python_version(), "platform": platform.platform()}
     try:
@@ -386,11 +393,21 @@ def write_report(results: dict, args, target: Path) -> bool:
     lines = [
         "# Trust report",
         "",
-        f"Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by `soak/run.py` (`make soak`). "
+        f"Generated {results['_generated']} by `soak/run.py` (`make soak`). "
         f"Overall: **{'all targets met' if met else 'targets NOT met'}**.",
         "",
         "Environment: " + ", ".join(f"{key} {value}" for key, value in _versions().items()) + ".",
         "",
+        *(
+            [
+                "Parts taken from an earlier run (`--reuse`): "
+                + "; ".join(f"{part} from {when}" for part, when in results["_reused"].items())
+                + ".",
+                "",
+            ]
+            if results.get("_reused")
+            else []
+        ),
         "| figure | value | target | status |",
         "|---|---|---|---|",
     ]
@@ -474,6 +491,10 @@ def main(argv=None) -> int:
     parser.add_argument("--report", default=str(ROOT / "docs" / "trust-report.md"))
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated subset of {PARTS}")
     parser.add_argument("--json", help="also write every raw result as JSON here")
+    parser.add_argument(
+        "--reuse",
+        help="take the parts not run now from this earlier --json output (the report names them and their run)",
+    )
     args = parser.parse_args(argv)
     only = {part.strip() for part in args.only.split(",") if part.strip()}
     results: dict = {}
@@ -491,6 +512,13 @@ def main(argv=None) -> int:
         attempt(results, "calendar", _calendar)
     if "attacks" in only:
         attempt(results, "attacks", attacks.run)
+    if args.reuse:
+        earlier = json.loads(Path(args.reuse).read_text(encoding="utf-8"))
+        for part in PARTS:
+            if part not in results and part in earlier:
+                results[part] = earlier[part]
+                results.setdefault("_reused", {})[part] = earlier.get("_generated", args.reuse)
+    results["_generated"] = f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} at {_commit()}"
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     met = write_report(results, args, Path(args.report))
