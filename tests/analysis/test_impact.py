@@ -131,7 +131,7 @@ def test_change_sentence_wording():
     up = im.Estimate(1.25, 1.1, 1.5, math.log(1.25), 0.1, 0.01)
     assert "ökade antalet med uppskattningsvis 25 % (95 % KI 10–50 %)" in im.change_sentence(up)
     unclear = im.Estimate(0.9, 0.75, 1.08, math.log(0.9), 0.1, 0.3)
-    assert "minskade antalet med uppskattningsvis 10 % (95 % KI -8 till +25 %)" in im.change_sentence(unclear)
+    assert "minskade antalet med uppskattningsvis 10 % (95 % KI −8 till +25 %)" in im.change_sentence(unclear)
 
 
 def test_design_validates_its_arguments():

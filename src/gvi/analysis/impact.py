@@ -34,6 +34,32 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
+
+# Words and numbers of the readings. The module stays free of the web framework: by default the readings are Swedish
+# with Swedish numbers; the platform installs its own translation and number format at start-up
+# (gvi.evaluation.apps), so a reader in English gets English readings.
+def _plain_number(value, decimals=0) -> str:
+    text = f"{float(value):,.{int(decimals)}f}".replace(",", "\u00a0").replace(".", ",")
+    return "\u2212" + text[1:] if text.startswith("-") and text.strip("-0,") else text.lstrip("-")
+
+
+HOOKS = {"translate": lambda text: text, "number": _plain_number}
+
+
+def _(text: str) -> str:
+    return HOOKS["translate"](text)
+
+
+def format_number(value, decimals=0) -> str:
+    return HOOKS["number"](value, decimals)
+
+
+def signed(value, decimals=0) -> str:
+    """A change with its sign: "+2,4", "−2,4", "0"."""
+    text = format_number(value, decimals)
+    return text if text.startswith("\u2212") or not text.strip("0,.") else "+" + text
+
+
 POISSON = "poisson"
 QUASI = "quasipoisson"
 NEGBIN = "negbin"
@@ -352,34 +378,58 @@ def fit_its(
 
 
 def _pct(value: float) -> str:
-    return f"{abs(value):.0f}"
+    return format_number(abs(value), 0)
 
 
-def change_sentence(estimate: Estimate, subject: str = "Efter GVI-starten") -> str:
-    """'Efter GVI-starten minskade antalet med uppskattningsvis 30 % (95 % KI 12–44 %).'"""
+def change_sentence(estimate: Estimate, subject: str = "start") -> str:
+    """'Efter GVI-starten minskade antalet med uppskattningsvis 30 % (95 % KI 12–44 %).' `subject` is
+    "start" (after the start) or "comparison" (compared with the comparison areas)."""
     ratio, low, high = estimate.ratio, estimate.low, estimate.high
-    if ratio < 1:
-        verb, point, first, second = "minskade", 1 - ratio, 1 - high, 1 - low
+    falling = ratio < 1
+    if falling:
+        point, first, second = 1 - ratio, 1 - high, 1 - low
     else:
-        verb, point, first, second = "ökade", ratio - 1, low - 1, high - 1
+        point, first, second = ratio - 1, low - 1, high - 1
     if first < 0:  # interval crosses "no change": write it as signed bounds
-        interval = f"{(first * 100):+.0f} till {(second * 100):+.0f} %"
+        interval = _("%(low)s till %(high)s %%") % {"low": signed(first * 100), "high": signed(second * 100)}
     else:
         interval = f"{_pct(first * 100)}–{_pct(second * 100)} %"
-    sentence = f"{subject} {verb} antalet med uppskattningsvis {_pct(point * 100)} % (95 % KI {interval})."
+    values = {"point": _pct(point * 100), "interval": interval}
+    sentences = {
+        ("start", True): _(
+            "Efter GVI-starten minskade antalet med uppskattningsvis %(point)s %% (95 %% KI %(interval)s)."
+        ),
+        ("start", False): _(
+            "Efter GVI-starten ökade antalet med uppskattningsvis %(point)s %% (95 %% KI %(interval)s)."
+        ),
+        ("comparison", True): _(
+            "Jämfört med jämförelseområdena minskade antalet med uppskattningsvis %(point)s %% (95 %% KI %(interval)s)."
+        ),
+        ("comparison", False): _(
+            "Jämfört med jämförelseområdena ökade antalet med uppskattningsvis %(point)s %% (95 %% KI %(interval)s)."
+        ),
+    }
+    sentence = sentences[(subject, falling)] % values
     if estimate.conclusive:
-        sentence += " Intervallet omfattar inte ”ingen förändring”."
+        sentence += " " + _("Intervallet omfattar inte ”ingen förändring”.")
     else:
-        sentence += " Intervallet omfattar ”ingen förändring”, så förändringen kan inte skiljas från slumpen."
+        sentence += " " + _(
+            "Intervallet omfattar ”ingen förändring”, så förändringen kan inte skiljas från slumpen."
+        )
     return sentence
 
 
 def too_few_reading(events_before: int, events_after: int, months_before: int, months_after: int) -> str:
-    return (
-        f"För få händelser för att dra någon slutsats ({events_before} före och {events_after} efter "
-        f"starten, {months_before} respektive {months_after} månader). Siffrorna redovisas, men en effekt "
-        "kan inte bedömas."
-    )
+    return _(
+        "För få händelser för att dra någon slutsats (%(before)s före och %(after)s efter starten, "
+        "%(months_before)s respektive %(months_after)s månader). Siffrorna redovisas, men en effekt kan "
+        "inte bedömas."
+    ) % {
+        "before": events_before,
+        "after": events_after,
+        "months_before": months_before,
+        "months_after": months_after,
+    }
 
 
 FAMILY_NAMES = {
@@ -430,16 +480,24 @@ def its_reading(result: ItsResult) -> str:
     text = change_sentence(result.level)
     trend = result.trend_change
     if trend is not None:
-        text += (
-            f" Trenden efter starten ändrades med {trend.percent_change:+.1f} % per månad "
-            f"(95 % KI {(trend.low - 1) * 100:+.1f} till {(trend.high - 1) * 100:+.1f} %)."
-        )
-    model = FAMILY_NAMES[result.family].lower()
-    season = "trend och säsong" if result.seasonality else "trend"
-    return text + (
-        f" Skattningen bygger på segmenterad {model} med {season} och förutsätter att inget annat "
-        "än GVI ändrades vid starten."
-    )
+        text += " " + _(
+            "Trenden efter starten ändrades med %(change)s %% per månad (95 %% KI %(low)s till %(high)s %%)."
+        ) % {
+            "change": signed(trend.percent_change, 1),
+            "low": signed((trend.low - 1) * 100, 1),
+            "high": signed((trend.high - 1) * 100, 1),
+        }
+    if result.seasonality:
+        text += " " + _(
+            "Skattningen bygger på segmenterad %(model)s med trend och säsong och förutsätter att inget "
+            "annat än GVI ändrades vid starten."
+        ) % {"model": FAMILY_NAMES[result.family].lower()}
+    else:
+        text += " " + _(
+            "Skattningen bygger på segmenterad %(model)s med trend och förutsätter att inget annat än GVI "
+            "ändrades vid starten."
+        ) % {"model": FAMILY_NAMES[result.family].lower()}
+    return text
 
 
 @dataclass(frozen=True)
@@ -458,19 +516,31 @@ class PreTrend:
     @property
     def reading(self) -> str:
         low, high = (self.per_month.low - 1) * 100, (self.per_month.high - 1) * 100
-        text = (
-            f"Kontroll av trenderna före starten ({self.months} månader): platsens utveckling skilde sig från "
-            f"jämförelseområdenas med {self.per_month.percent_change:+.1f} % per månad "
-            f"(95 % KI {low:+.1f} till {high:+.1f} %)."
-        )
+        text = _(
+            "Kontroll av trenderna före starten (%(months)s månader): platsens utveckling skilde sig från "
+            "jämförelseområdenas med %(change)s %% per månad (95 %% KI %(low)s till %(high)s %%)."
+        ) % {
+            "months": self.months,
+            "change": signed(self.per_month.percent_change, 1),
+            "low": signed(low, 1),
+            "high": signed(high, 1),
+        }
         if self.parallel_in_doubt:
-            return text + (
-                " Trenderna var inte parallella före starten, så jämförelsen efter starten är inte "
-                "tillförlitlig."
+            return (
+                text
+                + " "
+                + _(
+                    "Trenderna var inte parallella före starten, så jämförelsen efter starten är inte "
+                    "tillförlitlig."
+                )
             )
-        return text + (
-            " Ingen skillnad i trend före starten kunde påvisas; det bevisar inte att trenderna hade "
-            "fortsatt vara parallella."
+        return (
+            text
+            + " "
+            + _(
+                "Ingen skillnad i trend före starten kunde påvisas; det bevisar inte att trenderna hade "
+                "fortsatt vara parallella."
+            )
         )
 
 
@@ -489,9 +559,11 @@ class DidResult:
     @property
     def reading(self) -> str:
         if self.treated_before + self.treated_after < MIN_EVENTS:
-            return "För få händelser för att jämföra med jämförelseområdena."
-        return change_sentence(self.effect, "Jämfört med jämförelseområdena") + (
-            " Jämförelsen förutsätter att områdena hade följt samma utveckling utan GVI."
+            return _("För få händelser för att jämföra med jämförelseområdena.")
+        return (
+            change_sentence(self.effect, "comparison")
+            + " "
+            + _("Jämförelsen förutsätter att områdena hade följt samma utveckling utan GVI.")
         )
 
     @property
