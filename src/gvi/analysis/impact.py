@@ -432,10 +432,15 @@ def too_few_reading(events_before: int, events_after: int, months_before: int, m
     }
 
 
+def gettext_noop(text: str) -> str:
+    """Marks a text for the translation catalogue; it is translated where it is shown."""
+    return text
+
+
 FAMILY_NAMES = {
-    POISSON: "Poissonregression",
-    QUASI: "kvasi-Poissonregression",
-    NEGBIN: "negativ binomialregression",
+    POISSON: gettext_noop("Poissonregression"),
+    QUASI: gettext_noop("kvasi-Poissonregression"),
+    NEGBIN: gettext_noop("negativ binomialregression"),
 }
 
 
@@ -491,12 +496,12 @@ def its_reading(result: ItsResult) -> str:
         text += " " + _(
             "Skattningen bygger på segmenterad %(model)s med trend och säsong och förutsätter att inget "
             "annat än GVI ändrades vid starten."
-        ) % {"model": FAMILY_NAMES[result.family].lower()}
+        ) % {"model": _(FAMILY_NAMES[result.family]).lower()}
     else:
         text += " " + _(
             "Skattningen bygger på segmenterad %(model)s med trend och förutsätter att inget annat än GVI "
             "ändrades vid starten."
-        ) % {"model": FAMILY_NAMES[result.family].lower()}
+        ) % {"model": _(FAMILY_NAMES[result.family]).lower()}
     return text
 
 
