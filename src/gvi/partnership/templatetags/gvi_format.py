@@ -4,6 +4,7 @@
 - `{{ value|num }}` / `{{ value|num:1 }}`: a number in the active language's format, grouped by thousands
   (Swedish: a non-breaking space between thousands, a decimal comma) and with a real minus sign (−);
   None as "–". `{{ value|pct }}` / `{{ value|pct:1 }}` adds " %" with a non-breaking space.
+- `{{ change|signed }}` / `{{ change|signed:1 }}`: with its sign, "+3", "−2,4".
 - `{{ h.history_type|history_kind }}`: a version's kind (+ ~ -) in words, translated.
 - `{{ code|role_label }}`: a role code ("caseworker") as its name ("Socialsekreterare").
 - `{{ label|record_type_label }}`: a model label ("support.supportcase") as its name ("stödärende").
@@ -15,6 +16,7 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 
 from gvi.numbers import NBSP, format_number
+from gvi.numbers import signed as signed_number
 
 register = template.Library()
 
@@ -22,6 +24,14 @@ register = template.Library()
 @register.filter
 def num(value, decimals=None) -> str:
     return format_number(value, decimals)
+
+
+@register.filter
+def signed(value, decimals=0) -> str:
+    """A change with its sign: "+3", "−2,4", "0"; None as "–"."""
+    if value is None or value == "":
+        return "–"
+    return signed_number(value, decimals)
 
 
 @register.filter
