@@ -1,8 +1,8 @@
 """Issue 17, item 10: the pages of the demo world show words, not codes. Every demo role's main pages (and
 a person, group, incident and support-case page, where the role reads them) are rendered with the Django test
 client in Swedish, and their visible text must hold no role code ("caseworker"), no model label
-("support.supportcase"), no English version kind ("Created"), no "None" and no raw audit summary
-("group: +0 ~0 −0"). In English the same pages must not show the Swedish version kinds either.
+("support.supportcase"), no English version kind ("Created"), no "None", no raw audit summary
+("group: +0 ~0 −0") and no unformatted number ("75000000", "-2.4 %"). In English the same pages must not show the Swedish version kinds either.
 
 The administrator goes last, so the access log it reads holds the rows the other roles' reads wrote.
 """
@@ -69,6 +69,10 @@ MODEL_LABEL = re.compile(
 ROLE_CODE = re.compile(r"\b(?:" + "|".join(re.escape(code) for code in Role.values) + r")\b")
 RAW_WORDS = re.compile(r"\b(?:Created|Changed|Deleted|None)\b")
 RAW_AUDIT = re.compile(r"\b(?:group|groupmembership|grouprelation|person): \+\d")
+# A number of five or more digits without thousands grouping ("75000000"), and a hyphen as a minus sign
+# before a decimal number ("-2.4 %", "-2,4").
+UNGROUPED = re.compile(r"(?<![\w\-–/:.,])\d{5,}(?![\w\-–/:])")
+HYPHEN_MINUS = re.compile(r"(?<![\w\-–])-\d+[.,]\d")
 SWEDISH_KINDS = re.compile(r"\b(?:Skapad|Ändrad|Borttagen)\b")
 
 
@@ -111,7 +115,7 @@ def _path(name: str) -> str | None:
 
 def problems_in(text: str, where: str) -> list[str]:
     found = []
-    for pattern in (MODEL_LABEL, ROLE_CODE, RAW_WORDS, RAW_AUDIT):
+    for pattern in (MODEL_LABEL, ROLE_CODE, RAW_WORDS, RAW_AUDIT, UNGROUPED, HYPHEN_MINUS):
         for match in pattern.finditer(text):
             context = text[max(0, match.start() - 40) : match.end() + 40].replace("\n", " ")
             found.append(f"{where}: {match.group(0)!r} in …{context}…")

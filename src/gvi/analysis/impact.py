@@ -458,7 +458,7 @@ def model_description(result: ItsResult) -> str:
     )
     text = " ".join(parts) + "."
     if result.family == QUASI:
-        text += f" Överspridning {result.dispersion:.2f} (1 = som Poisson); intervallen är breddade därefter."
+        text += f" Överspridning {format_number(result.dispersion, 2)} (1 = som Poisson); intervallen är breddade därefter."
     elif result.family == NEGBIN and result.alpha_at_floor:
         text += (
             " Ingen överspridning kunde skattas (skattningen var noll eller negativ), så modellen är i "
@@ -466,8 +466,10 @@ def model_description(result: ItsResult) -> str:
         )
     if result.autocorrelation is not None:
         auto = result.autocorrelation
-        text += f" Autokorrelation i residualerna (första ordningen) {auto.lag1:.2f}" + (
-            f", tydlig (Ljung–Box p = {auto.ljung_box_p:.3f})" if auto.marked else ", inte tydlig"
+        text += f" Autokorrelation i residualerna (första ordningen) {format_number(auto.lag1, 2)}" + (
+            f", tydlig (Ljung–Box p = {format_number(auto.ljung_box_p, 3)})"
+            if auto.marked
+            else ", inte tydlig"
         )
         text += (
             f"; standardfelen är korrigerade för autokorrelation (Newey–West, {auto.hac_lags} månader)."
@@ -575,16 +577,16 @@ class DidResult:
     def description(self) -> str:
         text = (
             f"Kvasi-Poissonregression med fasta effekter för område och månad; överspridning "
-            f"{self.dispersion:.2f}"
+            f"{format_number(self.dispersion, 2)}"
             + (", befolkningen som exponering" if self.with_offset else ", utan befolkningsuppgift")
             + "."
         )
         if self.autocorrelation is not None:
             text += (
-                f" Autokorrelation i residualerna (första ordningen) {self.autocorrelation.lag1:.2f}; "
+                f" Autokorrelation i residualerna (första ordningen) {format_number(self.autocorrelation.lag1, 2)}; "
                 "standardfelen är korrigerade för autokorrelation inom varje område (Newey–West)."
                 if self.corrected == HAC
-                else f" Autokorrelation i residualerna (första ordningen) {self.autocorrelation.lag1:.2f}."
+                else f" Autokorrelation i residualerna (första ordningen) {format_number(self.autocorrelation.lag1, 2)}."
             )
         return text
 
