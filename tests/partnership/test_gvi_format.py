@@ -57,3 +57,20 @@ def test_codes_become_words():
     with translation.override("en"):
         assert history_kind("+") == "Created"
         assert role_label("caseworker") == "Caseworker"
+
+
+def test_impact_readings_follow_the_readers_language():
+    """The impact module is free of the web framework; the platform gives it gettext and the number format."""
+    import math
+
+    from gvi.analysis import impact
+
+    unclear = impact.Estimate(0.9, 0.75, 1.08, math.log(0.9), 0.1, 0.3)
+    with translation.override("en"):
+        assert impact.change_sentence(unclear) == (
+            "After the GVI start the number fell by an estimated 10 % (95 % CI \u22128 to +25 %)."
+            " The interval includes “no change”, so the change cannot be told apart from chance."
+        )
+        assert impact.change_sentence(unclear, "comparison").startswith("Compared with the comparison areas")
+    with translation.override("sv"):
+        assert "(95 % KI \u22128 till +25 %)" in impact.change_sentence(unclear)

@@ -445,37 +445,54 @@ FAMILY_NAMES = {
 
 
 def model_description(result: ItsResult) -> str:
-    """The model in plain Swedish: which terms, which family, offset, overdispersion and autocorrelation."""
-    terms = "nivåförändring vid starten" + (
-        " och trendförändring" if result.change == STEP_SLOPE else " (ingen trendförändring)"
-    )
-    season = "med säsong" if result.seasonality else "utan säsong"
-    parts = [f"Segmenterad {FAMILY_NAMES[result.family]} med trend, {terms}, {season}"]
-    parts.append(
-        "och befolkningen som exponering (antal per invånare)"
+    """The model in plain words: which terms, which family, offset, overdispersion and autocorrelation."""
+    family = _(FAMILY_NAMES[result.family])
+    if result.change == STEP_SLOPE:
+        terms = _("nivåförändring vid starten och trendförändring")
+    else:
+        terms = _("nivåförändring vid starten (ingen trendförändring)")
+    season = _("med säsong") if result.seasonality else _("utan säsong")
+    exposure = (
+        _("och befolkningen som exponering (antal per invånare)")
         if result.with_offset
-        else "utan befolkningsuppgift (antal, inte antal per invånare)"
+        else _("utan befolkningsuppgift (antal, inte antal per invånare)")
     )
-    text = " ".join(parts) + "."
+    text = _("Segmenterad %(family)s med trend, %(terms)s, %(season)s %(exposure)s.") % {
+        "family": family,
+        "terms": terms,
+        "season": season,
+        "exposure": exposure,
+    }
     if result.family == QUASI:
-        text += f" Överspridning {format_number(result.dispersion, 2)} (1 = som Poisson); intervallen är breddade därefter."
+        text += " " + _(
+            "Överspridning %(dispersion)s (1 = som Poisson); intervallen är breddade därefter."
+        ) % {"dispersion": format_number(result.dispersion, 2)}
     elif result.family == NEGBIN and result.alpha_at_floor:
-        text += (
-            " Ingen överspridning kunde skattas (skattningen var noll eller negativ), så modellen är i "
+        text += " " + _(
+            "Ingen överspridning kunde skattas (skattningen var noll eller negativ), så modellen är i "
             "praktiken en Poissonmodell."
         )
     if result.autocorrelation is not None:
         auto = result.autocorrelation
-        text += f" Autokorrelation i residualerna (första ordningen) {format_number(auto.lag1, 2)}" + (
-            f", tydlig (Ljung–Box p = {format_number(auto.ljung_box_p, 3)})"
-            if auto.marked
-            else ", inte tydlig"
-        )
-        text += (
-            f"; standardfelen är korrigerade för autokorrelation (Newey–West, {auto.hac_lags} månader)."
-            if result.corrected == HAC
-            else "; standardfelen är inte korrigerade för den."
-        )
+        values = {"lag1": format_number(auto.lag1, 2), "p": format_number(auto.ljung_box_p, 3)}
+        if auto.marked:
+            text += (
+                " "
+                + _(
+                    "Autokorrelation i residualerna (första ordningen) %(lag1)s, tydlig (Ljung–Box p = %(p)s)"
+                )
+                % values
+            )
+        else:
+            text += (
+                " " + _("Autokorrelation i residualerna (första ordningen) %(lag1)s, inte tydlig") % values
+            )
+        if result.corrected == HAC:
+            text += _(
+                "; standardfelen är korrigerade för autokorrelation (Newey–West, %(lags)s månader)."
+            ) % {"lags": auto.hac_lags}
+        else:
+            text += _("; standardfelen är inte korrigerade för den.")
     return text
 
 
@@ -575,19 +592,36 @@ class DidResult:
 
     @property
     def description(self) -> str:
-        text = (
-            f"Kvasi-Poissonregression med fasta effekter för område och månad; överspridning "
-            f"{format_number(self.dispersion, 2)}"
-            + (", befolkningen som exponering" if self.with_offset else ", utan befolkningsuppgift")
-            + "."
-        )
-        if self.autocorrelation is not None:
-            text += (
-                f" Autokorrelation i residualerna (första ordningen) {format_number(self.autocorrelation.lag1, 2)}; "
-                "standardfelen är korrigerade för autokorrelation inom varje område (Newey–West)."
-                if self.corrected == HAC
-                else f" Autokorrelation i residualerna (första ordningen) {format_number(self.autocorrelation.lag1, 2)}."
+        values = {"dispersion": format_number(self.dispersion, 2)}
+        if self.with_offset:
+            text = (
+                _(
+                    "Kvasi-Poissonregression med fasta effekter för område och månad; överspridning "
+                    "%(dispersion)s, befolkningen som exponering."
+                )
+                % values
             )
+        else:
+            text = (
+                _(
+                    "Kvasi-Poissonregression med fasta effekter för område och månad; överspridning "
+                    "%(dispersion)s, utan befolkningsuppgift."
+                )
+                % values
+            )
+        if self.autocorrelation is not None:
+            lag1 = {"lag1": format_number(self.autocorrelation.lag1, 2)}
+            if self.corrected == HAC:
+                text += (
+                    " "
+                    + _(
+                        "Autokorrelation i residualerna (första ordningen) %(lag1)s; standardfelen är korrigerade "
+                        "för autokorrelation inom varje område (Newey–West)."
+                    )
+                    % lag1
+                )
+            else:
+                text += " " + _("Autokorrelation i residualerna (första ordningen) %(lag1)s.") % lag1
         return text
 
 
