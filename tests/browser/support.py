@@ -232,10 +232,12 @@ class RoleSession:
     page_errors: list[str] = field(default_factory=list)
     server_errors: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
+    viewport: dict | None = None  # {"width": 390, "height": 844} for a phone; None: Playwright's 1280 x 720
 
     def __post_init__(self):
+        options = {"viewport": self.viewport} if self.viewport else {}
         self.context = self.browser.new_context(
-            base_url=self.base_url, locale="sv-SE", timezone_id="Europe/Stockholm"
+            base_url=self.base_url, locale="sv-SE", timezone_id="Europe/Stockholm", **options
         )
         self.context.set_default_timeout(20_000)
         self.context.expose_function("__gviCspViolation", self._on_violation_event)

@@ -34,7 +34,32 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
-from gvi.formatting import NBSP, number, percent
+from gvi.formatting import number
+
+
+# Words and numbers of the readings. The module stays free of the web framework: by default the readings are Swedish
+# with Swedish numbers; the platform installs its own translation and number format at start-up
+# (gvi.evaluation.apps), so a reader in English gets English readings.
+def _plain_number(value, decimals=0) -> str:
+    return number(value, int(decimals))
+
+
+HOOKS = {"translate": lambda text: text, "number": _plain_number}
+
+
+def _(text: str) -> str:
+    return HOOKS["translate"](text)
+
+
+def format_number(value, decimals=0) -> str:
+    return HOOKS["number"](value, decimals)
+
+
+def signed(value, decimals=0) -> str:
+    """A change with its sign: "+2,4", "−2,4", "0"."""
+    text = format_number(value, decimals)
+    return text if text.startswith("\u2212") or not text.strip("0,.") else "+" + text
+
 
 POISSON = "poisson"
 QUASI = "quasipoisson"
@@ -354,75 +379,121 @@ def fit_its(
 
 
 def _pct(value: float) -> str:
-    return number(abs(value), 0)
+    return format_number(abs(value), 0)
 
 
-def change_sentence(estimate: Estimate, subject: str = "Efter GVI-starten") -> str:
-    """'Efter GVI-starten minskade antalet med uppskattningsvis 30 % (95 % KI 12–44 %).'"""
+def change_sentence(estimate: Estimate, subject: str = "start") -> str:
+    """'Efter GVI-starten minskade antalet med uppskattningsvis 30 % (95 % KI 12–44 %).' `subject` is
+    "start" (after the start) or "comparison" (compared with the comparison areas)."""
     ratio, low, high = estimate.ratio, estimate.low, estimate.high
-    if ratio < 1:
-        verb, point, first, second = "minskade", 1 - ratio, 1 - high, 1 - low
+    falling = ratio < 1
+    if falling:
+        point, first, second = 1 - ratio, 1 - high, 1 - low
     else:
-        verb, point, first, second = "ökade", ratio - 1, low - 1, high - 1
+        point, first, second = ratio - 1, low - 1, high - 1
     if first < 0:  # interval crosses "no change": write it as signed bounds
-        interval = f"{number(first * 100, 0, sign=True)} till {percent(second * 100, 0, sign=True)}"
+        interval = _("%(low)s till %(high)s %%") % {"low": signed(first * 100), "high": signed(second * 100)}
     else:
-        interval = f"{_pct(first * 100)}–{_pct(second * 100)}{NBSP}%"
-    sentence = (
-        f"{subject} {verb} antalet med uppskattningsvis {_pct(point * 100)}{NBSP}% (95{NBSP}% KI {interval})."
-    )
+        interval = f"{_pct(first * 100)}–{_pct(second * 100)} %"
+    values = {"point": _pct(point * 100), "interval": interval}
+    sentences = {
+        ("start", True): _(
+            "Efter GVI-starten minskade antalet med uppskattningsvis %(point)s %% (95 %% KI %(interval)s)."
+        ),
+        ("start", False): _(
+            "Efter GVI-starten ökade antalet med uppskattningsvis %(point)s %% (95 %% KI %(interval)s)."
+        ),
+        ("comparison", True): _(
+            "Jämfört med jämförelseområdena minskade antalet med uppskattningsvis %(point)s %% (95 %% KI %(interval)s)."
+        ),
+        ("comparison", False): _(
+            "Jämfört med jämförelseområdena ökade antalet med uppskattningsvis %(point)s %% (95 %% KI %(interval)s)."
+        ),
+    }
+    sentence = sentences[(subject, falling)] % values
     if estimate.conclusive:
-        sentence += " Intervallet omfattar inte ”ingen förändring”."
+        sentence += " " + _("Intervallet omfattar inte ”ingen förändring”.")
     else:
-        sentence += " Intervallet omfattar ”ingen förändring”, så förändringen kan inte skiljas från slumpen."
+        sentence += " " + _(
+            "Intervallet omfattar ”ingen förändring”, så förändringen kan inte skiljas från slumpen."
+        )
     return sentence
 
 
 def too_few_reading(events_before: int, events_after: int, months_before: int, months_after: int) -> str:
-    return (
-        f"För få händelser för att dra någon slutsats ({events_before} före och {events_after} efter "
-        f"starten, {months_before} respektive {months_after} månader). Siffrorna redovisas, men en effekt "
-        "kan inte bedömas."
-    )
+    return _(
+        "För få händelser för att dra någon slutsats (%(before)s före och %(after)s efter starten, "
+        "%(months_before)s respektive %(months_after)s månader). Siffrorna redovisas, men en effekt kan "
+        "inte bedömas."
+    ) % {
+        "before": events_before,
+        "after": events_after,
+        "months_before": months_before,
+        "months_after": months_after,
+    }
+
+
+def gettext_noop(text: str) -> str:
+    """Marks a text for the translation catalogue; it is translated where it is shown."""
+    return text
 
 
 FAMILY_NAMES = {
-    POISSON: "Poissonregression",
-    QUASI: "kvasi-Poissonregression",
-    NEGBIN: "negativ binomialregression",
+    POISSON: gettext_noop("Poissonregression"),
+    QUASI: gettext_noop("kvasi-Poissonregression"),
+    NEGBIN: gettext_noop("negativ binomialregression"),
 }
 
 
 def model_description(result: ItsResult) -> str:
-    """The model in plain Swedish: which terms, which family, offset, overdispersion and autocorrelation."""
-    terms = "nivåförändring vid starten" + (
-        " och trendförändring" if result.change == STEP_SLOPE else " (ingen trendförändring)"
-    )
-    season = "med säsong" if result.seasonality else "utan säsong"
-    parts = [f"Segmenterad {FAMILY_NAMES[result.family]} med trend, {terms}, {season}"]
-    parts.append(
-        "och befolkningen som exponering (antal per invånare)"
+    """The model in plain words: which terms, which family, offset, overdispersion and autocorrelation."""
+    family = _(FAMILY_NAMES[result.family])
+    if result.change == STEP_SLOPE:
+        terms = _("nivåförändring vid starten och trendförändring")
+    else:
+        terms = _("nivåförändring vid starten (ingen trendförändring)")
+    season = _("med säsong") if result.seasonality else _("utan säsong")
+    exposure = (
+        _("och befolkningen som exponering (antal per invånare)")
         if result.with_offset
-        else "utan befolkningsuppgift (antal, inte antal per invånare)"
+        else _("utan befolkningsuppgift (antal, inte antal per invånare)")
     )
-    text = " ".join(parts) + "."
+    text = _("Segmenterad %(family)s med trend, %(terms)s, %(season)s %(exposure)s.") % {
+        "family": family,
+        "terms": terms,
+        "season": season,
+        "exposure": exposure,
+    }
     if result.family == QUASI:
-        text += f" Överspridning {result.dispersion:.2f} (1 = som Poisson); intervallen är breddade därefter."
+        text += " " + _(
+            "Överspridning %(dispersion)s (1 = som Poisson); intervallen är breddade därefter."
+        ) % {"dispersion": format_number(result.dispersion, 2)}
     elif result.family == NEGBIN and result.alpha_at_floor:
-        text += (
-            " Ingen överspridning kunde skattas (skattningen var noll eller negativ), så modellen är i "
+        text += " " + _(
+            "Ingen överspridning kunde skattas (skattningen var noll eller negativ), så modellen är i "
             "praktiken en Poissonmodell."
         )
     if result.autocorrelation is not None:
         auto = result.autocorrelation
-        text += f" Autokorrelation i residualerna (första ordningen) {auto.lag1:.2f}" + (
-            f", tydlig (Ljung–Box p = {auto.ljung_box_p:.3f})" if auto.marked else ", inte tydlig"
-        )
-        text += (
-            f"; standardfelen är korrigerade för autokorrelation (Newey–West, {auto.hac_lags} månader)."
-            if result.corrected == HAC
-            else "; standardfelen är inte korrigerade för den."
-        )
+        values = {"lag1": format_number(auto.lag1, 2), "p": format_number(auto.ljung_box_p, 3)}
+        if auto.marked:
+            text += (
+                " "
+                + _(
+                    "Autokorrelation i residualerna (första ordningen) %(lag1)s, tydlig (Ljung–Box p = %(p)s)"
+                )
+                % values
+            )
+        else:
+            text += (
+                " " + _("Autokorrelation i residualerna (första ordningen) %(lag1)s, inte tydlig") % values
+            )
+        if result.corrected == HAC:
+            text += _(
+                "; standardfelen är korrigerade för autokorrelation (Newey–West, %(lags)s månader)."
+            ) % {"lags": auto.hac_lags}
+        else:
+            text += _("; standardfelen är inte korrigerade för den.")
     return text
 
 
@@ -434,17 +505,24 @@ def its_reading(result: ItsResult) -> str:
     text = change_sentence(result.level)
     trend = result.trend_change
     if trend is not None:
-        text += (
-            f" Trenden efter starten ändrades med {percent(trend.percent_change, 1, sign=True)} per månad "
-            f"(95{NBSP}% KI {number((trend.low - 1) * 100, 1, sign=True)} till "
-            f"{percent((trend.high - 1) * 100, 1, sign=True)})."
-        )
-    model = FAMILY_NAMES[result.family].lower()
-    season = "trend och säsong" if result.seasonality else "trend"
-    return text + (
-        f" Skattningen bygger på segmenterad {model} med {season} och förutsätter att inget annat "
-        "än GVI ändrades vid starten."
-    )
+        text += " " + _(
+            "Trenden efter starten ändrades med %(change)s %% per månad (95 %% KI %(low)s till %(high)s %%)."
+        ) % {
+            "change": signed(trend.percent_change, 1),
+            "low": signed((trend.low - 1) * 100, 1),
+            "high": signed((trend.high - 1) * 100, 1),
+        }
+    if result.seasonality:
+        text += " " + _(
+            "Skattningen bygger på segmenterad %(model)s med trend och säsong och förutsätter att inget "
+            "annat än GVI ändrades vid starten."
+        ) % {"model": _(FAMILY_NAMES[result.family]).lower()}
+    else:
+        text += " " + _(
+            "Skattningen bygger på segmenterad %(model)s med trend och förutsätter att inget annat än GVI "
+            "ändrades vid starten."
+        ) % {"model": _(FAMILY_NAMES[result.family]).lower()}
+    return text
 
 
 @dataclass(frozen=True)
@@ -463,19 +541,31 @@ class PreTrend:
     @property
     def reading(self) -> str:
         low, high = (self.per_month.low - 1) * 100, (self.per_month.high - 1) * 100
-        text = (
-            f"Kontroll av trenderna före starten ({self.months} månader): platsens utveckling skilde sig från "
-            f"jämförelseområdenas med {percent(self.per_month.percent_change, 1, sign=True)} per månad "
-            f"(95{NBSP}% KI {number(low, 1, sign=True)} till {percent(high, 1, sign=True)})."
-        )
+        text = _(
+            "Kontroll av trenderna före starten (%(months)s månader): platsens utveckling skilde sig från "
+            "jämförelseområdenas med %(change)s %% per månad (95 %% KI %(low)s till %(high)s %%)."
+        ) % {
+            "months": self.months,
+            "change": signed(self.per_month.percent_change, 1),
+            "low": signed(low, 1),
+            "high": signed(high, 1),
+        }
         if self.parallel_in_doubt:
-            return text + (
-                " Trenderna var inte parallella före starten, så jämförelsen efter starten är inte "
-                "tillförlitlig."
+            return (
+                text
+                + " "
+                + _(
+                    "Trenderna var inte parallella före starten, så jämförelsen efter starten är inte "
+                    "tillförlitlig."
+                )
             )
-        return text + (
-            " Ingen skillnad i trend före starten kunde påvisas; det bevisar inte att trenderna hade "
-            "fortsatt vara parallella."
+        return (
+            text
+            + " "
+            + _(
+                "Ingen skillnad i trend före starten kunde påvisas; det bevisar inte att trenderna hade "
+                "fortsatt vara parallella."
+            )
         )
 
 
@@ -494,26 +584,45 @@ class DidResult:
     @property
     def reading(self) -> str:
         if self.treated_before + self.treated_after < MIN_EVENTS:
-            return "För få händelser för att jämföra med jämförelseområdena."
-        return change_sentence(self.effect, "Jämfört med jämförelseområdena") + (
-            " Jämförelsen förutsätter att områdena hade följt samma utveckling utan GVI."
+            return _("För få händelser för att jämföra med jämförelseområdena.")
+        return (
+            change_sentence(self.effect, "comparison")
+            + " "
+            + _("Jämförelsen förutsätter att områdena hade följt samma utveckling utan GVI.")
         )
 
     @property
     def description(self) -> str:
-        text = (
-            f"Kvasi-Poissonregression med fasta effekter för område och månad; överspridning "
-            f"{self.dispersion:.2f}"
-            + (", befolkningen som exponering" if self.with_offset else ", utan befolkningsuppgift")
-            + "."
-        )
-        if self.autocorrelation is not None:
-            text += (
-                f" Autokorrelation i residualerna (första ordningen) {self.autocorrelation.lag1:.2f}; "
-                "standardfelen är korrigerade för autokorrelation inom varje område (Newey–West)."
-                if self.corrected == HAC
-                else f" Autokorrelation i residualerna (första ordningen) {self.autocorrelation.lag1:.2f}."
+        values = {"dispersion": format_number(self.dispersion, 2)}
+        if self.with_offset:
+            text = (
+                _(
+                    "Kvasi-Poissonregression med fasta effekter för område och månad; överspridning "
+                    "%(dispersion)s, befolkningen som exponering."
+                )
+                % values
             )
+        else:
+            text = (
+                _(
+                    "Kvasi-Poissonregression med fasta effekter för område och månad; överspridning "
+                    "%(dispersion)s, utan befolkningsuppgift."
+                )
+                % values
+            )
+        if self.autocorrelation is not None:
+            lag1 = {"lag1": format_number(self.autocorrelation.lag1, 2)}
+            if self.corrected == HAC:
+                text += (
+                    " "
+                    + _(
+                        "Autokorrelation i residualerna (första ordningen) %(lag1)s; standardfelen är korrigerade "
+                        "för autokorrelation inom varje område (Newey–West)."
+                    )
+                    % lag1
+                )
+            else:
+                text += " " + _("Autokorrelation i residualerna (första ordningen) %(lag1)s.") % lag1
         return text
 
 

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from gvi.access.models import CompartmentedRecord
@@ -300,7 +301,7 @@ class Notification(CompartmentedRecord, HelpRequest):
         Person, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("person")
     )
     date = models.DateField(_("datum"), db_index=True)
-    place = models.CharField(_("plats"), max_length=200, blank=True)
+    place = models.CharField(pgettext_lazy("lokal där något äger rum", "plats"), max_length=200, blank=True)
     delivered_by = models.CharField(
         _("vem framför budskapet"),
         max_length=200,

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gvi.access.models import CompartmentedRecord
 from gvi.access.permissions import CHANGE
@@ -44,21 +45,22 @@ from gvi.partnership.models import Organisation
 
 logger = logging.getLogger(__name__)
 
-# Default preparations for a new call-in: what a coordinator checks before the day.
+# Default preparations for a new call-in: what a coordinator checks before the day. Stored in Swedish (they
+# may be edited); shown translated while unchanged (the `default_text` filter of gvi_format).
 DEFAULT_CHECKLIST = [
-    "Lokal bokad och säkerhetsplan klar",
-    "Talarna har fått budskapet och tiderna",
-    "Genomrepetition med alla talare",
-    "Kallelser skickade (frivården, brev, familjer)",
-    "Stödaktörer bekräftade på plats",
-    "Tolk beställd vid behov",
-    "Uppföljning planerad för dem som inte kommer",
+    gettext_noop("Lokal bokad och säkerhetsplan klar"),
+    gettext_noop("Talarna har fått budskapet och tiderna"),
+    gettext_noop("Genomrepetition med alla talare"),
+    gettext_noop("Kallelser skickade (frivården, brev, familjer)"),
+    gettext_noop("Stödaktörer bekräftade på plats"),
+    gettext_noop("Tolk beställd vid behov"),
+    gettext_noop("Uppföljning planerad för dem som inte kommer"),
 ]
 DEFAULT_MESSAGE_POINTS = [
-    "Vi vill inte att du ska dö.",
-    "Vi vill inte att du ska döda.",
-    "Vi vill att du tar emot den hjälp vi erbjuder.",
-    "Nästa allvarliga våldshandling får konsekvenser för hela gruppen.",
+    gettext_noop("Vi vill inte att du ska dö."),
+    gettext_noop("Vi vill inte att du ska döda."),
+    gettext_noop("Vi vill att du tar emot den hjälp vi erbjuder."),
+    gettext_noop("Nästa allvarliga våldshandling får konsekvenser för hela gruppen."),
 ]
 
 PART_MODELS = {
