@@ -242,6 +242,7 @@ def build_world(with_relations: bool = True) -> World:
         world.records[("person", slug, org_type)] = person
         world.records[("group", slug, org_type)] = group
         world.records[("incident", slug, org_type)] = incident
+        world.records[("area", slug, org_type)] = incident.area  # site-wide: the site's "Centrum"
         world.records[("membership", slug, org_type)] = GroupMembershipFactory(
             person=person, group=group, **kw
         )

@@ -173,6 +173,9 @@ MATRIX = {
     "evaluation:national_monthly": Route(only([N], 200, 403), anon=302),
     "evaluation:national_import": Route(only([N], 200, 403), anon=302),
     "evaluation:settings": Route(only([C], 200, 403), anon=302),
+    # The site's list of areas: kept by its coordinator; another site's area is not found.
+    "partnership:area_list": Route(only([C], 200, 403), anon=302),
+    "partnership:area_edit": Route(only([C], (200, 200, 404), 403), anon=302, kind="area"),
     "evaluation:research_export": Route(only([C, S, A], 200, 403), anon=302),
     "evaluation:report": Route(only([C, S, A], 200, 403), anon=302),
     "set_language": Route(only(ALL_ROLES, 302, 0), anon=302, method="post", data={"language": "en"}),

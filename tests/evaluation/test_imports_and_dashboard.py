@@ -22,6 +22,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     SiteFactory,
+    site_area,
     verified_login,
 )
 
@@ -38,7 +39,10 @@ def xlsx(rows) -> bytes:
 
 @pytest.fixture
 def site(db):
-    return SiteFactory()
+    site = SiteFactory()
+    for name in ("Centrum", "Norr", "Söder"):  # survey rows name one of the site's areas
+        site_area(site, name)
+    return site
 
 
 def test_survey_excel_import_and_its_row_and_column_errors(site):

@@ -104,9 +104,11 @@ def area_list(request):
 
 @login_required
 def area_edit(request, pk):
-    area = get_object_or_404(Area.objects.select_related("site"), pk=pk)
-    if not selectors.may_manage_areas(request.user, area.site_id):
+    sites = selectors.area_sites(request.user)
+    if not sites.exists():
         raise PermissionDenied
+    # another site's area is not found, as another site's records are not
+    area = get_object_or_404(Area.objects.select_related("site"), pk=pk, site__in=sites)
     back = f"/omraden/?plats={area.site.slug}"
     action = request.POST.get("action", "save") if request.method == "POST" else None
     form = AreaForm(request.POST if action == "save" else None, initial=_initial(area))
