@@ -116,7 +116,9 @@ def site_area(site, name: str) -> Area:
     """The site's area of that name (by the import's name rules), created if the site has none."""
     from gvi.importing.text import name_key
 
-    return Area.objects.filter(site=site, key=name_key(name)).first() or Area.objects.create(site=site, name=name)
+    return Area.objects.filter(site=site, key=name_key(name)).first() or Area.objects.create(
+        site=site, name=name
+    )
 
 
 class IncidentFactory(CompartmentFactory):

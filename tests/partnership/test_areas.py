@@ -59,7 +59,9 @@ def test_only_the_sites_coordinator_keeps_its_areas(world, coordinator):
 @pytest.mark.django_db
 def test_a_rename_keeps_the_old_name_as_alias_and_moves_the_survey_series(world, coordinator):
     area = site_area(world.site_a, "Hamnen")
-    SurveyValue.objects.create(site=world.site_a, area="Hamnen", year=2025, indicator="Otrygg", value=30, source="NTU")
+    SurveyValue.objects.create(
+        site=world.site_a, area="Hamnen", year=2025, indicator="Otrygg", value=30, source="NTU"
+    )
     renamed = services.update_area(coordinator, area, "Hamnområdet", ["Kajen"])
     assert renamed.name == "Hamnområdet" and renamed.aliases == ["Kajen", "Hamnen"]
     assert AreaMatcher(world.site_a.pk).match("hamnen") == renamed  # old files still match
@@ -98,7 +100,10 @@ def test_outlines_are_lat_lon_pairs_or_a_geojson_polygon():
         [59.28, 15.21],
         [59.27, 15.22],
     ]
-    geojson = {"type": "Polygon", "coordinates": [[[15.2, 59.27], [15.21, 59.28], [15.22, 59.27], [15.2, 59.27]]]}
+    geojson = {
+        "type": "Polygon",
+        "coordinates": [[[15.2, 59.27], [15.21, 59.28], [15.22, 59.27], [15.2, 59.27]]],
+    }
     assert services.parse_outline(json.dumps(geojson)) == [[59.27, 15.2], [59.28, 15.21], [59.27, 15.22]]
     for bad in ("[[59.27, 15.2], [59.28, 15.21]]", "[[95, 15], [59, 15], [59, 16]]", "inte json", '{"a": 1}'):
         with pytest.raises(ValidationError):
@@ -113,7 +118,12 @@ def test_the_areas_page_lists_adds_renames_and_deactivates(world, coordinator):
     assert "Centrum" in page and "Hamnen" in page and "Lägg till ett område" in page
     added = client.post(
         url,
-        {"plats": "a", "name": "Västra staden", "aliases": "Väster\nVästra", "outline": "[[59.1, 15.1], [59.2, 15.1], [59.2, 15.2]]"},
+        {
+            "plats": "a",
+            "name": "Västra staden",
+            "aliases": "Väster\nVästra",
+            "outline": "[[59.1, 15.1], [59.2, 15.1], [59.2, 15.2]]",
+        },
     )
     assert added.status_code == 302
     area = Area.objects.get(site=world.site_a, name="Västra staden")
@@ -123,7 +133,9 @@ def test_the_areas_page_lists_adds_renames_and_deactivates(world, coordinator):
     bad_outline = client.post(url, {"plats": "a", "name": "Öster", "outline": "[[1, 2]]"})
     assert "Konturen ska vara en lista" in bad_outline.content.decode()
     edit = reverse("partnership:area_edit", args=[area.pk])
-    assert client.post(edit, {"action": "save", "name": "Västerstaden", "aliases": "Väster"}).status_code == 302
+    assert (
+        client.post(edit, {"action": "save", "name": "Västerstaden", "aliases": "Väster"}).status_code == 302
+    )
     area.refresh_from_db()
     assert area.name == "Västerstaden" and "Västra staden" in area.aliases and area.outline is None
     centrum = site_area(world.site_a, "Centrum")

@@ -15,7 +15,6 @@ from gvi.groups import importers as base
 from gvi.groups.services import creating_membership
 from gvi.importing.text import name_key
 from gvi.incidents.models import Incident, Involvement
-from gvi.partnership.selectors import AreaMatcher
 from gvi.incidents.services import (
     code_involvement,
     prepare_incident,
@@ -23,6 +22,7 @@ from gvi.incidents.services import (
     register_incident,
     save_prepared,
 )
+from gvi.partnership.selectors import AreaMatcher
 
 INCIDENTS = "incidenter"
 MIN_YEAR = 1900  # earlier moments are typing errors (and year 1 overflows the conversion to UTC)

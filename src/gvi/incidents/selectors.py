@@ -106,7 +106,9 @@ def map_areas(user, incidents: list, located: list) -> list[tuple]:
     positions: dict[int, list[tuple[float, float]]] = {}
     for incident in located:
         if incident.area_id:
-            positions.setdefault(incident.area_id, []).append((float(incident.latitude), float(incident.longitude)))
+            positions.setdefault(incident.area_id, []).append(
+                (float(incident.latitude), float(incident.longitude))
+            )
     shapes = []
     for area in areas:
         if area.outline:

@@ -61,7 +61,9 @@ def register_incident(user, data: dict, site_id: int | None = None) -> Incident:
     membership = creating_membership(user, Incident, site_id)
     data = _resolve_area(data, membership.site_id)
     if data.get("area") is not None and not data["area"].is_active:
-        raise ValidationError({"area": _("Området används inte längre. Välj ett av platsens aktiva områden.")})
+        raise ValidationError(
+            {"area": _("Området används inte längre. Välj ett av platsens aktiva områden.")}
+        )
     incident = Incident(**data, site_id=membership.site_id, owner_id=membership.organisation_id)
     incident._history_user = user
     incident.full_clean()
@@ -75,7 +77,9 @@ def update_incident(user, incident: Incident, changes: dict, expected_version: i
     _require(user, incident)
     changes = _resolve_area(changes, incident.site_id)
     if changes.get("area") is not None and changes["area"] != incident.area and not changes["area"].is_active:
-        raise ValidationError({"area": _("Området används inte längre. Välj ett av platsens aktiva områden.")})
+        raise ValidationError(
+            {"area": _("Området används inte längre. Välj ett av platsens aktiva områden.")}
+        )
     for field, value in changes.items():
         setattr(incident, field, value)
     saved = save_versioned(incident, expected_version, user=user)

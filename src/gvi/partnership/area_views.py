@@ -15,7 +15,10 @@ from gvi.partnership.models import Area
 class AreaForm(forms.Form):
     name = forms.CharField(label=_lazy("Namn"), max_length=120)
     code = forms.CharField(
-        label=_lazy("Kod"), max_length=20, required=False, help_text=_lazy("Valfritt, t.ex. kommunens områdeskod.")
+        label=_lazy("Kod"),
+        max_length=20,
+        required=False,
+        help_text=_lazy("Valfritt, t.ex. kommunens områdeskod."),
     )
     aliases = forms.CharField(
         label=_lazy("Andra stavningar"),

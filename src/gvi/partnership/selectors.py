@@ -395,7 +395,9 @@ def incident_provider(site, since) -> list[AgendaEntry]:
     from gvi.incidents.models import Incident, Involvement
 
     incidents = list(
-        Incident.objects.filter(site=site, occurred_at__gte=since).select_related("area").order_by("-occurred_at")
+        Incident.objects.filter(site=site, occurred_at__gte=since)
+        .select_related("area")
+        .order_by("-occurred_at")
     )
     groups_by_incident: dict[int, list] = {}
     # Incidents and groups are site-level records every meeting role reads; the incident-group link is

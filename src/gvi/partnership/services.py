@@ -279,7 +279,10 @@ def parse_outline(text: str) -> list[list[float]] | None:
         rings = value.get("coordinates") or [[]]
         if not isinstance(rings, list) or not rings or not isinstance(rings[0], list):
             raise invalid
-        value = [[point[1], point[0]] if isinstance(point, list) and len(point) >= 2 else None for point in rings[0]]
+        value = [
+            [point[1], point[0]] if isinstance(point, list) and len(point) >= 2 else None
+            for point in rings[0]
+        ]
     if not isinstance(value, list):
         raise invalid
     points = []
@@ -339,9 +342,11 @@ def update_area(user, area: Area, name: str, aliases=(), code: str = "", outline
     old_name = area.name
     area.name = normalise_name(name)
     aliases = list(aliases)
-    if old_name and name_key(old_name) != name_key(area.name) and name_key(old_name) not in {
-        name_key(alias) for alias in aliases
-    }:
+    if (
+        old_name
+        and name_key(old_name) != name_key(area.name)
+        and name_key(old_name) not in {name_key(alias) for alias in aliases}
+    ):
         aliases.append(old_name)
     area.aliases = [alias for alias in aliases if name_key(alias) != name_key(area.name)]
     area.code = normalise_name(code)[:20]
