@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: demo test test-calendar install install-test install-soak lint serve clean soak bench
+.PHONY: demo test test-calendar install install-test install-soak lint serve clean soak bench lock
 
 # The fast suite runs on every core (pytest-xdist); locally the PostgreSQL test database is kept between
 # runs (pytest-django's --reuse-db still applies new migrations). CI starts from nothing.
@@ -14,14 +14,16 @@ ifeq ($(CI),)
 PYTEST_REUSE ?= --reuse-db
 endif
 
-$(VENV)/.installed: pyproject.toml
+# Installs come from the lock files in requirements/ (exact versions with their hashes, made by `make lock`
+# from pyproject.toml), so an install is reproducible and can be audited on a connected machine.
+$(VENV)/.installed: pyproject.toml requirements/base.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q --require-hashes -r requirements/base.txt
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[test]"
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt
+	$(PY) -m pip install -q --require-hashes -r requirements/test.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -46,8 +48,8 @@ CALENDAR ?= --all
 test-calendar: install-test
 	$(PY) soak/calendar_run.py $(CALENDAR) -- $(PYTEST_PARALLEL)
 
-$(VENV)/.installed-soak: $(VENV)/.installed-test
-	$(PY) -m pip install -q -e ".[test,soak]"
+$(VENV)/.installed-soak: $(VENV)/.installed-test requirements/soak.txt
+	$(PY) -m pip install -q --require-hashes -r requirements/soak.txt
 	touch $@
 
 install-soak: $(VENV)/.installed-soak
@@ -67,3 +69,15 @@ lint: install-test
 
 clean:
 	rm -rf $(VENV) var
+
+# Re-resolve the lock files after a change to pyproject.toml (needs PyPI): the runtime set, then the test and
+# soak sets constrained to it, for every platform (--universal) and Python 3.11 and newer.
+LOCK_TOOLS := .lock-tools
+lock:
+	test -x $(LOCK_TOOLS)/bin/uv || ($(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install -q uv)
+	$(LOCK_TOOLS)/bin/uv pip compile -q pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		$(LOCK_UPGRADE) -o requirements/base.txt
+	$(LOCK_TOOLS)/bin/uv pip compile -q pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--extra test -c requirements/base.txt -o requirements/test.txt
+	$(LOCK_TOOLS)/bin/uv pip compile -q pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--extra test --extra soak -c requirements/test.txt -o requirements/soak.txt

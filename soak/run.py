@@ -6,11 +6,12 @@ Runs, each bounded in time and each recorded even if another part fails:
 3. trust suite - tests/trust with GVI_TRUST_SCALE (long Hypothesis / schemathesis budgets) and the slow
                  tests, on SQLite and on PostgreSQL, collecting what the tests measured (GVI_TRUST_STATS);
 4. supply chain- soak/pip_audit.py;
-5. calendar    - soak/calendar_run.py: the fast suite under libfaketime at every hard date.
+5. calendar    - soak/calendar_run.py: the fast suite under libfaketime at every hard date;
+6. attacks     - soak/attacks.py: the security review's attacks, each finding's tests counted.
 
 Usage: .venv/bin/python soak/run.py [--kills 20] [--users 20] [--duration 60s] [--scale 10]
        [--admin-url postgres://postgres@127.0.0.1:5432/postgres] [--report docs/trust-report.md]
-       [--only durability,load,sqlite,postgres,audit,calendar]
+       [--only durability,load,sqlite,postgres,audit,calendar,attacks]
 Exit status 0 when every figure meets its target.
 """
 
@@ -29,13 +30,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import attacks  # noqa: E402
 import calendar_run  # noqa: E402
 import durability  # noqa: E402
 import load  # noqa: E402
 import pip_audit  # noqa: E402
 from common import DEFAULT_ADMIN_URL, PYTHON, ROOT, scratch_postgres  # noqa: E402
 
-PARTS = ["durability", "load", "sqlite", "postgres", "audit", "calendar"]
+PARTS = ["durability", "load", "sqlite", "postgres", "audit", "calendar", "attacks"]
 XFAIL_RE = re.compile(r"^XFAIL (\S+) - (.*)$", re.MULTILINE)
 
 
@@ -346,7 +348,36 @@ def figures(results: dict) -> list[tuple[str, str, str, bool | None]]:
         rows.append(
             ("pip-audit (known vulnerabilities with a fix)", value, "0, every dependency audited", ok)
         )
+    at = results.get("attacks", {})
+    if "error" in at:
+        rows.append(("Security review attacks (issue 21)", f"did not run: {at['error']}", "runs", False))
+    elif at:
+        findings = at["findings"].values()
+        rows.append(
+            (
+                "Security review attacks (issue 21): tests that reproduce an attack and now fail it",
+                f"{sum(f['passed'] for f in findings)} of {sum(f['tests'] for f in findings)} pass, "
+                f"over {len(at['findings'])} findings",
+                "all pass, every finding covered",
+                attacks.met(at),
+            )
+        )
     return rows
+
+
+def _attack_lines(at: dict) -> list[str]:
+    lines = [
+        "",
+        "## Security review: the attacks and the tests that now fail them",
+        "",
+        "| finding | severity | attack | tests passing |",
+        "|---|---|---|---|",
+    ]
+    for number, f in at["findings"].items():
+        extra = "".join(f"; failed `{case}`" for case in f["failed"])
+        extra += "".join(f"; missing `{selector}`" for selector in f["missing"])
+        lines.append(f"| {number} | {f['severity']} | {f['attack']} | {f['passed']} of {f['tests']}{extra} |")
+    return lines
 
 
 def write_report(results: dict, args, target: Path) -> bool:
@@ -394,6 +425,9 @@ def write_report(results: dict, args, target: Path) -> bool:
             f"{d['unacknowledged_but_stored']} stored but never acknowledged (the stream stopped during a retry); "
             f"{d['unanswered_attempts']} attempts got no answer while the server was down. Seed {d['seed']}.",
         ]
+    at = results.get("attacks", {})
+    if at and "error" not in at:
+        lines += _attack_lines(at)
     lo = results.get("load", {})
     if lo and "error" not in lo:
         lines += [
@@ -421,6 +455,7 @@ def write_report(results: dict, args, target: Path) -> bool:
         "GVI_TRUST_SCALE=10 GVI_TRUST_SLOW=1 .venv/bin/python -m pytest tests/trust",
         ".venv/bin/python soak/pip_audit.py",
         ".venv/bin/python soak/calendar_run.py --all -- -n auto",
+        ".venv/bin/python soak/attacks.py",
         "```",
         "",
     ]
@@ -454,6 +489,8 @@ def main(argv=None) -> int:
         attempt(results, "audit", pip_audit.audit)
     if "calendar" in only:
         attempt(results, "calendar", _calendar)
+    if "attacks" in only:
+        attempt(results, "attacks", attacks.run)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     met = write_report(results, args, Path(args.report))

@@ -45,7 +45,14 @@ def _fast_and_isolated(settings, tmp_path):
     }
     # Each test gets an empty cache of its own (cached values can be keyed by ids that a rolled-back test
     # reuses). The shared database and Redis caches are tested in tests/operations/test_cache.py.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # as configured without Redis: files that the worker writes and the web process reads
+        "progress": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "progress"),
+        },
+    }
     from django.core.cache import cache
 
     cache.clear()

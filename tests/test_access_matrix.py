@@ -84,6 +84,11 @@ MATRIX = {
         only([AD], 404, 403), anon=302, method="post", kwargs={"pk": 999999, "action": "las-upp"}
     ),
     "access:membership_end": Route(only([AD], 404, 403), anon=302, method="post", kwargs={"pk": 999999}),
+    # API keys: everyone issues and lists their own; the administrator lists everyone's. An unknown key's
+    # revocation is 404 for all (another user's key is 404 too, except for the administrator).
+    "access:own_tokens": Route(only(ALL_ROLES, 200, 0), anon=302),
+    "access:token_revoke": Route(only(ALL_ROLES, 404, 0), anon=302, kwargs={"pk": 999999}),
+    "access:token_admin_list": Route(only([AD], 200, 403), anon=302),
     # Approvers: the coordinator of the organisation (or its data-protection role).
     "access:approvals": Route(only([C], 200, 403), anon=302),
     "access:approval_decide": Route(
@@ -123,6 +128,10 @@ MATRIX = {
     ),
     "audit_io:import_upload": Route(only([A, CW, P], 200, 403), anon=302),
     "audit_io:import_confirm": Route(only([A, CW, P], 302, 403), anon=302, method="post"),
+    # A job is the uploader's own: an importing role gets 404 for anyone else's, the others 403.
+    "audit_io:import_job": Route(
+        only([A, CW, P], 404, 403), anon=302, kwargs={"job": "8a4f8a57-2f3c-4d43-9a59-3d1b8f0d6c11"}
+    ),
     "audit_io:export": Route(only([C, A], 200, 403), anon=302),
     "network:site_network": Route(only(PERSON_WORKERS, 200, 403), anon=302),
     "network:group_network": Route(only(PERSON_WORKERS, SITE_WIDE, 403), anon=302, kind="group"),
@@ -176,6 +185,10 @@ MATRIX = {
     # The site's list of areas: kept by its coordinator; another site's area is not found.
     "partnership:area_list": Route(only([C], 200, 403), anon=302),
     "partnership:area_edit": Route(only([C], (200, 200, 404), 403), anon=302, kind="area"),
+    # An import job is seen only by the user who uploaded it; none of the matrix users has one.
+    "evaluation:import_job": Route(
+        only(ALL_ROLES, 404, 0), anon=302, kwargs={"job": "8a4f8a57-2f3c-4d43-9a59-3d1b8f0d6c11"}
+    ),
     "evaluation:research_export": Route(only([C, S, A], 200, 403), anon=302),
     "evaluation:report": Route(only([C, S, A], 200, 403), anon=302),
     "set_language": Route(only(ALL_ROLES, 302, 0), anon=302, method="post", data={"language": "en"}),

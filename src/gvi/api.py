@@ -6,17 +6,15 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.responses import Status
-from ninja.security import HttpBearer, django_auth
 
-from gvi.access.models import AccessLog, ApiToken
+from gvi.access import scopes
+from gvi.access.models import AccessLog
 from gvi.access.selectors import read_record, visible_record
 from gvi.access.services import (
     EditConflict,
@@ -24,6 +22,7 @@ from gvi.access.services import (
     remove_record,
     settle_idempotency_key,
 )
+from gvi.api_auth import UNSCOPED, BearerToken, scoped  # noqa: F401 (BearerToken: gvi.api.BearerToken)
 from gvi.api_input import ID_MAX, InputSchema, PatchSchema
 from gvi.api_pagination import BoundedPagination, LoggedPagination
 from gvi.groups import services as audit
@@ -31,28 +30,11 @@ from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
 from gvi.incidents import services as incident_services
 from gvi.incidents.models import Incident
 
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token):
-        found = (
-            ApiToken.objects.select_related("user")
-            .filter(token_hash=ApiToken.hash_token(token), user__is_active=True)
-            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
-            .first()
-        )
-        if found is None:
-            return None
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
-        request.user = found.user
-        request.api_token_user = True
-        return found.user
-
-
 api = NinjaAPI(
     title="GVI API",
     version="1",
     description="Programmatic access to the GVI platform. Every call is scoped to what the caller may see.",
-    auth=[BearerToken(), django_auth],
+    auth=UNSCOPED,
     docs_url=None,
     urls_namespace="api",
 )
@@ -321,7 +303,7 @@ class ErrorOut(Schema):
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-@api.get("/me", response={200: MeOut, **ERRORS}, tags=["konto"])
+@api.get("/me", auth=scoped(scopes.ANY), response={200: MeOut, **ERRORS}, tags=["konto"])
 def me(request):
     memberships = request.user.memberships.active().select_related("organisation", "site")
     return {
@@ -333,18 +315,33 @@ def me(request):
     }
 
 
-@api.get("/persons", response={200: list[PersonOut], **ERRORS}, tags=["kartläggning"])
+@api.get(
+    "/persons",
+    auth=scoped(scopes.READ_PERSONS),
+    response={200: list[PersonOut], **ERRORS},
+    tags=["kartläggning"],
+)
 @paginate(LoggedPagination)
 def list_persons(request):
     return Person.objects.visible_to(request.user).order_by("pk")
 
 
-@api.get("/persons/{pk}", response={200: PersonOut, **ERRORS}, tags=["kartläggning"])
+@api.get(
+    "/persons/{pk}",
+    auth=scoped(scopes.READ_PERSONS),
+    response={200: PersonOut, **ERRORS},
+    tags=["kartläggning"],
+)
 def get_person(request, pk: str):
     return read_record(request.user, Person, pk, via=AccessLog.Action.API)
 
 
-@api.patch("/persons/{pk}", response={200: PersonOut, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
+@api.patch(
+    "/persons/{pk}",
+    auth=scoped(scopes.WRITE_PERSONS),
+    response={200: PersonOut, 409: ErrorOut, **ERRORS},
+    tags=["kartläggning"],
+)
 def patch_person(request, pk: str, payload: PersonPatch):
     person = read_record(request.user, Person, pk, via=AccessLog.Action.API)
     changes = payload.dict(exclude_unset=True)
@@ -353,36 +350,57 @@ def patch_person(request, pk: str, payload: PersonPatch):
     return audit.update_person(request.user, person, changes, version, personal_number)
 
 
-@api.post("/persons", response={201: PersonOut, **ERRORS}, tags=["kartläggning"])
+@api.post(
+    "/persons", auth=scoped(scopes.WRITE_PERSONS), response={201: PersonOut, **ERRORS}, tags=["kartläggning"]
+)
 def create_person(request, payload: PersonIn):
     data = payload.dict(exclude_unset=True)
     personal_number = data.pop("personal_number", None)
     return Status(201, audit.create_person(request.user, data, personal_number))
 
 
-@api.delete("/persons/{pk}", response={204: None, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
+@api.delete(
+    "/persons/{pk}",
+    auth=scoped(scopes.WRITE_PERSONS),
+    response={204: None, 409: ErrorOut, **ERRORS},
+    tags=["kartläggning"],
+)
 def delete_person(request, pk: str, version: int):
     remove_record(request.user, visible_record(request.user, Person, pk, "change"), version)
     return Status(204, None)
 
 
-@api.get("/groups", response={200: list[GroupOut], **ERRORS}, tags=["kartläggning"])
+@api.get(
+    "/groups",
+    auth=scoped(scopes.READ_GROUPS),
+    response={200: list[GroupOut], **ERRORS},
+    tags=["kartläggning"],
+)
 @paginate(BoundedPagination)
 def list_groups(request):
     return Group.objects.visible_to(request.user).order_by("pk")
 
 
-@api.get("/groups/{pk}", response={200: GroupOut, **ERRORS}, tags=["kartläggning"])
+@api.get(
+    "/groups/{pk}", auth=scoped(scopes.READ_GROUPS), response={200: GroupOut, **ERRORS}, tags=["kartläggning"]
+)
 def get_group(request, pk: str):
     return read_record(request.user, Group, pk, via=AccessLog.Action.API)
 
 
-@api.post("/groups", response={201: GroupOut, **ERRORS}, tags=["kartläggning"])
+@api.post(
+    "/groups", auth=scoped(scopes.WRITE_GROUPS), response={201: GroupOut, **ERRORS}, tags=["kartläggning"]
+)
 def create_group(request, payload: GroupIn):
     return Status(201, audit.create_group(request.user, payload.dict(exclude_unset=True)))
 
 
-@api.patch("/groups/{pk}", response={200: GroupOut, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
+@api.patch(
+    "/groups/{pk}",
+    auth=scoped(scopes.WRITE_GROUPS),
+    response={200: GroupOut, 409: ErrorOut, **ERRORS},
+    tags=["kartläggning"],
+)
 def patch_group(request, pk: str, payload: GroupPatch):
     group = visible_record(request.user, Group, pk)
     changes = payload.dict(exclude_unset=True)
@@ -390,7 +408,12 @@ def patch_group(request, pk: str, payload: GroupPatch):
     return audit.update_group(request.user, group, changes, version)
 
 
-@api.get("/memberships", response={200: list[MembershipRecordOut], **ERRORS}, tags=["kartläggning"])
+@api.get(
+    "/memberships",
+    auth=scoped(scopes.READ_PERSONS),
+    response={200: list[MembershipRecordOut], **ERRORS},
+    tags=["kartläggning"],
+)
 @paginate(LoggedPagination)
 def list_memberships(
     request,
@@ -405,12 +428,22 @@ def list_memberships(
     return memberships
 
 
-@api.get("/memberships/{pk}", response={200: MembershipRecordOut, **ERRORS}, tags=["kartläggning"])
+@api.get(
+    "/memberships/{pk}",
+    auth=scoped(scopes.READ_PERSONS),
+    response={200: MembershipRecordOut, **ERRORS},
+    tags=["kartläggning"],
+)
 def get_membership(request, pk: str):
     return read_record(request.user, GroupMembership, pk, via=AccessLog.Action.API)
 
 
-@api.post("/memberships", response={201: MembershipRecordOut, **ERRORS}, tags=["kartläggning"])
+@api.post(
+    "/memberships",
+    auth=scoped(scopes.WRITE_PERSONS),
+    response={201: MembershipRecordOut, **ERRORS},
+    tags=["kartläggning"],
+)
 def create_membership(request, payload: MembershipIn):
     data = payload.dict(exclude_unset=True)
     data["person"] = visible_record(request.user, Person, data.pop("person_id"), "change")
@@ -419,7 +452,10 @@ def create_membership(request, payload: MembershipIn):
 
 
 @api.patch(
-    "/memberships/{pk}", response={200: MembershipRecordOut, 409: ErrorOut, **ERRORS}, tags=["kartläggning"]
+    "/memberships/{pk}",
+    auth=scoped(scopes.WRITE_PERSONS),
+    response={200: MembershipRecordOut, 409: ErrorOut, **ERRORS},
+    tags=["kartläggning"],
 )
 def patch_membership(request, pk: str, payload: MembershipPatch):
     membership = read_record(request.user, GroupMembership, pk, via=AccessLog.Action.API)
@@ -428,24 +464,44 @@ def patch_membership(request, pk: str, payload: MembershipPatch):
     return audit.update_membership(request.user, membership, changes, version)
 
 
-@api.delete("/memberships/{pk}", response={204: None, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
+@api.delete(
+    "/memberships/{pk}",
+    auth=scoped(scopes.WRITE_PERSONS),
+    response={204: None, 409: ErrorOut, **ERRORS},
+    tags=["kartläggning"],
+)
 def delete_membership(request, pk: str, version: int):
     remove_record(request.user, visible_record(request.user, GroupMembership, pk, "change"), version)
     return Status(204, None)
 
 
-@api.get("/relations", response={200: list[RelationOut], **ERRORS}, tags=["kartläggning"])
+@api.get(
+    "/relations",
+    auth=scoped(scopes.READ_GROUPS),
+    response={200: list[RelationOut], **ERRORS},
+    tags=["kartläggning"],
+)
 @paginate(BoundedPagination)
 def list_relations(request):
     return GroupRelation.objects.visible_to(request.user).order_by("pk")
 
 
-@api.get("/relations/{pk}", response={200: RelationOut, **ERRORS}, tags=["kartläggning"])
+@api.get(
+    "/relations/{pk}",
+    auth=scoped(scopes.READ_GROUPS),
+    response={200: RelationOut, **ERRORS},
+    tags=["kartläggning"],
+)
 def get_relation(request, pk: str):
     return read_record(request.user, GroupRelation, pk, via=AccessLog.Action.API)
 
 
-@api.post("/relations", response={201: RelationOut, **ERRORS}, tags=["kartläggning"])
+@api.post(
+    "/relations",
+    auth=scoped(scopes.WRITE_GROUPS),
+    response={201: RelationOut, **ERRORS},
+    tags=["kartläggning"],
+)
 def create_relation(request, payload: RelationIn):
     data = payload.dict(exclude_unset=True)
     data["group_a"] = visible_record(request.user, Group, data.pop("group_a_id"))
@@ -453,7 +509,12 @@ def create_relation(request, payload: RelationIn):
     return Status(201, audit.create_relation(request.user, data))
 
 
-@api.patch("/relations/{pk}", response={200: RelationOut, 409: ErrorOut, **ERRORS}, tags=["kartläggning"])
+@api.patch(
+    "/relations/{pk}",
+    auth=scoped(scopes.WRITE_GROUPS),
+    response={200: RelationOut, 409: ErrorOut, **ERRORS},
+    tags=["kartläggning"],
+)
 def patch_relation(request, pk: str, payload: RelationPatch):
     relation = visible_record(request.user, GroupRelation, pk)
     changes = payload.dict(exclude_unset=True)
@@ -461,18 +522,33 @@ def patch_relation(request, pk: str, payload: RelationPatch):
     return audit.update_relation(request.user, relation, changes, version)
 
 
-@api.get("/incidents", response={200: list[IncidentOut], **ERRORS}, tags=["incidenter"])
+@api.get(
+    "/incidents",
+    auth=scoped(scopes.READ_INCIDENTS),
+    response={200: list[IncidentOut], **ERRORS},
+    tags=["incidenter"],
+)
 @paginate(BoundedPagination)
 def list_incidents(request):
     return Incident.objects.visible_to(request.user).select_related("area").order_by("-occurred_at", "pk")
 
 
-@api.get("/incidents/{pk}", response={200: IncidentOut, **ERRORS}, tags=["incidenter"])
+@api.get(
+    "/incidents/{pk}",
+    auth=scoped(scopes.READ_INCIDENTS),
+    response={200: IncidentOut, **ERRORS},
+    tags=["incidenter"],
+)
 def get_incident(request, pk: str):
     return read_record(request.user, Incident, pk, via=AccessLog.Action.API)
 
 
-@api.post("/incidents", response={200: IncidentOut, 201: IncidentOut, **ERRORS}, tags=["incidenter"])
+@api.post(
+    "/incidents",
+    auth=scoped(scopes.INCIDENTS_PUSH),
+    response={200: IncidentOut, 201: IncidentOut, **ERRORS},
+    tags=["incidenter"],
+)
 def push_incident(request, payload: IncidentIn):
     """For systems that push incidents: the incident and its group involvement in one transaction.
 
@@ -505,7 +581,12 @@ def push_incident(request, payload: IncidentIn):
     return Status(201, incident)
 
 
-@api.patch("/incidents/{pk}", response={200: IncidentOut, 409: ErrorOut, **ERRORS}, tags=["incidenter"])
+@api.patch(
+    "/incidents/{pk}",
+    auth=scoped(scopes.INCIDENTS_PUSH),
+    response={200: IncidentOut, 409: ErrorOut, **ERRORS},
+    tags=["incidenter"],
+)
 def patch_incident(request, pk: str, payload: IncidentPatch):
     incident = visible_record(request.user, Incident, pk)
     changes = payload.dict(exclude_unset=True)

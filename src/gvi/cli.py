@@ -1,7 +1,8 @@
 """The `gvi` console command: a thin front to the Django management commands with friendly names.
 
 gvi demo | serve | worker | migrate | purge | audit verify | import ... | export ... | backup | restore | seed ... | bench
-    | aggregate-keygen | aggregate-export | aggregate-import
+    | aggregate-keygen | aggregate-export | aggregate-import | api-token issue|list|revoke
+    | approve-first-member
     | <any manage.py command>
 """
 
@@ -23,6 +24,8 @@ ALIASES = {
     "aggregate-keygen": ["gvi_aggregate_keygen"],
     "aggregate-export": ["gvi_aggregate_export"],
     "aggregate-import": ["gvi_aggregate_import"],
+    "api-token": ["gvi_api_token"],
+    "approve-first-member": ["gvi_approve_first_member"],
 }
 
 

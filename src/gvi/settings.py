@@ -244,6 +244,9 @@ if PRODUCTION:
 # The access-log chain's anchor: an append-only file outside the database (gvi.access.anchor).
 GVI_AUDIT_ANCHOR_FILE = os.environ.get("GVI_AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchor.jsonl"))
 
+# API keys: every key expires, at the latest this many days after it is issued (gvi.access.services).
+GVI_API_TOKEN_MAX_DAYS = int(os.environ.get("GVI_API_TOKEN_MAX_DAYS", "90"))
+
 # Retention: review periods in days (adults and under 18), and the grace before deactivation.
 GVI_REVIEW_DAYS_ADULT = int(os.environ.get("GVI_REVIEW_DAYS_ADULT", "365"))
 GVI_REVIEW_DAYS_MINOR = int(os.environ.get("GVI_REVIEW_DAYS_MINOR", "180"))
@@ -287,7 +290,17 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": GVI_CACHE_URL}
         if GVI_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
-    )
+    ),
+    # The progress of imports run by the worker: never the database, whose import transaction hides
+    # it until the end (gvi.operations.imports).
+    "progress": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": GVI_CACHE_URL, "KEY_PREFIX": "p"}
+        if GVI_CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "progress"),
+        }
+    ),
 }
 
 LOGGING = {

@@ -15,6 +15,7 @@ from gvi.evaluation import selectors as s
 from gvi.evaluation import services
 from gvi.evaluation.models import InvestigationHours, SurveyValue, UnitCost
 from gvi.incidents.models import Incident
+from gvi.operations.worker import run_ready_tasks
 from gvi.partnership.models import Role
 from tests.clock import moment_in_month, month_start
 from tests.factories import (
@@ -187,12 +188,16 @@ def test_coordinator_uploads_survey_excel_and_hours_on_the_settings_page(client,
     bad = SimpleUploadedFile(
         "h.csv", b"incident_type,year,month,hours,source\nshooting,2026,,x,P\n", "text/csv"
     )
-    response = client.post(url, {"action": "hours", "plats": site.slug, "file": bad})
-    assert response.status_code == 200 and "Rad 2, kolumn hours" in response.content.decode()
+    job_page = client.post(url, {"action": "hours", "plats": site.slug, "file": bad})["Location"]
+    assert run_ready_tasks() == ["SUCCESSFUL", "SUCCESSFUL"]
+    page = client.get(job_page).content.decode()
+    assert "Rad 2, kolumn hours" in page and "Ingenting importerades" in page
+    assert SurveyValue.objects.count() == 1 and not InvestigationHours.objects.exists()
     good = SimpleUploadedFile(
         "h.csv", b"incident_type,year,month,hours,source\nshooting,2026,,900,P\n", "text/csv"
     )
     assert client.post(url, {"action": "hours", "plats": site.slug, "file": good}).status_code == 302
+    assert run_ready_tasks() == ["SUCCESSFUL"]
     assert InvestigationHours.objects.get().hours == 900
 
 

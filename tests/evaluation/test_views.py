@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from gvi.evaluation.models import SurveyValue, UnitCost
 from gvi.incidents.models import Incident
+from gvi.operations.worker import run_ready_tasks
 from gvi.partnership.models import Role
 from tests.clock import moment_in_month, month_start
 from tests.factories import (
@@ -90,7 +91,10 @@ def test_coordinator_imports_a_survey_csv(client, site):
     response = client.post(
         reverse("evaluation:settings"), {"action": "survey", "plats": site.slug, "file": upload}
     )
-    assert response.status_code == 302
+    assert response.status_code == 302  # to the import's page; the worker runs it
+    assert not SurveyValue.objects.exists()
+    assert run_ready_tasks() == ["SUCCESSFUL"]
+    assert "1 värde importerades" in client.get(response["Location"]).content.decode()
     assert SurveyValue.objects.get(site=site).source == "NTU"
     page = client.get(reverse("evaluation:site_statistics")).content.decode()
     assert "Otrygg, Centrum" in page and "NTU" in page

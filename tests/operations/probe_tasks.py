@@ -32,3 +32,17 @@ def record_and_lose_claim(context: TaskContext, marker: str) -> str:
     ScheduledRun.objects.create(job=f"probe:{marker}", slot=timezone.now())
     DBTaskResult.objects.filter(pk=context.task_result.id).update(started_at=timezone.now())
     return marker
+
+
+def _survey_then_fail(job, content, progress):
+    from gvi.evaluation import services
+
+    services.import_survey_file(job.site, job.file_name, content, progress=progress)  # writes the rows
+    raise RuntimeError("probe failure after the import wrote its rows")
+
+
+@task()
+def import_then_fail(job_id: int) -> dict:
+    from gvi.operations import imports
+
+    return imports.run(job_id, _survey_then_fail)

@@ -2,21 +2,31 @@
 the organisation), one-time links and the user's own password. Every write goes through gvi.access.services,
 which logs it in the access-log chain."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gvi.access import services
 from gvi.access.decorators import roles_required
-from gvi.access.forms import AccountForm, MembershipRequestForm, OwnPasswordForm, PasswordChoiceForm
-from gvi.access.models import AccessLog, AccountLink
+from gvi.access.forms import (
+    AccountForm,
+    ApiTokenForm,
+    MembershipRequestForm,
+    OwnPasswordForm,
+    PasswordChoiceForm,
+)
+from gvi.access.models import AccessLog, AccountLink, ApiToken
 from gvi.access.selectors import parse_id
 from gvi.paging import capped_page
 from gvi.partnership.models import Membership, Role
@@ -86,7 +96,11 @@ def account_detail(request, pk):
             "has_device": TOTPDevice.objects.filter(user=account, confirmed=True).exists(),
             "is_locked": AxesProxyHandler.is_locked(request, {"username": account.get_username()}),
             "history": AccessLog.objects.filter(
-                record_type__in=["auth.user"], record_id=str(account.pk)
+                Q(record_type="auth.user", record_id=str(account.pk))
+                | Q(
+                    record_type="access.apitoken",
+                    record_id__in=[str(pk) for pk in account.api_tokens.values_list("pk", flat=True)],
+                )
             ).order_by("-seq")[:50],
             "form": form,
         },
@@ -230,3 +244,72 @@ def unlock_link(request, token):
         messages.success(request, _("Kontot är upplåst. Logga in igen."))
         return redirect("access:login")
     return render(request, "access/unlock_link.html")
+
+
+# ----- API keys: a user issues its own; an administrator sees and revokes anyone's, issues none -----
+
+
+def _is_administrator(user) -> bool:
+    try:
+        services.administrator_membership(user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+@login_required
+def own_tokens(request):
+    """The user's own API keys: issue one (shown once), list them, revoke one."""
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            token, raw = services.create_api_token(
+                request.user,
+                data["name"],
+                expires_at=timezone.now() + timedelta(days=data["days"]),
+                scopes=data["scopes"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                field = {"expires_at": "days"}.get(field, field)
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return render(request, "access/api_token_issued.html", {"token": token, "raw": raw})
+    tokens = request.user.api_tokens.select_related("revoked_by")
+    return render(request, "access/api_tokens.html", {"form": form, "tokens": tokens})
+
+
+@roles_required(Role.ADMINISTRATOR)
+def token_admin_list(request):
+    """Every user's API keys, for the administrator to see and revoke; it issues none for others."""
+    query = request.GET.get("q", "")[:150]
+    tokens = ApiToken.objects.select_related("user", "revoked_by")
+    if query:
+        tokens = tokens.filter(user__username__icontains=query)
+    if request.GET.get("alla") != "1":
+        tokens = tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return render(
+        request,
+        "access/api_token_admin.html",
+        {"page": capped_page(request, tokens, 50), "q": query, "all": request.GET.get("alla") == "1"},
+    )
+
+
+@login_required
+def token_revoke(request, pk):
+    """Asks, then revokes: the key's own user, or an administrator (any user's key)."""
+    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=parse_id(pk))
+    own = token.user_id == request.user.pk
+    if not own and not _is_administrator(request.user):
+        raise Http404
+    back = reverse("access:own_tokens") if own else reverse("access:token_admin_list")
+    if request.method == "POST":
+        try:
+            services.revoke_api_token(request.user, token)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("API-nyckeln är återkallad och fungerar inte längre."))
+        return redirect(back)
+    return render(request, "access/api_token_revoke.html", {"token": token, "back": back})

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from gvi.access.models import NON_RECIPIENT_TYPES, Disclosure
@@ -202,3 +203,38 @@ class OwnPasswordForm(PasswordChoiceForm):
         if not self.user.check_password(self.cleaned_data["current"]):
             raise forms.ValidationError(_("Det nuvarande lösenordet stämmer inte."))
         return self.cleaned_data["current"]
+
+
+class ApiTokenForm(forms.Form):
+    """A key the user issues for itself: a name, its scopes and how many days it lasts (at most
+    GVI_API_TOKEN_MAX_DAYS)."""
+
+    name = forms.CharField(
+        label=_("Namn"),
+        max_length=100,
+        help_text=_("Vilket system använder nyckeln, t.ex. ”Polisens ärendesystem”."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Nyckelns behörigheter"),
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Välj bara det systemet behöver. Nyckeln ser aldrig mer än dina egna medlemskap ger, "
+            "men den kan göra allt du kan inom de valda behörigheterna."
+        ),
+    )
+    days = forms.IntegerField(label=_("Giltig i antal dagar"), min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        from gvi.access.scopes import scope_choices
+
+        super().__init__(*args, **kwargs)
+        maximum = settings.GVI_API_TOKEN_MAX_DAYS
+        self.fields["scopes"].choices = scope_choices()
+        self.fields["days"].max_value = maximum
+        self.fields["days"].validators.append(MaxValueValidator(maximum))
+        self.fields["days"].widget.attrs["max"] = maximum
+        self.fields["days"].initial = min(30, maximum)
+        self.fields["days"].help_text = _("Högst %(days)s dagar.") % {"days": maximum}

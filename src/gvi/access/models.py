@@ -390,19 +390,39 @@ class AccessLogHead(models.Model):
         return f"head #{self.seq}"
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        """Keys that authenticate now: not revoked, not expired, of an active user."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
+
+
 class ApiToken(models.Model):
-    """A bearer token for a system that calls the API on behalf of one user. Only its hash is stored."""
+    """A bearer token for a system that calls the API on behalf of one user. Only its hash is stored.
+
+    It acts as its user, narrowed to its scopes (gvi.access.scopes), and expires at the latest
+    GVI_API_TOKEN_MAX_DAYS after it is issued. A revoked key stays as a row (revoked_at, revoked_by)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("namn"), max_length=100)
     token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(_("behörigheter"), default=list)
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(_("upphör"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("upphör"))
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Issued or revoked at the shell (`gvi api-token`): the operator's own words (--by), as there is no account.
+    issued_by_operator = models.CharField(max_length=200, blank=True)
+    revoked_at = models.DateTimeField(_("återkallad"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_by_operator = models.CharField(max_length=200, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API-nyckel")
         verbose_name_plural = _("API-nycklar")
+        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
@@ -410,6 +430,24 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_token(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.is_revoked and not self.is_expired
+
+    @property
+    def revoked_by_name(self) -> str:
+        if self.revoked_by_id:
+            return self.revoked_by.get_username()
+        return self.revoked_by_operator
 
 
 class IdempotencyKey(models.Model):

@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,7 @@ from gvi.access.models import (
     membership_q,
 )
 from gvi.access.permissions import CHANGE, DISCLOSE, VIEW
+from gvi.access.scopes import ALL_SCOPES, SCOPES
 from gvi.partnership.models import Membership, Role
 
 
@@ -166,15 +168,99 @@ def revoke_disclosure(user, disclosure: Disclosure) -> Disclosure:
     return disclosure
 
 
-def issue_api_token(user, name: str, expires_at=None) -> str:
-    """Create a token and return it in clear text once; only its hash is kept."""
-    import secrets
+@dataclass(frozen=True)
+class Operator:
+    """Someone at the shell (`gvi api-token`, `gvi approve-first-member`), who has no account here: the
+    access log records the words they give with --by (a name and a reason)."""
 
-    from gvi.access.models import ApiToken
+    by: str
+    pk = 0
+    is_authenticated = False
 
+    def __post_init__(self):
+        if len(self.by.strip()) < 3:
+            raise ValidationError(_('Ange vem som gör det och varför (--by "namn, skäl").'))
+
+    def get_username(self) -> str:
+        return f"shell: {self.by.strip()}"[:150]
+
+
+def token_lifetime_limit():
+    return timezone.now() + timedelta(days=settings.GVI_API_TOKEN_MAX_DAYS)
+
+
+def _token_purpose(token: ApiToken) -> str:
+    expires = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
+    return f"{token.name} · {token.user.get_username()} · {', '.join(token.scopes)} · {_('upphör')} {expires}"
+
+
+def issue_api_token(user, name: str, expires_at=None, scopes=ALL_SCOPES, actor=None) -> str:
+    """The clear text of a new key (see create_api_token)."""
+    return create_api_token(user, name, expires_at=expires_at, scopes=scopes, actor=actor)[1]
+
+
+@transaction.atomic
+def create_api_token(user, name: str, expires_at=None, scopes=ALL_SCOPES, actor=None) -> tuple[ApiToken, str]:
+    """Create a key for `user`; returns it and its clear text, shown once (only its hash is kept). The key acts as
+    `user` narrowed to `scopes`, and expires at `expires_at` (at most GVI_API_TOKEN_MAX_DAYS from now; by
+    default the maximum). `actor` is the user itself (the page *API-nycklar*), or an Operator at the shell;
+    nobody issues a key for another account, which would let them act as its user. Logged."""
+    actor = user if actor is None else actor
+    if not isinstance(actor, Operator) and actor.pk != user.pk:
+        raise PermissionDenied(_("Du kan bara utfärda API-nycklar åt dig själv."))
+    if not user.is_active:
+        raise ValidationError(_("Kontot är inaktiverat."))
+    limit = token_lifetime_limit()
+    expires_at = limit if expires_at is None else expires_at
+    if expires_at > limit:
+        raise ValidationError(
+            {
+                "expires_at": _("En API-nyckel gäller högst %(days)s dagar.")
+                % {"days": settings.GVI_API_TOKEN_MAX_DAYS}
+            }
+        )
+    scopes = list(dict.fromkeys(scopes))
+    unknown = [scope for scope in scopes if scope not in SCOPES]
+    if unknown or not scopes:
+        raise ValidationError(
+            {
+                "scopes": _("Välj minst en behörighet bland de kända: %(known)s.")
+                % {"known": ", ".join(SCOPES)}
+            }
+        )
     raw = "gvi_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, token_hash=ApiToken.hash_token(raw), expires_at=expires_at)
-    return raw
+    token = ApiToken(
+        user=user,
+        name=name,
+        token_hash=ApiToken.hash_token(raw),
+        scopes=scopes,
+        expires_at=expires_at,
+        issued_by_operator=actor.by[:200] if isinstance(actor, Operator) else "",
+    )
+    token.full_clean(exclude=["token_hash"])
+    token.save()
+    append_log_entry(actor, token, AccessLog.Action.TOKEN, _token_purpose(token), None)
+    return token, raw
+
+
+@transaction.atomic
+def revoke_api_token(actor, token: ApiToken) -> ApiToken:
+    """The key stops working now; its row stays (revoked_at, revoked_by). Its own user, an administrator
+    (any user's key) or an Operator at the shell. Logged."""
+    membership = None
+    if not isinstance(actor, Operator) and actor.pk != token.user_id:
+        membership = administrator_membership(actor)
+    locked = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    if locked.is_revoked:
+        raise ValidationError(_("API-nyckeln är redan återkallad."))
+    locked.revoked_at = timezone.now()
+    if isinstance(actor, Operator):
+        locked.revoked_by_operator = actor.by[:200]
+    else:
+        locked.revoked_by = actor
+    locked.save(update_fields=["revoked_at", "revoked_by", "revoked_by_operator"])
+    append_log_entry(actor, locked, AccessLog.Action.TOKEN_END, _token_purpose(locked), membership)
+    return locked
 
 
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:\-]{1,100}$"
@@ -330,6 +416,50 @@ def approve_membership(actor, membership: Membership) -> Membership:
     locked._history_user = actor
     locked.save(update_fields=["approved_at", "approved_by"])
     _log_account(actor, locked, AccessLog.Action.APPROVE, approver, _membership_purpose(locked))
+    return locked
+
+
+def is_approving(membership: Membership) -> bool:
+    """A membership through which its holder approves grants (see approving_membership)."""
+    return membership.approves_access or membership.role == Role.COORDINATOR
+
+
+@transaction.atomic
+def approve_first_member(operator: "Operator", membership: Membership) -> Membership:
+    """A new organisation has nobody to approve its first coordinator (or data-protection role): an
+    operator at the shell approves that one membership, and only while the organisation has no approved
+    membership that approves grants; from then on its own people approve. Logged with the operator's words."""
+    if not isinstance(operator, Operator):
+        raise PermissionDenied(_("Den första godkännaren godkänns bara från kommandoraden."))
+    # Lock the organisation's memberships: two operators cannot both approve a "first" one.
+    rows = list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id))
+    locked = next(row for row in rows if row.pk == membership.pk)
+    if not locked.is_pending:
+        raise ValidationError(_("Behörigheten väntar inte på godkännande."))
+    if not is_approving(locked):
+        raise ValidationError(
+            _(
+                "Endast en samordnare eller dataskyddsansvarig kan godkännas som organisationens första godkännare."
+            )
+        )
+    existing = (
+        Membership.objects.active()
+        .filter(organisation_id=locked.organisation_id)
+        .filter(Q(approves_access=True) | Q(role=Role.COORDINATOR))
+    )
+    if existing.exists():
+        raise ValidationError(
+            _("Organisationen har redan någon som godkänner behörigheter; den godkänner på Behörigheter.")
+        )
+    locked.approved_at, locked.approved_by = timezone.now(), None
+    locked.save(update_fields=["approved_at", "approved_by"])
+    _log_account(
+        operator,
+        locked,
+        AccessLog.Action.APPROVE,
+        None,
+        f"{_membership_purpose(locked)} · {_('första godkännaren, från kommandoraden')}",
+    )
     return locked
 
 

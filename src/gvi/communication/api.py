@@ -13,9 +13,11 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from gvi.access import scopes
 from gvi.access.models import AccessLog
 from gvi.access.selectors import read_record, visible_record
 from gvi.access.services import log_reads
+from gvi.api_auth import scoped
 from gvi.api_input import ID_MAX, InputSchema, PatchSchema
 from gvi.communication import services
 from gvi.communication.models import CallIn, CallInInvitation, CommunicationBack, Notification
@@ -165,7 +167,7 @@ def _split_call_in(request, data: dict):
     return groups, parts or None
 
 
-@router.get("/callins", response={200: CallInPage, **ERRORS})
+@router.get("/callins", auth=scoped(scopes.READ_COMMUNICATION), response={200: CallInPage, **ERRORS})
 def list_call_ins(request, params: Query[PageParams], status: CallInStatus | None = None):
     call_ins = CallIn.objects.visible_to(request.user).prefetch_related(
         "target_groups", "speakers", "checklist", "message_points"
@@ -175,19 +177,21 @@ def list_call_ins(request, params: Query[PageParams], status: CallInStatus | Non
     return _page(request, call_ins.order_by("-starts_at", "pk"), params)
 
 
-@router.get("/callins/{pk}", response={200: CallInOut, **ERRORS})
+@router.get("/callins/{pk}", auth=scoped(scopes.READ_COMMUNICATION), response={200: CallInOut, **ERRORS})
 def get_call_in(request, pk: str):
     return read_record(request.user, CallIn, pk, via=AccessLog.Action.API)
 
 
-@router.post("/callins", response={201: CallInOut, **ERRORS})
+@router.post("/callins", auth=scoped(scopes.WRITE_COMMUNICATION), response={201: CallInOut, **ERRORS})
 def create_call_in(request, payload: CallInIn):
     data = payload.dict()
     groups, parts = _split_call_in(request, data)
     return Status(201, services.plan_call_in(request.user, data, groups, parts))
 
 
-@router.patch("/callins/{pk}", response={200: CallInOut, **WRITE_ERRORS})
+@router.patch(
+    "/callins/{pk}", auth=scoped(scopes.WRITE_COMMUNICATION), response={200: CallInOut, **WRITE_ERRORS}
+)
 def patch_call_in(request, pk: str, payload: CallInPatch):
     call_in = visible_record(request.user, CallIn, pk)
     changes = payload.dict(exclude_unset=True)
@@ -239,7 +243,7 @@ class InvitationPatch(PatchSchema):
     asked_for_help: bool | None = None
 
 
-@router.get("/invitations", response={200: InvitationPage, **ERRORS})
+@router.get("/invitations", auth=scoped(scopes.READ_COMMUNICATION), response={200: InvitationPage, **ERRORS})
 def list_invitations(request, params: Query[PageParams], call_in: int | None = Query(None, ge=1, le=ID_MAX)):
     invitations = CallInInvitation.objects.visible_to(request.user).order_by("pk")
     if call_in is not None:
@@ -247,12 +251,14 @@ def list_invitations(request, params: Query[PageParams], call_in: int | None = Q
     return _page(request, invitations, params, log=True)
 
 
-@router.get("/invitations/{pk}", response={200: InvitationOut, **ERRORS})
+@router.get(
+    "/invitations/{pk}", auth=scoped(scopes.READ_COMMUNICATION), response={200: InvitationOut, **ERRORS}
+)
 def get_invitation(request, pk: str):
     return read_record(request.user, CallInInvitation, pk, via=AccessLog.Action.API)
 
 
-@router.post("/invitations", response={201: InvitationOut, **ERRORS})
+@router.post("/invitations", auth=scoped(scopes.WRITE_COMMUNICATION), response={201: InvitationOut, **ERRORS})
 def create_invitation(request, payload: InvitationIn):
     data = payload.dict()
     call_in = visible_record(request.user, CallIn, data.pop("call_in_id"))
@@ -260,7 +266,11 @@ def create_invitation(request, payload: InvitationIn):
     return Status(201, services.invite(request.user, call_in, person, data))
 
 
-@router.patch("/invitations/{pk}", response={200: InvitationOut, **WRITE_ERRORS})
+@router.patch(
+    "/invitations/{pk}",
+    auth=scoped(scopes.WRITE_COMMUNICATION),
+    response={200: InvitationOut, **WRITE_ERRORS},
+)
 def patch_invitation(request, pk: str, payload: InvitationPatch):
     invitation = read_record(request.user, CallInInvitation, pk, via=AccessLog.Action.API)
     changes = payload.dict(exclude_unset=True)
@@ -361,7 +371,9 @@ def _organisations(ids):
     return found
 
 
-@router.get("/notifications", response={200: NotificationPage, **ERRORS})
+@router.get(
+    "/notifications", auth=scoped(scopes.READ_COMMUNICATION), response={200: NotificationPage, **ERRORS}
+)
 def list_notifications(
     request,
     params: Query[PageParams],
@@ -378,13 +390,17 @@ def list_notifications(
     return page
 
 
-@router.get("/notifications/{pk}", response={200: NotificationOut, **ERRORS})
+@router.get(
+    "/notifications/{pk}", auth=scoped(scopes.READ_COMMUNICATION), response={200: NotificationOut, **ERRORS}
+)
 def get_notification(request, pk: str):
     notification = read_record(request.user, Notification, pk, via=AccessLog.Action.API)
     return _with_visible_repeats(request.user, [notification])[0]
 
 
-@router.post("/notifications", response={201: NotificationOut, **ERRORS})
+@router.post(
+    "/notifications", auth=scoped(scopes.WRITE_COMMUNICATION), response={201: NotificationOut, **ERRORS}
+)
 def create_notification(request, payload: NotificationIn):
     data = payload.dict()
     person = visible_record(request.user, Person, data.pop("person_id"))
@@ -393,7 +409,11 @@ def create_notification(request, payload: NotificationIn):
     return Status(201, _with_visible_repeats(request.user, [notification])[0])
 
 
-@router.patch("/notifications/{pk}", response={200: NotificationOut, **WRITE_ERRORS})
+@router.patch(
+    "/notifications/{pk}",
+    auth=scoped(scopes.WRITE_COMMUNICATION),
+    response={200: NotificationOut, **WRITE_ERRORS},
+)
 def patch_notification(request, pk: str, payload: NotificationPatch):
     notification = read_record(request.user, Notification, pk, via=AccessLog.Action.API)
     changes = payload.dict(exclude_unset=True)
@@ -470,7 +490,11 @@ def _back_links(request, data: dict) -> list | None:
     return None if ids is None else [visible_record(request.user, Group, pk) for pk in ids]
 
 
-@router.get("/communications-back", response={200: CommunicationBackPage, **ERRORS})
+@router.get(
+    "/communications-back",
+    auth=scoped(scopes.READ_COMMUNICATION),
+    response={200: CommunicationBackPage, **ERRORS},
+)
 def list_communications_back(
     request, params: Query[PageParams], group: int | None = Query(None, ge=1, le=ID_MAX)
 ):
@@ -480,19 +504,31 @@ def list_communications_back(
     return _page(request, records.order_by("-date", "-pk"), params)
 
 
-@router.get("/communications-back/{pk}", response={200: CommunicationBackOut, **ERRORS})
+@router.get(
+    "/communications-back/{pk}",
+    auth=scoped(scopes.READ_COMMUNICATION),
+    response={200: CommunicationBackOut, **ERRORS},
+)
 def get_communication_back(request, pk: str):
     return read_record(request.user, CommunicationBack, pk, via=AccessLog.Action.API)
 
 
-@router.post("/communications-back", response={201: CommunicationBackOut, **ERRORS})
+@router.post(
+    "/communications-back",
+    auth=scoped(scopes.WRITE_COMMUNICATION),
+    response={201: CommunicationBackOut, **ERRORS},
+)
 def create_communication_back(request, payload: CommunicationBackIn):
     data = payload.dict()
     groups = _back_links(request, data)
     return Status(201, services.create_communication_back(request.user, data, groups))
 
 
-@router.patch("/communications-back/{pk}", response={200: CommunicationBackOut, **WRITE_ERRORS})
+@router.patch(
+    "/communications-back/{pk}",
+    auth=scoped(scopes.WRITE_COMMUNICATION),
+    response={200: CommunicationBackOut, **WRITE_ERRORS},
+)
 def patch_communication_back(request, pk: str, payload: CommunicationBackPatch):
     record = visible_record(request.user, CommunicationBack, pk)
     changes = payload.dict(exclude_unset=True)
@@ -527,7 +563,7 @@ class ReachOut(Schema):
     help_median_days: float | None
 
 
-@router.get("/reach", response={200: list[ReachOut], **ERRORS})
+@router.get("/reach", auth=scoped(scopes.READ_COMMUNICATION), response={200: list[ReachOut], **ERRORS})
 def communication_reach(request):
     rows = []
     for report in reach_for(request.user):

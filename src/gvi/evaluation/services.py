@@ -100,6 +100,27 @@ def _decimal(raw: str) -> Decimal:
     return value
 
 
+def _counted(rows: list, progress):
+    """The rows, telling `progress(done, total)` (gvi.operations.imports.Progress) how far the check is."""
+    total = len(rows)
+    for done, item in enumerate(rows, start=1):
+        yield item
+        if progress is not None:
+            progress(done, total)
+
+
+def _replace(model, site, key: tuple[str, ...], rows: list[dict]) -> None:
+    """Store the checked rows, each replacing a stored row of the same site and key: one transaction, a
+    few statements in all (a row-by-row update_or_create of 20 000 rows held the database for minutes)."""
+    wanted = {tuple(row[name] for name in key) for row in rows}
+    stored = model.objects.filter(site=site).values_list("pk", *key)
+    replaced = [pk for pk, *values in stored.iterator() if tuple(values) in wanted]
+    with transaction.atomic():
+        for start in range(0, len(replaced), 500):
+            model.objects.filter(pk__in=replaced[start : start + 500]).delete()
+        model.objects.bulk_create([model(site=site, **row) for row in rows], batch_size=500)
+
+
 def _missing(header: list[str], required: tuple[str, ...]) -> list[str]:
     return [column for column in required if column not in header]
 
@@ -107,7 +128,7 @@ def _missing(header: list[str], required: tuple[str, ...]) -> list[str]:
 # --- Survey series ----------------------------------------------------------------------------------
 
 
-def import_survey_rows(site, header, rows) -> ImportResult:
+def import_survey_rows(site, header, rows, progress=None) -> ImportResult:
     """Rows of area, year, indicator, value, source; all or nothing."""
     result = ImportResult()
     missing = _missing(header, SURVEY_COLUMNS)
@@ -119,7 +140,7 @@ def import_survey_rows(site, header, rows) -> ImportResult:
         return result
     parsed, seen = [], {}
     areas = AreaMatcher(site.pk)  # the site's areas by name or alias, as the incident import matches them
-    for line, row in rows:
+    for line, row in _counted(rows, progress):
         errors = []
         for column in ("area", "indicator", "source"):
             if not row.get(column):
@@ -157,15 +178,15 @@ def import_survey_rows(site, header, rows) -> ImportResult:
         parsed.append((area.name, year, row["indicator"][:200], value, row["source"][:300]))
     if result.errors:
         return result
-    with transaction.atomic():
-        for area, year, indicator, value, source in parsed:
-            SurveyValue.objects.update_or_create(
-                site=site,
-                area=area,
-                year=year,
-                indicator=indicator,
-                defaults={"value": value, "source": source},
-            )
+    _replace(
+        SurveyValue,
+        site,
+        ("area", "year", "indicator"),
+        [
+            {"area": area, "year": year, "indicator": indicator, "value": value, "source": source}
+            for area, year, indicator, value, source in parsed
+        ],
+    )
     result.saved = len(parsed)
     return result
 
@@ -174,12 +195,12 @@ def import_survey_csv(site, text: str) -> ImportResult:
     return import_survey_file(site, "fil.csv", text.encode("utf-8"))
 
 
-def import_survey_file(site, filename: str, content: bytes) -> ImportResult:
+def import_survey_file(site, filename: str, content: bytes, progress=None) -> ImportResult:
     try:
         header, rows = read_table(filename, content)
     except TableError as error:
         return ImportResult(errors=error.messages)
-    return import_survey_rows(site, header, rows)
+    return import_survey_rows(site, header, rows, progress)
 
 
 # --- Investigation hours --------------------------------------------------------------------------------
@@ -214,7 +235,7 @@ def _year_and_month(line: int, row: dict, errors: list) -> tuple[int | None, int
     return year, month
 
 
-def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
+def import_hours_file(site, filename: str, content: bytes, progress=None) -> ImportResult:
     """Rows of incident_type, year, month (empty for the whole year), hours, source; all or nothing."""
     result = ImportResult()
     try:
@@ -229,7 +250,7 @@ def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
         result.errors.append(_("Filen innehåller inga datarader."))
         return result
     parsed, keys = [], {}
-    for line, row in rows:
+    for line, row in _counted(rows, progress):
         errors = []
         incident_type = _incident_type(row.get("incident_type", ""))
         if incident_type is None:
@@ -265,15 +286,15 @@ def import_hours_file(site, filename: str, content: bytes) -> ImportResult:
     result.errors.extend(_hours_counted_twice(site, keys))
     if result.errors:
         return result
-    with transaction.atomic():
-        for incident_type, year, month, hours, source in parsed:
-            InvestigationHours.objects.update_or_create(
-                site=site,
-                incident_type=incident_type,
-                year=year,
-                month=month,
-                defaults={"hours": hours, "source": source},
-            )
+    _replace(
+        InvestigationHours,
+        site,
+        ("incident_type", "year", "month"),
+        [
+            {"incident_type": kind, "year": year, "month": month, "hours": hours, "source": source}
+            for kind, year, month, hours, source in parsed
+        ],
+    )
     result.saved = len(parsed)
     return result
 
@@ -313,7 +334,7 @@ def _hours_counted_twice(site, keys: dict) -> list[str]:
 # --- Population ----------------------------------------------------------------------------------------
 
 
-def import_population_file(site, filename: str, content: bytes) -> ImportResult:
+def import_population_file(site, filename: str, content: bytes, progress=None) -> ImportResult:
     """Rows of year, month (empty for the whole year), population, source; all or nothing."""
     result = ImportResult()
     try:
@@ -325,7 +346,7 @@ def import_population_file(site, filename: str, content: bytes) -> ImportResult:
         result.errors.append(_("Kolumner saknas: %(columns)s") % {"columns": ", ".join(missing)})
         return result
     parsed, keys = [], set()
-    for line, row in rows:
+    for line, row in _counted(rows, progress):
         errors = []
         year, month = _year_and_month(line, row, errors)
         population = None
@@ -348,11 +369,15 @@ def import_population_file(site, filename: str, content: bytes) -> ImportResult:
         parsed.append((year, month, population, row["source"][:300]))
     if result.errors:
         return result
-    with transaction.atomic():
-        for year, month, population, source in parsed:
-            Population.objects.update_or_create(
-                site=site, year=year, month=month, defaults={"population": population, "source": source}
-            )
+    _replace(
+        Population,
+        site,
+        ("year", "month"),
+        [
+            {"year": year, "month": month, "population": population, "source": source}
+            for year, month, population, source in parsed
+        ],
+    )
     result.saved = len(parsed)
     return result
 

@@ -1,16 +1,20 @@
 import csv
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from gvi.access.decorators import roles_required
 from gvi.analysis.charts import bar_chart, impact_chart
 from gvi.evaluation import selectors as s
 from gvi.evaluation import services
 from gvi.evaluation.models import AggregatePackage, ImpactModel, UnitCost
+from gvi.evaluation.tasks import IMPORT_KINDS, run_import
+from gvi.operations import imports
 from gvi.partnership.models import Role, Site
 
 MAX_UPLOAD_BYTES = 1_000_000
@@ -170,21 +174,15 @@ def settings(request):
         if upload is None or upload.size > MAX_UPLOAD_BYTES:
             messages.error(request, _("Välj en CSV- eller Excel-fil (.xlsx) på högst 1 MB."))
         else:
-            importer = {
-                "survey": services.import_survey_file,
-                "hours": services.import_hours_file,
-                "population": services.import_population_file,
-            }[request.POST["action"]]
-            result = importer(site, upload.name, upload.read())
-            for error in result.errors[:50]:
-                messages.error(request, error)
-            if len(result.errors) > 50:
-                messages.error(request, _("… och %(n)s fel till.") % {"n": len(result.errors) - 50})
-            if result.errors:
-                messages.error(request, _("Ingenting importerades. Rätta filen och försök igen."))
-            else:
-                messages.success(request, _("%(n)s värden importerades.") % {"n": result.saved})
-                return redirect(f"{request.path}?plats={site.slug}")
+            job = imports.start(
+                run_import,
+                user=request.user,
+                site=site,
+                kind=f"evaluation:{request.POST['action']}",
+                file_name=upload.name,
+                content=upload.read(),
+            )
+            return redirect("evaluation:import_job", job=job.public_id)
     return render(
         request,
         "evaluation/settings.html",
@@ -197,6 +195,41 @@ def settings(request):
             "population": site.population_figures.all()[:500],
             "impact_model": ImpactModel.objects.filter(site=site).first(),
             "changes": ImpactModel.Change.choices,
+        },
+    )
+
+
+SHOWN_ERRORS = 50
+IMPORT_TITLES = {
+    "evaluation:survey": _lazy("Import av trygghetsmätning"),
+    "evaluation:hours": _lazy("Import av utredningstimmar"),
+    "evaluation:population": _lazy("Import av folkmängd"),
+}
+
+
+@login_required
+def import_job(request, job):
+    """One of the user's own imports: its progress while the worker runs it, then its outcome."""
+    found = imports.job_for(request.user, job, IMPORT_KINDS)
+    if found is None:
+        raise Http404
+    if Role.COORDINATOR not in _roles_at(request.user, found.site):
+        raise PermissionDenied
+    state = imports.state(found)
+    outcome = imports.outcome_of(found) if state == imports.DONE else None
+    errors = (outcome or {}).get("errors", [])
+    progress = imports.progress_of(found) if state in {imports.QUEUED, imports.RUNNING} else None
+    return render(
+        request,
+        "evaluation/import_job.html",
+        {
+            "job": found,
+            "title": IMPORT_TITLES[found.kind],
+            "state": state,
+            "progress": progress,
+            "outcome": outcome,
+            "shown_errors": errors[:SHOWN_ERRORS],
+            "hidden_errors": max(0, len(errors) - SHOWN_ERRORS),
         },
     )
 

@@ -8,6 +8,7 @@ On confirmation the file is validated again from scratch by the import itself.
 import re
 import secrets
 import time
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 
@@ -18,8 +19,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,13 +30,17 @@ from django.views.decorators.http import require_POST
 from gvi.access import identity
 from gvi.access.decorators import user_roles
 from gvi.access.permissions import CREATE, role_may
-from gvi.groups import exports, importers
+from gvi.groups import exports, import_tasks, importers
+from gvi.operations import imports
 
 PENDING_SESSION_KEY = "gvi_pending_import"
 PENDING_MAX_AGE_SECONDS = 30 * 60
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 SHOWN_ERRORS = 500
 SHOWN_CREATED = 200
+# Files up to this size are checked at once, inside the request (a few hundred rows: under a second);
+# larger ones by the background worker, with their progress on the import's own page.
+IN_REQUEST_BYTES = 100_000
 
 
 def importable_kinds(user) -> list[str]:
@@ -195,6 +201,9 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read(importers.MAX_FILE_BYTES + 1)
+        job = _checked_by_the_worker(request, form.cleaned_data["kind"], upload.name, data)
+        if job is not None:
+            return redirect("audit_io:import_job", job=job.public_id)
         source = ContentFile(data, name=upload.name)
         report = importers.dry_run(request.user, form.cleaned_data["kind"], source)
         token = None
@@ -210,10 +219,70 @@ def import_upload(request):
     )
 
 
+def _checked_by_the_worker(request, kind: str, name: str, data: bytes):
+    """A file larger than IN_REQUEST_BYTES is checked by the worker; a small one at once, in the request.
+    None when the request checks it (small, or the user may not import this kind: the dry run says so)."""
+    if len(data) <= IN_REQUEST_BYTES:
+        return None
+    try:
+        membership = importers.creating_membership(request.user, importers.MODELS[kind])
+    except PermissionDenied:
+        return None
+    _discard_pending(request)
+    return imports.start(
+        import_tasks.check_import,
+        user=request.user,
+        site=membership.site,
+        kind=import_tasks.CHECK + kind,
+        file_name=name,
+        content=data,
+    )
+
+
+@_requires_kinds(importable_kinds)
+def import_job(request, job):
+    """A file checked or imported by the worker: progress while it runs, then the report (with the
+    confirmation of a clean check, or the outcome of the import)."""
+    found = imports.job_for(request.user, job, import_tasks.job_kinds())
+    if found is None:
+        raise Http404
+    state = imports.state(found)
+    context = {"job": found, "state": state, "done_template": "groups/_import_job_done.html"}
+    if state in {imports.QUEUED, imports.RUNNING}:
+        context["progress"] = imports.progress_of(found)
+    outcome = imports.outcome_of(found) if state == imports.DONE else None
+    if outcome is not None:
+        report = importers.report_from_outcome(outcome)
+        context.update(_report_context(report))
+        context["confirmable"] = report.dry_run and report.ok and bool(bytes(found.content))
+    return render(request, "groups/import_job.html", context)
+
+
+def _confirm_checked_job(request):
+    """The user confirms a file the worker checked: the worker imports it (checked again, all or nothing)."""
+    found = imports.job_for(request.user, request.POST.get("job"), import_tasks.job_kinds())
+    fresh = found is not None and timezone.now() - found.created_at <= timedelta(
+        seconds=PENDING_MAX_AGE_SECONDS
+    )
+    outcome = imports.outcome_of(found) if fresh and found.kind.startswith(import_tasks.CHECK) else None
+    follow = None
+    if outcome is not None and not outcome["errors"]:
+        kind = import_tasks.COMMIT + found.kind.removeprefix(import_tasks.CHECK)
+        follow = imports.continue_with(import_tasks.commit_import, found, kind)
+    if follow is None:
+        messages.error(
+            request, _("Det finns ingen förhandsgranskad import att bekräfta. Ladda upp filen på nytt.")
+        )
+        return redirect("audit_io:import_upload")
+    return redirect("audit_io:import_job", job=follow.public_id)
+
+
 @_requires_kinds(importable_kinds)
 @require_POST
 def import_confirm(request):
     """Import the previewed file: validated again, all-or-nothing."""
+    if request.POST.get("job"):
+        return _confirm_checked_job(request)
     pending = request.session.get(PENDING_SESSION_KEY)
     valid = (
         isinstance(pending, dict)

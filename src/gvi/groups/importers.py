@@ -786,6 +786,48 @@ class _MembershipImporter(_Importer):
         return matches[0]
 
 
+def report_to_outcome(report: ImportReport) -> dict:
+    """The report as JSON-able data, for an import run by the worker (kept encrypted on its job)."""
+    return {
+        "kind": report.kind,
+        "dry_run": report.dry_run,
+        "filename": report.filename,
+        "site": report.site,
+        "organisation": report.organisation,
+        "rows": report.rows,
+        "file_errors": [str(error) for error in report.file_errors],
+        "row_errors": [[error.row, str(error.message)] for error in report.row_errors],
+        "created": [[row, str(text)] for row, text in report.created],
+        "committed": report.committed,
+        "reading": [str(line) for line in report.reading],
+        "dates_read": {
+            str(how): [count, row, text, parsed.isoformat()]
+            for how, (count, row, text, parsed) in report.dates_read.items()
+        },
+        "errors": report.errors,
+    }
+
+
+def report_from_outcome(outcome: dict) -> ImportReport:
+    return ImportReport(
+        kind=outcome["kind"],
+        dry_run=outcome["dry_run"],
+        filename=outcome["filename"],
+        site=outcome["site"],
+        organisation=outcome["organisation"],
+        rows=outcome["rows"],
+        file_errors=list(outcome["file_errors"]),
+        row_errors=[RowError(row, message) for row, message in outcome["row_errors"]],
+        created=[(row, text) for row, text in outcome["created"]],
+        committed=outcome["committed"],
+        reading=list(outcome["reading"]),
+        dates_read={
+            how: [count, row, text, date.fromisoformat(parsed)]
+            for how, (count, row, text, parsed) in outcome["dates_read"].items()
+        },
+    )
+
+
 IMPORTERS = {GROUPS: _GroupImporter, PERSONS: _PersonImporter, MEMBERSHIPS: _MembershipImporter}
 
 
@@ -796,17 +838,18 @@ class _Rollback(Exception):
     """Leave the transaction without writing anything."""
 
 
-def dry_run(user, kind: str, uploaded_file) -> ImportReport:
-    """Validate every row exactly as the import would, and write nothing."""
-    return _run(user, kind, uploaded_file, commit=False)
+def dry_run(user, kind: str, uploaded_file, progress=None) -> ImportReport:
+    """Validate every row exactly as the import would, and write nothing. `progress(done, total)` is told
+    how far the rows are (gvi.operations.imports.Progress, when the worker runs it)."""
+    return _run(user, kind, uploaded_file, commit=False, progress=progress)
 
 
-def import_file(user, kind: str, uploaded_file) -> ImportReport:
+def import_file(user, kind: str, uploaded_file, progress=None) -> ImportReport:
     """Import every row in one transaction; if any row fails, nothing is written."""
-    return _run(user, kind, uploaded_file, commit=True)
+    return _run(user, kind, uploaded_file, commit=True, progress=progress)
 
 
-def _run(user, kind: str, uploaded_file, commit: bool) -> ImportReport:
+def _run(user, kind: str, uploaded_file, commit: bool, progress=None) -> ImportReport:
     report = ImportReport(
         kind=kind, dry_run=not commit, filename=str(getattr(uploaded_file, "name", "") or "")
     )
@@ -835,10 +878,12 @@ def _run(user, kind: str, uploaded_file, commit: bool) -> ImportReport:
     try:
         with transaction.atomic():
             if importer.batched:
-                _import_batched(importer, report, table.rows, positions)
+                _import_batched(importer, report, table.rows, positions, progress)
             else:
-                for number, cells in table.rows:
+                for done, (number, cells) in enumerate(table.rows, start=1):
                     _import_row(importer, report, number, cells, positions)
+                    if progress is not None:
+                        progress(done, len(table.rows))
             if not commit or not report.ok:
                 raise _Rollback
             report.committed = True
@@ -861,7 +906,9 @@ def _unnamed_column_error(number: int) -> RowError:
     return RowError(number, _("värde i en kolumn utan rubrik"))
 
 
-def _import_batched(importer: _Importer, report: ImportReport, table_rows: list, positions: dict) -> None:
+def _import_batched(
+    importer: _Importer, report: ImportReport, table_rows: list, positions: dict, progress=None
+) -> None:
     """Check every row without writing (same checks, same messages), then save them all in one go.
 
     Nothing is written unless every row passed. If the batch cannot be saved (a database error), its
@@ -877,7 +924,9 @@ def _import_batched(importer: _Importer, report: ImportReport, table_rows: list,
             _import_row(importer, report, number, cells, positions)
         return
     checked = []
-    for number, row in rows:
+    for done, (number, row) in enumerate(rows, start=1):
+        if progress is not None:
+            progress(done, len(rows))
         if row is None:
             report.row_errors.append(_unnamed_column_error(number))
             continue

@@ -1,6 +1,8 @@
 """What the background worker keeps in the database: who is alive, which scheduled runs were enqueued,
-and which read models wait for a recomputation. None of it holds person data."""
+which read models wait for a recomputation, and the import jobs (their files encrypted). Only an import
+job can hold person data."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,3 +68,32 @@ class PendingRecomputation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} site {self.site_id} (generation {self.generation})"
+
+
+class ImportJob(models.Model):
+    """One uploaded file imported by the worker instead of inside the request (a large workbook takes
+    minutes). The file and the outcome are kept encrypted with the field key (an import may hold person
+    data); the file is emptied when the import has run, the job itself removed after JOBS_KEPT.
+
+    The job is finished in the same transaction as the import it records (gvi.operations.imports.run), so
+    a worker killed mid-way leaves the job waiting and nothing imported, and the retry runs it once."""
+
+    public_id = models.UUIDField(_("jobb-id"), unique=True, editable=False)
+    kind = models.CharField(_("slag"), max_length=40)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("användare")
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", verbose_name=_("plats"))
+    file_name = models.CharField(_("filnamn"), max_length=200)
+    content = models.BinaryField(_("fil (krypterad)"), default=b"")
+    outcome = models.BinaryField(_("utfall (krypterat)"), default=b"")
+    task_id = models.CharField(_("uppgifts-id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("skapad"), db_index=True)
+    finished_at = models.DateTimeField(_("klar"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("importjobb")
+        verbose_name_plural = _("importjobb")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"

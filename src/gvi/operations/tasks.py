@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from gvi.operations import imports
 from gvi.operations.background import task
 from gvi.operations.models import ScheduledRun
 
@@ -13,8 +14,9 @@ RESULTS_KEPT = timedelta(days=30)
 
 @task()
 def prune() -> dict[str, int]:
-    """Finished task results and scheduled-run rows older than 30 days (they hold no person data)."""
+    """Finished task results and scheduled-run rows older than 30 days (they hold no person data), and
+    import jobs older than a day (their encrypted files and outcomes)."""
     before = timezone.now() - RESULTS_KEPT
     results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=before).delete()
     runs, _ = ScheduledRun.objects.filter(slot__lt=before).delete()
-    return {"task_results": results, "scheduled_runs": runs}
+    return {"task_results": results, "scheduled_runs": runs, "import_jobs": imports.prune()}

@@ -14,8 +14,10 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from gvi.access import scopes
 from gvi.access.models import AccessLog
 from gvi.access.selectors import read_record, visible_record
+from gvi.api_auth import scoped
 from gvi.api_input import ID_MAX, InputSchema, PatchSchema
 from gvi.api_pagination import BoundedPagination
 from gvi.groups.models import Group
@@ -255,7 +257,7 @@ def _split(payload) -> tuple[dict, int]:
 # ----- episodes -----
 
 
-@router.get("/episodes", response={200: list[EpisodeOut], **ERRORS})
+@router.get("/episodes", auth=scoped(scopes.READ_SANCTIONS), response={200: list[EpisodeOut], **ERRORS})
 @paginate(BoundedPagination)
 def list_sanction_episodes(
     request, status: EpisodeStatus | None = None, group: int | None = Query(None, ge=1, le=ID_MAX)
@@ -273,19 +275,19 @@ def list_sanction_episodes(
     return episodes
 
 
-@router.get("/episodes/{pk}", response={200: EpisodeOut, **ERRORS})
+@router.get("/episodes/{pk}", auth=scoped(scopes.READ_SANCTIONS), response={200: EpisodeOut, **ERRORS})
 def get_sanction_episode(request, pk: str):
     return read_record(request.user, SanctionEpisode, pk, via=AccessLog.Action.API)
 
 
-@router.post("/episodes", response={201: EpisodeOut, **ERRORS})
+@router.post("/episodes", auth=scoped(scopes.WRITE_SANCTIONS), response={201: EpisodeOut, **ERRORS})
 def create_sanction_episode(request, payload: EpisodeIn):
     group = visible_record(request.user, Group, payload.group_id)
     incidents = _incidents(request.user, payload.trigger_incident_ids)
     return Status(201, services.create_episode(request.user, group, incidents, payload.decision_note))
 
 
-@router.patch("/episodes/{pk}", response={200: EpisodeOut, **ERRORS})
+@router.patch("/episodes/{pk}", auth=scoped(scopes.WRITE_SANCTIONS), response={200: EpisodeOut, **ERRORS})
 def patch_sanction_episode(request, pk: str, payload: EpisodePatch):
     episode = visible_record(request.user, SanctionEpisode, pk)
     changes, version = _split(payload)
@@ -301,7 +303,9 @@ def patch_sanction_episode(request, pk: str, payload: EpisodePatch):
     )
 
 
-@router.post("/episodes/{pk}/decision", response={200: EpisodeOut, **ERRORS})
+@router.post(
+    "/episodes/{pk}/decision", auth=scoped(scopes.WRITE_SANCTIONS), response={200: EpisodeOut, **ERRORS}
+)
 def decide_sanction_episode(request, pk: str, payload: DecisionIn):
     episode = visible_record(request.user, SanctionEpisode, pk)
     return services.decide_episode(
@@ -316,7 +320,9 @@ def decide_sanction_episode(request, pk: str, payload: DecisionIn):
     )
 
 
-@router.post("/episodes/{pk}/close", response={200: EpisodeOut, **ERRORS})
+@router.post(
+    "/episodes/{pk}/close", auth=scoped(scopes.WRITE_SANCTIONS), response={200: EpisodeOut, **ERRORS}
+)
 def close_sanction_episode(request, pk: str, payload: CloseIn):
     episode = visible_record(request.user, SanctionEpisode, pk)
     return services.close_episode(
@@ -332,7 +338,7 @@ def close_sanction_episode(request, pk: str, payload: CloseIn):
 # ----- actions -----
 
 
-@router.get("/actions", response={200: list[ActionOut], **ERRORS})
+@router.get("/actions", auth=scoped(scopes.READ_SANCTIONS), response={200: list[ActionOut], **ERRORS})
 @paginate(BoundedPagination)
 def list_sanction_actions(request, episode: int | None = Query(None, ge=1, le=ID_MAX)):
     actions = SanctionAction.objects.visible_to(request.user).order_by("pk")
@@ -341,7 +347,7 @@ def list_sanction_actions(request, episode: int | None = Query(None, ge=1, le=ID
     return actions
 
 
-@router.get("/actions/{pk}", response={200: ActionOut, **ERRORS})
+@router.get("/actions/{pk}", auth=scoped(scopes.READ_SANCTIONS), response={200: ActionOut, **ERRORS})
 def get_sanction_action(request, pk: str):
     return read_record(request.user, SanctionAction, pk, via=AccessLog.Action.API)
 
@@ -354,7 +360,7 @@ def _responsible(data: dict) -> None:
             raise Http404
 
 
-@router.post("/actions", response={201: ActionOut, **ERRORS})
+@router.post("/actions", auth=scoped(scopes.WRITE_SANCTIONS), response={201: ActionOut, **ERRORS})
 def create_sanction_action(request, payload: ActionIn):
     data = payload.dict(exclude_unset=True)
     episode = visible_record(request.user, SanctionEpisode, data.pop("episode_id"))
@@ -362,7 +368,7 @@ def create_sanction_action(request, payload: ActionIn):
     return Status(201, services.create_action(request.user, episode, data))
 
 
-@router.patch("/actions/{pk}", response={200: ActionOut, **ERRORS})
+@router.patch("/actions/{pk}", auth=scoped(scopes.WRITE_SANCTIONS), response={200: ActionOut, **ERRORS})
 def patch_sanction_action(request, pk: str, payload: ActionPatch):
     action = visible_record(request.user, SanctionAction, pk)
     changes, version = _split(payload)
@@ -373,25 +379,25 @@ def patch_sanction_action(request, pk: str, payload: ActionPatch):
 # ----- announced rules -----
 
 
-@router.get("/rules", response={200: list[RuleOut], **ERRORS})
+@router.get("/rules", auth=scoped(scopes.READ_SANCTIONS), response={200: list[RuleOut], **ERRORS})
 @paginate(BoundedPagination)
 def list_announced_rules(request):
     return AnnouncedRule.objects.visible_to(request.user).prefetch_related("groups").order_by("pk")
 
 
-@router.get("/rules/{pk}", response={200: RuleOut, **ERRORS})
+@router.get("/rules/{pk}", auth=scoped(scopes.READ_SANCTIONS), response={200: RuleOut, **ERRORS})
 def get_announced_rule(request, pk: str):
     return read_record(request.user, AnnouncedRule, pk, via=AccessLog.Action.API)
 
 
-@router.post("/rules", response={201: RuleOut, **ERRORS})
+@router.post("/rules", auth=scoped(scopes.WRITE_SANCTIONS), response={201: RuleOut, **ERRORS})
 def create_announced_rule(request, payload: RuleIn):
     data = payload.dict(exclude_unset=True)
     groups = [visible_record(request.user, Group, pk) for pk in data.pop("group_ids", [])]
     return Status(201, services.create_rule(request.user, data, groups))
 
 
-@router.patch("/rules/{pk}", response={200: RuleOut, **ERRORS})
+@router.patch("/rules/{pk}", auth=scoped(scopes.WRITE_SANCTIONS), response={200: RuleOut, **ERRORS})
 def patch_announced_rule(request, pk: str, payload: RulePatch):
     rule = visible_record(request.user, AnnouncedRule, pk)
     changes, version = _split(payload)
@@ -424,7 +430,7 @@ def _figures(figures) -> dict:
     }
 
 
-@router.get("/metrics", response={200: MetricsOut, **ERRORS})
+@router.get("/metrics", auth=scoped(scopes.READ_SANCTIONS), response={200: MetricsOut, **ERRORS})
 def sanction_metrics(request, start: date | None = None, end: date | None = None):
     """Swiftness, certainty and predictability for the caller's sites (aggregate; no group names)."""
     site_ids = sorted(

@@ -13,8 +13,10 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from gvi.access import scopes
 from gvi.access.models import AccessLog
 from gvi.access.selectors import read_record, visible_record
+from gvi.api_auth import scoped
 from gvi.api_input import InputSchema, PatchSchema
 from gvi.api_pagination import MAX_OFFSET, LoggedPagination
 from gvi.groups.models import Person
@@ -193,7 +195,7 @@ def _person(user, person_id):
     return visible_record(user, Person, person_id) if person_id is not None else None
 
 
-@router.get("/cases", response={200: list[SupportCaseOut], **ERRORS})
+@router.get("/cases", auth=scoped(scopes.READ_SUPPORT), response={200: list[SupportCaseOut], **ERRORS})
 @paginate(LoggedPagination)
 def list_support_cases(request, status: str = "", route: str = "", overdue: bool = False):
     """The caller's organisation's cases (empty for everyone outside social services)."""
@@ -202,12 +204,12 @@ def list_support_cases(request, status: str = "", route: str = "", overdue: bool
     )
 
 
-@router.get("/cases/{pk}", response={200: SupportCaseDetailOut, **ERRORS})
+@router.get("/cases/{pk}", auth=scoped(scopes.READ_SUPPORT), response={200: SupportCaseDetailOut, **ERRORS})
 def get_support_case(request, pk: str):
     return read_record(request.user, SupportCase, pk, via=AccessLog.Action.API)
 
 
-@router.post("/cases", response={201: SupportCaseOut, **ERRORS})
+@router.post("/cases", auth=scoped(scopes.WRITE_SUPPORT), response={201: SupportCaseOut, **ERRORS})
 def create_support_case(request, payload: SupportCaseIn):
     data = payload.dict(exclude_unset=True)
     person_id = data.pop("person_id", None)
@@ -216,7 +218,9 @@ def create_support_case(request, payload: SupportCaseIn):
         return Status(201, services.open_case(request.user, data))
 
 
-@router.patch("/cases/{pk}", response={200: SupportCaseOut, 409: ErrorOut, **ERRORS})
+@router.patch(
+    "/cases/{pk}", auth=scoped(scopes.WRITE_SUPPORT), response={200: SupportCaseOut, 409: ErrorOut, **ERRORS}
+)
 def patch_support_case(request, pk: str, payload: SupportCasePatch):
     case = read_record(request.user, SupportCase, pk, via=AccessLog.Action.API)
     changes = payload.dict(exclude_unset=True)
@@ -226,7 +230,11 @@ def patch_support_case(request, pk: str, payload: SupportCasePatch):
     return services.update_case(request.user, case, changes, version)
 
 
-@router.post("/cases/{pk}/close", response={200: SupportCaseOut, 409: ErrorOut, **ERRORS})
+@router.post(
+    "/cases/{pk}/close",
+    auth=scoped(scopes.WRITE_SUPPORT),
+    response={200: SupportCaseOut, 409: ErrorOut, **ERRORS},
+)
 def close_support_case(request, pk: str, payload: CloseIn):
     case = read_record(request.user, SupportCase, pk, via=AccessLog.Action.API)
     return services.close_case(
@@ -234,13 +242,13 @@ def close_support_case(request, pk: str, payload: CloseIn):
     )
 
 
-@router.post("/cases/{pk}/contacts", response={201: ContactOut, **ERRORS})
+@router.post("/cases/{pk}/contacts", auth=scoped(scopes.WRITE_SUPPORT), response={201: ContactOut, **ERRORS})
 def add_support_contact(request, pk: str, payload: ContactIn):
     case = visible_record(request.user, SupportCase, pk)
     return Status(201, services.log_contact(request.user, case, payload.dict()))
 
 
-@router.get("/facts", response={200: FactPage, **ERRORS})
+@router.get("/facts", auth=scoped(scopes.READ_SUPPORT), response={200: FactPage, **ERRORS})
 def list_support_facts(
     request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)
 ):
