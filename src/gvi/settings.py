@@ -294,11 +294,7 @@ CACHES = {
     # The progress of imports run by the worker: never the database, whose import transaction hides
     # it until the end (gvi.operations.imports).
     "progress": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": GVI_CACHE_URL,
-            "KEY_PREFIX": "p",
-        }
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": GVI_CACHE_URL, "KEY_PREFIX": "p"}
         if GVI_CACHE_URL
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
