@@ -83,7 +83,6 @@ class Stream:
             body = {
                 "type": "shooting",
                 "occurred_at": datetime.now(UTC).isoformat(),
-                "area": "Soakstad",
                 "summary": marker,
             }
             # As a pushing system should: retry with the same Idempotency-Key until the server answers, so

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gvi.access.models import Disclosure
 from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
 from gvi.incidents.models import Incident, Involvement
-from gvi.partnership.models import Membership, Organisation, Role, Site
+from gvi.partnership.models import Area, Membership, Organisation, Role, Site
 
 User = get_user_model()
 
@@ -103,13 +103,45 @@ class GroupRelationFactory(CompartmentFactory):
     review_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=180))
 
 
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Area
+        django_get_or_create = ("site", "name")
+
+    site = factory.SubFactory(SiteFactory)
+    name = factory.Sequence(lambda n: f"Område {n}")
+
+
+def site_area(site, name: str) -> Area:
+    """The site's area of that name (by the import's name rules), created if the site has none."""
+    from gvi.importing.text import name_key
+
+    return Area.objects.filter(site=site, key=name_key(name)).first() or Area.objects.create(
+        site=site, name=name
+    )
+
+
 class IncidentFactory(CompartmentFactory):
+    """`area` may be given as a name: the site's area of that name is used (and created if need be)."""
+
     class Meta:
         model = Incident
 
     type = Incident.Type.SHOOTING
     occurred_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
     area = "Centrum"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if isinstance(kwargs.get("area"), str):
+            kwargs["area"] = site_area(kwargs["site"], kwargs["area"]) if kwargs["area"] else None
+        return super()._create(model_class, *args, **kwargs)
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        if isinstance(kwargs.get("area"), str):
+            kwargs["area"] = site_area(kwargs["site"], kwargs["area"]) if kwargs["area"] else None
+        return super()._build(model_class, *args, **kwargs)
 
 
 class InvolvementFactory(CompartmentFactory):
@@ -179,11 +211,16 @@ class World:
         return self.records[(kind, "b", own_type)]
 
 
+WORLD_AREAS = ("Centrum", "Hamnen", "Torget")
+
+
 def build_world(with_relations: bool = True) -> World:
     site_a = SiteFactory(name="Ort A", slug="a")
     site_b = SiteFactory(name="Ort B", slug="b")
     world = World(site_a, site_b)
     for site in (site_a, site_b):
+        for name in WORLD_AREAS:  # each site's list of areas (incidents and imports name them)
+            site_area(site, name)
         for org_type in SITE_TYPES:
             org = OrganisationFactory(name=f"{org_type} {site.slug}", type=org_type)
             org.sites.add(site)
@@ -207,6 +244,7 @@ def build_world(with_relations: bool = True) -> World:
         world.records[("person", slug, org_type)] = person
         world.records[("group", slug, org_type)] = group
         world.records[("incident", slug, org_type)] = incident
+        world.records[("area", slug, org_type)] = incident.area  # site-wide: the site's "Centrum"
         world.records[("membership", slug, org_type)] = GroupMembershipFactory(
             person=person, group=group, **kw
         )

@@ -182,6 +182,9 @@ MATRIX = {
     "evaluation:national_monthly": Route(only([N], 200, 403), anon=302),
     "evaluation:national_import": Route(only([N], 200, 403), anon=302),
     "evaluation:settings": Route(only([C], 200, 403), anon=302),
+    # The site's list of areas: kept by its coordinator; another site's area is not found.
+    "partnership:area_list": Route(only([C], 200, 403), anon=302),
+    "partnership:area_edit": Route(only([C], (200, 200, 404), 403), anon=302, kind="area"),
     # An import job is seen only by the user who uploaded it; none of the matrix users has one.
     "evaluation:import_job": Route(
         only(ALL_ROLES, 404, 0), anon=302, kwargs={"job": "8a4f8a57-2f3c-4d43-9a59-3d1b8f0d6c11"}

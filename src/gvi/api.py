@@ -252,10 +252,14 @@ class IncidentOut(Schema):
     type: str
     confirmed_shooting: bool
     occurred_at: datetime
-    area: str
+    area: str  # the name of one of the site's areas, "" for none
     dead: int
     injured: int
     status: str
+
+    @staticmethod
+    def resolve_area(obj) -> str:
+        return obj.area_name
 
 
 class InvolvementIn(InputSchema):
@@ -271,7 +275,7 @@ class IncidentIn(InputSchema):
     ]
     confirmed_shooting: bool = False
     occurred_at: datetime
-    area: str = Field("", max_length=120)
+    area: str = Field("", max_length=120)  # an area of the site by name or alias; unknown is refused
     latitude: Decimal | None = Field(None, ge=-90, le=90, decimal_places=6)
     longitude: Decimal | None = Field(None, ge=-180, le=180, decimal_places=6)
     dead: int = Field(0, ge=0, le=1000)
@@ -526,7 +530,7 @@ def patch_relation(request, pk: str, payload: RelationPatch):
 )
 @paginate(BoundedPagination)
 def list_incidents(request):
-    return Incident.objects.visible_to(request.user).order_by("-occurred_at", "pk")
+    return Incident.objects.visible_to(request.user).select_related("area").order_by("-occurred_at", "pk")
 
 
 @api.get(

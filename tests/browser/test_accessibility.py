@@ -58,6 +58,7 @@ PAGES = [
     Page("samordnare", fixture="weekly_review_path"),
     Page("samordnare", fixture="weekly_review_path", suffix="motesvy/"),
     Page("samordnare", "meetings:task_list"),
+    Page("samordnare", "partnership:area_list"),
     # caseworker and probation officer
     Page("socialsekreterare", "partnership:home"),
     Page("frivard", "partnership:home"),

@@ -46,7 +46,7 @@ def test_analyst_registers_an_incident_and_codes_a_group_involvement(sessions):
     page.locator("#id_occurred_at").fill(
         datetime.now(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%dT%H:%M")
     )
-    page.locator("#id_area").fill("Södra Exempelstad")
+    page.locator("#id_area").select_option(label="Södra Exempelstad")  # the site's list of areas
     page.locator("#id_injured").fill("1")
     page.locator("#id_summary").fill("Webbläsartest: skott mot port, en skadad.")
     page.locator("main form button.primary").click()
@@ -117,6 +117,35 @@ def test_coordinator_opens_the_weekly_review(sessions, weekly_review_path):
     page.keyboard.press("Escape")
     page.wait_for_url(re.compile(re.escape(weekly_review_path) + r"(#punkt-\d+)?$"))
     coordinator.assert_clean()
+
+
+def test_the_map_draws_the_sites_areas_with_their_names_and_outlines(sessions):
+    analyst = sessions("analytiker")
+    page = analyst.visit("/incidenter/karta/")
+    svg = page.locator("main figure.map svg")
+    expect(svg).to_be_visible()
+    assert svg.locator("polygon.area-outline").count() == 6, "Exempelstad's six areas have outlines"
+    labels = svg.locator("text.area-label")
+    for name in ("Centrum", "Södra Exempelstad", "Norrbacka", "Björkdalen"):
+        expect(labels.filter(has_text=name).first).to_be_visible()
+    assert svg.locator("image").count() == 0, "no tiles without GVI_MAP_TILE_URL"
+    expect(page.locator("main")).to_contain_text("Områden på kartan:")
+
+
+def test_coordinator_adds_an_area_to_the_sites_list(sessions):
+    coordinator = sessions("samordnare")
+    page = coordinator.visit("/incidenter/")
+    page.locator("main nav.subnav a", has_text="Områden").click()
+    page.wait_for_load_state("load")
+    coordinator.assert_clean()
+    expect(page.locator("main table")).to_contain_text("Södra Exempelstad")
+    page.locator("#id_name").fill("Webbläsartestområdet")
+    page.locator("#id_aliases").fill("WTO")
+    page.locator("main form button.primary").click()
+    page.wait_for_load_state("load")
+    coordinator.assert_clean()
+    expect(page.locator("main table")).to_contain_text("Webbläsartestområdet")
+    expect(page.locator(".messages").first).to_contain_text("är tillagt")
 
 
 def test_steering_member_reads_the_statistics_as_chart_and_table(sessions):

@@ -168,3 +168,20 @@ def test_loading_twice_refuses_and_changes_nothing(city):
         load_demo_city(seed=99, today=TODAY)
     assert {model: model.objects.count() for model in counts} == counts
     assert get_user_model().objects.count() == users
+
+
+def test_the_demo_sites_define_their_areas_with_outlines_and_every_incident_names_one(city):
+    from gvi.demo.city import SITES
+    from gvi.partnership.models import Area
+    from gvi.partnership.selectors import AreaMatcher
+
+    for spec in SITES:
+        site = Site.objects.get(slug=spec.slug)
+        areas = Area.objects.filter(site=site)
+        assert sorted(areas.values_list("name", flat=True)) == sorted(spec.areas)
+        assert all(area.is_active and len(area.outline) >= 3 for area in areas)
+        incidents = Incident.objects.filter(site=site)
+        assert not incidents.filter(area__isnull=True).exists()
+        assert not incidents.exclude(area__site=site).exists()
+    assert AreaMatcher(Site.objects.get(slug="exempelstad").pk).match("södra").name == "Södra Exempelstad"
+    assert city["areas"] == sum(len(spec.areas) for spec in SITES)

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from gvi.evaluation import services
 from gvi.evaluation.models import InvestigationHours, SurveyValue
-from tests.factories import SiteFactory
+from tests.factories import SiteFactory, site_area
 
 SURVEY = "area,year,indicator,value,source\n"
 HOURS = "incident_type;year;month;hours;source\n"
@@ -27,7 +27,10 @@ def xlsx(rows) -> bytes:
 
 @pytest.fixture
 def site(db):
-    return SiteFactory()
+    site = SiteFactory()
+    for name in ("A", "Söder", "Norr"):  # survey rows name one of the site's areas
+        site_area(site, name)
+    return site
 
 
 def stored():

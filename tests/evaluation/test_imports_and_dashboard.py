@@ -23,6 +23,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     SiteFactory,
+    site_area,
     verified_login,
 )
 
@@ -39,7 +40,10 @@ def xlsx(rows) -> bytes:
 
 @pytest.fixture
 def site(db):
-    return SiteFactory()
+    site = SiteFactory()
+    for name in ("Centrum", "Norr", "Söder"):  # survey rows name one of the site's areas
+        site_area(site, name)
+    return site
 
 
 def test_survey_excel_import_and_its_row_and_column_errors(site):

@@ -225,7 +225,7 @@ def test_one_bad_row_anywhere_imports_nothing(monkeypatch, scene, batched):
     rows = [*ROWS, f"{_day(10)};skjutning;{'x' * 121};0;0;K-9;;Norr;Söder;"]
     report = importers.import_file(scene["analyst"], "incidenter", _file(*rows))
     assert not report.committed and report.created_count == len(ROWS)  # checked, then not saved
-    assert len(report.errors) == 1 and report.errors[0].startswith("Rad 10: kolumnen omrade:")
+    assert len(report.errors) == 1 and report.errors[0].startswith("Rad 10: okänt område 'xxx")
     assert _outcome(scene["site"]) == before
 
 
@@ -250,7 +250,7 @@ def test_duplicate_police_references_in_the_file_and_at_the_site(monkeypatch, sc
         "mordforsok, grov_misshandel, mordbrand, annat)",
         report.errors[3],
     ]
-    assert report.errors[3].startswith("Rad 7: kolumnen omrade:")
+    assert report.errors[3].startswith("Rad 7: okänt område 'xxx")
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from gvi.incidents.models import Incident, Involvement
 from gvi.partnership.models import Role
-from tests.factories import GroupFactory, IncidentFactory, verified_login
+from tests.factories import GroupFactory, IncidentFactory, site_area, verified_login
 
 
 @pytest.fixture
@@ -39,13 +39,13 @@ def test_register_an_incident_with_validation(analyst, world):
             "type": "shooting",
             "confirmed_shooting": "on",
             "occurred_at": "2026-02-01T22:15",
-            "area": "Centrum",
+            "area": site_area(world.site_a, "Centrum").pk,
             "dead": 0,
             "injured": 1,
             "status": "new",
         },
     )
-    incident = Incident.objects.get(area="Centrum", type="shooting", confirmed_shooting=True)
+    incident = Incident.objects.get(area__name="Centrum", type="shooting", confirmed_shooting=True)
     assert good.status_code == 302 and good.url == f"/incidenter/{incident.pk}/"
     assert (incident.site, incident.owner) == (world.site_a, world.orgs[("a", "police")])
 

@@ -17,6 +17,7 @@ from tests.factories import (
     InvolvementFactory,
     MembershipFactory,
     PersonFactory,
+    site_area,
 )
 from tests.partnership.factories import MeetingFactory, TaskFactory
 
@@ -279,7 +280,7 @@ def test_the_agenda_is_snapshotted_when_the_meeting_is_opened(world, no_risk_mod
     services.change_meeting_status(coordinator, meeting, Meeting.Status.HELD, meeting.version)
     snapshot = [(item.title, item.summary) for item in meeting.agenda_items.all()]
     assert any("Södra torget" in title for title, _summary in snapshot)
-    incident.area = "Norra torget"
+    incident.area = site_area(world.site_a, "Norra torget")
     incident.save()
     IncidentFactory(site=world.site_a, owner=_police(world), area="Ny incident efteråt")
     assert [(item.title, item.summary) for item in meeting.agenda_items.all()] == snapshot

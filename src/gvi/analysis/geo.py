@@ -25,6 +25,16 @@ class Tile:
 
 
 @dataclass(frozen=True)
+class Shape:
+    """An area on the map: its outline as an SVG points list (empty without one) and where its name goes."""
+
+    key: object
+    points: str
+    label_x: float
+    label_y: float
+
+
+@dataclass(frozen=True)
 class MapView:
     width: int
     height: int
@@ -32,6 +42,7 @@ class MapView:
     points: list[Placed]
     tiles: list[Tile]
     origin: tuple[float, float]  # world pixel coordinates of the view's top-left corner at `zoom`
+    shapes: list[Shape] = ()
 
 
 def world_pixel(lat: float, lon: float, zoom: int) -> tuple[float, float]:
@@ -50,22 +61,42 @@ def fit_view(
     margin: int = 30,
     max_zoom: int = 16,
     tile_url: str = "",
+    shapes: list[tuple[object, list[tuple[float, float]]]] = (),
 ) -> MapView:
-    """Choose the largest zoom at which all points fit in the box, and place them (and tiles) in it."""
-    if not points:
+    """Choose the largest zoom at which all points (and the corners of every shape) fit in the box, and
+    place them (and tiles) in it.
+
+    `shapes` are (key, [(lat, lon), ...]): an outline of three or more corners is drawn as a polygon with
+    its key's name at its centre; with fewer corners (an area without an outline, placed at its incidents)
+    only the name is drawn, at the corners' mean."""
+    corners = [(lat, lon) for _, lat, lon in points] + [corner for _, outline in shapes for corner in outline]
+    if not corners:
         return MapView(width, height, 0, [], [], (0.0, 0.0))
     zoom = max_zoom
     while zoom > 0:
-        xs, ys = zip(*(world_pixel(lat, lon, zoom) for _, lat, lon in points), strict=True)
+        xs, ys = zip(*(world_pixel(lat, lon, zoom) for lat, lon in corners), strict=True)
         if max(xs) - min(xs) <= width - 2 * margin and max(ys) - min(ys) <= height - 2 * margin:
             break
         zoom -= 1
-    xs, ys = zip(*(world_pixel(lat, lon, zoom) for _, lat, lon in points), strict=True)
+    xs, ys = zip(*(world_pixel(lat, lon, zoom) for lat, lon in corners), strict=True)
     origin = ((max(xs) + min(xs)) / 2 - width / 2, (max(ys) + min(ys)) / 2 - height / 2)
-    placed = [
-        Placed(key, x - origin[0], y - origin[1]) for (key, _, _), x, y in zip(points, xs, ys, strict=True)
-    ]
-    return MapView(width, height, zoom, placed, covering_tiles(origin, width, height, zoom, tile_url), origin)
+
+    def place(lat: float, lon: float) -> tuple[float, float]:
+        x, y = world_pixel(lat, lon, zoom)
+        return x - origin[0], y - origin[1]
+
+    placed = [Placed(key, *place(lat, lon)) for key, lat, lon in points]
+    drawn = []
+    for key, outline in shapes:
+        if not outline:
+            continue
+        corners_xy = [place(lat, lon) for lat, lon in outline]
+        label_x = sum(x for x, _ in corners_xy) / len(corners_xy)
+        label_y = sum(y for _, y in corners_xy) / len(corners_xy)
+        polygon = " ".join(f"{x:.1f},{y:.1f}" for x, y in corners_xy) if len(corners_xy) >= 3 else ""
+        drawn.append(Shape(key, polygon, label_x, label_y))
+    tiles = covering_tiles(origin, width, height, zoom, tile_url)
+    return MapView(width, height, zoom, placed, tiles, origin, drawn)
 
 
 def covering_tiles(origin, width: int, height: int, zoom: int, tile_url: str) -> list[Tile]:

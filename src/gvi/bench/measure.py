@@ -231,7 +231,7 @@ def import_throughput(rows: int = 500) -> dict:
         with transaction.atomic(), connection.cursor() as cursor:
             columns = (
                 "site_id, owner_id, version, created_at, updated_at, type, confirmed_shooting, occurred_at, "
-                "area, dead, injured, police_reference, status, summary"
+                "dead, injured, police_reference, status, summary"
             )
             with cursor.cursor.copy(f"COPY incidents_incident ({columns}) FROM STDIN") as copy:
                 for day, hour, minute, reference in records:
@@ -246,7 +246,6 @@ def import_throughput(rows: int = 500) -> dict:
                             "shooting",
                             False,
                             at,
-                            "Centrum",
                             0,
                             1,
                             reference,

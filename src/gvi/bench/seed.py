@@ -20,7 +20,7 @@ from django.utils import timezone
 from gvi.access.models import AccessLog, AccessLogHead
 from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
 from gvi.incidents.models import Incident, Involvement
-from gvi.partnership.models import Membership, Organisation, Role, Site
+from gvi.partnership.models import Area, Membership, Organisation, Role, Site
 from gvi.sanctions.models import SanctionAction, SanctionEpisode
 from gvi.support.models import SupportCase
 
@@ -180,6 +180,8 @@ def seed(scale: Scale, rng_seed: int = 2026, log=None) -> SeedReport:
         sites, orgs = _sites_and_organisations(scale)
         _bench_users(sites, orgs)
         site_ids = np.array([s.pk for s in sites])
+        # Each site's list of areas (the same names everywhere); incidents refer to them.
+        area_ids = np.array([[Area.objects.create(site=s, name=name).pk for name in AREAS] for s in sites])
         site_weight = zipf_weights(len(sites), 0.8)
         police = np.array([orgs[(s.pk, Organisation.Type.POLICE)].pk for s in sites])
         municipality = np.array([orgs[(s.pk, Organisation.Type.MUNICIPALITY)].pk for s in sites])
@@ -321,7 +323,7 @@ def seed(scale: Scale, rng_seed: int = 2026, log=None) -> SeedReport:
                 "type": INCIDENT_TYPES[types].tolist(),
                 "confirmed_shooting": (types == 0).tolist(),
                 "occurred_at": _timestamps(rng, n, 365 * scale.years),
-                "area": _pick(rng, np.array(AREAS), n),
+                "area_id": area_ids[incident_site, rng.choice(len(AREAS), size=n)],
                 "dead": dead,
                 "injured": rng.poisson(0.6, size=n),
                 "police_reference": [f"5000-K{i}" for i in incident_ids.tolist()],

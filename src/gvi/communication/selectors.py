@@ -267,7 +267,7 @@ def notification_suggestions(user, today: date | None = None, now: datetime | No
         Involvement.objects.filter(
             incident__in=recent, group__in=visible_groups, member_status__in=LINKED_STATUSES
         )
-        .select_related("incident", "group")
+        .select_related("incident__area", "group")
         .order_by("-incident__occurred_at")
     )
     by_group: dict[int, tuple[Group, list]] = {}

@@ -20,7 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from gvi.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from gvi.groups.models import Confidence, Group, GroupMembership, GroupRelation, Person
 from gvi.incidents.models import Incident, Involvement
-from gvi.partnership.models import Membership, Organisation, Site
+from gvi.partnership.models import Area, Membership, Organisation, Site
 
 NATIONAL_ORG = ("Brå – nationellt stöd", "Brå")
 OPERATOR_ORG = ("GVI-plattformens driftorganisation (demo)", "Drift")
@@ -64,6 +64,26 @@ class SiteSpec:
     persons: int
     incidents: tuple[int, int]  # inclusive range for the number of incidents
     letters: str  # alias letters, distinct per site so aliases are unique across sites
+
+
+# Other spellings an incident list from another system may use; the import matches them to the area.
+AREA_ALIASES = {
+    "Södra Exempelstad": ["Södra", "Exempelstad syd"],
+    "Centrum": ["Exempelstad centrum"],
+    "Norrby centrum": ["Centrala Norrby"],
+}
+OUTLINE_RADIUS = (0.008, 0.014)  # an area's rough outline: a hexagon this far (lat, lon) from its centre
+
+
+def area_outline(centre: tuple[float, float]) -> list[list[float]]:
+    """A rough hexagonal outline around an area's centre, as [latitude, longitude] pairs."""
+    return [
+        [
+            round(centre[0] + OUTLINE_RADIUS[0] * math.sin(math.radians(60 * corner)), 6),
+            round(centre[1] + OUTLINE_RADIUS[1] * math.cos(math.radians(60 * corner)), 6),
+        ]
+        for corner in range(6)
+    ]
 
 
 G = Group.Status
@@ -255,6 +275,19 @@ class _Builder:
         self._create_users(orgs, sites)
         return {**dict(self.counts), "per_site": self.per_site}
 
+    def _create_areas(self, spec: SiteSpec, site: Site) -> dict[str, Area]:
+        """The site's list of areas (what incidents are counted by), each with a rough outline for the map."""
+        areas = {}
+        for name, (lat, lon) in spec.areas.items():
+            areas[name] = Area.objects.create(
+                site=site,
+                name=name,
+                aliases=AREA_ALIASES.get(name, []),
+                outline=area_outline((spec.centre[0] + lat, spec.centre[1] + lon)),
+            )
+        self.counts["areas"] += len(areas)
+        return areas
+
     def _organisation(self, name: str, short_name: str, type_: str, site: Site | None = None) -> Organisation:
         if site is None:
             org, created = Organisation.objects.get_or_create(
@@ -316,6 +349,7 @@ class _Builder:
 
     def _populate_site(self, spec: SiteSpec, site: Site, orgs: dict[str, Organisation]) -> None:
         police = orgs["police"]
+        self.areas = self._create_areas(spec, site)
         groups = self._create_groups(spec, site, police)
         relations = self._create_relations(spec, site, police, groups)
         persons, memberships = self._create_persons(spec, site, orgs, groups)
@@ -620,7 +654,7 @@ class _Builder:
                 type=type_,
                 confirmed_shooting=type_ == IT.SHOOTING and rng.random() < 0.85,
                 occurred_at=occurred_at,
-                area=area,
+                area=self.areas[area],
                 latitude=self._coordinate(spec.centre[0] + spec.areas[area][0]),
                 longitude=self._coordinate(spec.centre[1] + spec.areas[area][1]),
                 dead=dead,
@@ -684,7 +718,7 @@ class _Builder:
             type=type_,
             confirmed_shooting=type_ == IT.SHOOTING and rng.random() < 0.85,
             occurred_at=occurred_at,
-            area=area,
+            area=self.areas[area],
             latitude=self._coordinate(spec.centre[0] + spec.areas[area][0]),
             longitude=self._coordinate(spec.centre[1] + spec.areas[area][1]),
             dead=dead,

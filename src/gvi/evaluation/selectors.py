@@ -718,32 +718,29 @@ class AreaRow:
 
 
 def violence_by_area(incidents, today: date | None = None) -> list[AreaRow]:
-    """Serious incidents per registered area (incident.area): last 12 months and the 12 before.
+    """Serious incidents per area of the site's list (gvi.partnership.models.Area): last 12 months and the
+    12 before.
 
-    An aggregate query over the rows the caller may count; areas with no incident in 24 months are left
-    out; incidents without an area are shown as "Område ej angivet".
+    An aggregate query over the rows the caller may count, grouped by the area itself (so a renamed area
+    keeps its history); areas with no incident in 24 months are left out; incidents without an area are
+    shown as "Område ej angivet".
     """
     starts = month_starts(24, today)
     split = starts[12]
     rows = (
         incidents.filter(occurred_at__date__gte=starts[0])
         .order_by()
-        .values("area")
+        .values("area_id", "area__name")
         .annotate(
             last=Count("id", filter=Q(occurred_at__date__gte=split)),
             previous=Count("id", filter=Q(occurred_at__date__lt=split)),
         )
     )
-    merged: dict[str, list[int]] = {}
-    for row in rows:
-        name = (row["area"] or "").strip() or _("Område ej angivet")
-        counts = merged.setdefault(name, [0, 0])
-        counts[0] += row["last"]
-        counts[1] += row["previous"]
-    return sorted(
-        (AreaRow(name, last, previous) for name, (last, previous) in merged.items()),
-        key=lambda row: (-row.last, -row.previous, row.area),
-    )
+    found = [
+        AreaRow(row["area__name"] if row["area_id"] else _("Område ej angivet"), row["last"], row["previous"])
+        for row in rows
+    ]
+    return sorted(found, key=lambda row: (-row.last, -row.previous, row.area))
 
 
 # --- Impact chart and comparison ---------------------------------------------------------------------

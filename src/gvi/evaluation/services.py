@@ -21,6 +21,7 @@ from gvi.evaluation.models import (
 )
 from gvi.importing import files
 from gvi.incidents.models import Incident
+from gvi.partnership.selectors import AreaMatcher
 
 SURVEY_COLUMNS = ("area", "year", "indicator", "value", "source")
 HOURS_COLUMNS = ("incident_type", "year", "month", "hours", "source")
@@ -138,11 +139,15 @@ def import_survey_rows(site, header, rows, progress=None) -> ImportResult:
         result.errors.append(_("Filen innehåller inga datarader."))
         return result
     parsed, seen = [], {}
+    areas = AreaMatcher(site.pk)  # the site's areas by name or alias, as the incident import matches them
     for line, row in _counted(rows, progress):
         errors = []
         for column in ("area", "indicator", "source"):
             if not row.get(column):
                 errors.append(_problem(line, column, _("värdet saknas.")))
+        area = areas.match(row["area"]) if row.get("area") else None
+        if row.get("area") and area is None:
+            errors.append(_problem(line, "area", areas.unknown_message(row["area"]) + "."))
         try:
             year = int(row.get("year", ""))
             if not 1900 <= year <= 2100:
@@ -159,7 +164,7 @@ def import_survey_rows(site, header, rows, progress=None) -> ImportResult:
         if errors:
             result.errors.extend(errors)
             continue
-        key = (row["area"][:120].casefold(), year, row["indicator"][:200].casefold())
+        key = (area.pk, year, row["indicator"][:200].casefold())
         if key in seen:
             result.errors.append(
                 _problem(
@@ -170,7 +175,7 @@ def import_survey_rows(site, header, rows, progress=None) -> ImportResult:
             )
             continue
         seen[key] = line
-        parsed.append((row["area"][:120], year, row["indicator"][:200], value, row["source"][:300]))
+        parsed.append((area.name, year, row["indicator"][:200], value, row["source"][:300]))
     if result.errors:
         return result
     _replace(

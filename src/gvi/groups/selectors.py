@@ -75,7 +75,12 @@ def relations_of_group(user, group):
 
 def incidents_of_group(user, group):
     incident_ids = Involvement.objects.filter(group=group).values("incident_id")
-    return Incident.objects.visible_to(user).filter(pk__in=incident_ids).order_by("-occurred_at")
+    return (
+        Incident.objects.visible_to(user)
+        .filter(pk__in=incident_ids)
+        .select_related("area")
+        .order_by("-occurred_at")
+    )
 
 
 def status_history(group) -> list:

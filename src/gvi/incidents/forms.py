@@ -29,6 +29,20 @@ class IncidentForm(VersionedModelForm):
             "latitude": _("Valfritt, WGS 84 (t.ex. 59.2741)."),
         }
 
+    def __init__(self, *args, site_id=None, **kwargs):
+        """The area is chosen from the site's active areas (and the incident's own, if deactivated since)."""
+        from django.db.models import Q
+
+        from gvi.partnership.models import Area
+
+        super().__init__(*args, **kwargs)
+        site_id = self.instance.site_id if self.instance.pk else site_id
+        current = Q(pk=self.instance.area_id) if self.instance.area_id else Q(pk__in=[])
+        field = self.fields["area"]
+        field.queryset = Area.objects.filter(Q(site_id=site_id, is_active=True) | current).order_by("name")
+        field.empty_label = _("Inget område angivet")
+        field.help_text = _("Platsens områden; samordnaren lägger till och ändrar dem under Områden.")
+
     def clean(self):
         data = super().clean()
         if (data.get("latitude") is None) != (data.get("longitude") is None):
@@ -64,7 +78,7 @@ class IncidentFilterForm(forms.Form):
     fran = forms.DateField(label=_("Från"), required=False, widget=DATE)
     till = forms.DateField(label=_("Till"), required=False, widget=DATE)
     typ = forms.ChoiceField(label=_("Typ"), required=False, choices=[("", _("Alla"))] + Incident.Type.choices)
-    omrade = forms.CharField(label=_("Område"), required=False, max_length=120)
+    omrade = forms.CharField(label=_("Område"), required=False, max_length=120)  # an area's name or alias
     grupp = forms.IntegerField(label=_("Grupp"), required=False, min_value=1, max_value=2**62)
 
     def filters(self) -> dict:

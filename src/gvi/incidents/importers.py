@@ -22,6 +22,7 @@ from gvi.incidents.services import (
     register_incident,
     save_prepared,
 )
+from gvi.partnership.selectors import AreaMatcher
 
 INCIDENTS = "incidenter"
 MIN_YEAR = 1900  # earlier moments are typing errors (and year 1 overflows the conversion to UTC)
@@ -62,7 +63,7 @@ COLUMNS = [
         "skjutning, sprangning, dodligt_vald, mordforsok, grov_misshandel, mordbrand, annat",
     ),
     base.Column("konstaterad_skjutning", "confirmed_shooting", description="ja/nej (endast skjutningar)"),
-    base.Column("omrade", "area", description="Område"),
+    base.Column("omrade", "area", description="Ett av platsens områden, med namn eller annan stavning"),
     base.Column("latitud", "latitude", description="WGS 84, t.ex. 59.2741"),
     base.Column("longitud", "longitude", description="WGS 84, t.ex. 15.2066"),
     base.Column("doda", "dead", description="Antal döda (heltal)"),
@@ -142,6 +143,7 @@ class IncidentImporter(base._Importer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._by_key: dict[str, object] | None = None  # name_key -> the group; no group is created
+        self._areas = None  # the site's active areas by name and alias; no area is created
         self._existing_references: set[str] = set()
         self._file_references: set[str] = set()  # of rows checked so far that will be saved
         self._involvement_membership = None
@@ -156,6 +158,19 @@ class IncidentImporter(base._Importer):
                 self._by_key.setdefault(name_key(group.name), group)
         return self._by_key.get(name_key(name))
 
+    def _area(self, row: base.Row):
+        """The site's area named in the row (by name or alias, as group names are compared); an unknown
+        area is refused with the list of the site's areas."""
+        text = row.text("omrade")
+        if not text:
+            return None
+        if self._areas is None:
+            self._areas = AreaMatcher(self.site_id)
+        area = self._areas.match(text)
+        if area is None:
+            row.error(self._areas.unknown_message(base._echo(text)))
+        return area
+
     def _parse(self, row: base.Row):
         data = {
             "occurred_at": _moment(row, "tidpunkt"),
@@ -166,7 +181,7 @@ class IncidentImporter(base._Importer):
                 required=True,
             ),
             "confirmed_shooting": bool(row.boolean("konstaterad_skjutning")),
-            "area": row.text("omrade"),
+            "area": self._area(row),
             "latitude": _coordinate(row, "latitud", -90, 90),
             "longitude": _coordinate(row, "longitud", -180, 180),
             "dead": row.integer("doda", 0, 100) or 0,

@@ -29,7 +29,15 @@ class Incident(CompartmentedRecord):
     type = models.CharField(_("typ"), max_length=20, choices=Type.choices)
     confirmed_shooting = models.BooleanField(_("konstaterad skjutning"), default=False)
     occurred_at = models.DateTimeField(_("tidpunkt"), db_index=True)
-    area = models.CharField(_("område"), max_length=120, blank=True)
+    # One of the site's areas (gvi.partnership.models.Area); an area in use cannot be deleted.
+    area = models.ForeignKey(
+        "partnership.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("område"),
+    )
     latitude = models.DecimalField(_("latitud"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitud"), max_digits=9, decimal_places=6, null=True, blank=True)
     dead = models.PositiveSmallIntegerField(_("döda"), default=0)
@@ -52,12 +60,18 @@ class Incident(CompartmentedRecord):
     def __str__(self) -> str:
         when = timezone.localtime(self.occurred_at) if self.occurred_at else None
         return (
-            f"{self.get_type_display()} {when:%Y-%m-%d} {self.area}".strip()
+            f"{self.get_type_display()} {when:%Y-%m-%d} {self.area_name}".strip()
             if when
             else self.get_type_display()
         )
 
+    @property
+    def area_name(self) -> str:
+        return self.area.name if self.area_id else ""
+
     def clean(self):
+        if self.area_id and self.site_id and self.area.site_id != self.site_id:
+            raise ValidationError({"area": _("Välj ett av platsens egna områden.")})
         if self.confirmed_shooting and self.type != self.Type.SHOOTING:
             raise ValidationError(
                 {"confirmed_shooting": _("Endast skjutningar kan vara konstaterade skjutningar.")}

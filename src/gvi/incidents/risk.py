@@ -374,7 +374,12 @@ def _site_data_from(rows_of, site: Site, now: datetime) -> _SiteData:
     origin = fit_end - timedelta(days=WINDOW_DAYS)
     end = float(WINDOW_DAYS)
     incidents_qs = rows_of(Incident).filter(site=site, occurred_at__gt=origin, occurred_at__lte=now)
-    incidents = {i.pk: i for i in incidents_qs.only("id", "type", "occurred_at", "area", "site_id")}
+    incidents = {
+        i.pk: i
+        for i in incidents_qs.select_related("area").only(
+            "id", "type", "occurred_at", "area__name", "site_id"
+        )
+    }
     groups = {g.pk: g for g in rows_of(Group).filter(site=site)}
     relations = {
         r.pk: r
@@ -930,7 +935,8 @@ def _alerts(snapshot: RiskSnapshot, rows_of, rows) -> list[RiskAlert]:
         i.pk: i
         for i in rows_of(Incident)
         .filter(pk__in=incident_ids)
-        .only("id", "type", "occurred_at", "area", "site_id")
+        .select_related("area")
+        .only("id", "type", "occurred_at", "area__name", "site_id")
     }
     found = []
     for row in rows:

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from gvi.groups.models import Group, GroupRelation, Person
@@ -10,7 +11,7 @@ from gvi.incidents.models import Incident, Involvement
 
 def incidents_for(user, filters: dict | None = None):
     filters = filters or {}
-    incidents = Incident.objects.visible_to(user).select_related("site")
+    incidents = Incident.objects.visible_to(user).select_related("site", "area")
     # Days as ranges of moments (Stockholm's midnights), so the (site, -occurred_at) index serves them.
     if filters.get("fran"):
         incidents = incidents.filter(occurred_at__gte=start_of_day(filters["fran"]))
@@ -19,7 +20,7 @@ def incidents_for(user, filters: dict | None = None):
     if filters.get("typ"):
         incidents = incidents.filter(type=filters["typ"])
     if filters.get("omrade"):
-        incidents = incidents.filter(area__icontains=filters["omrade"])
+        incidents = incidents.filter(area__name__icontains=filters["omrade"])
     if filters.get("grupp"):
         involved = Involvement.objects.filter(group_id=filters["grupp"]).values("incident_id")
         incidents = incidents.filter(pk__in=involved)
@@ -89,3 +90,31 @@ def timeline_events(user, incidents, max_lanes: int = TIMELINE_LANES) -> list[tu
 
 def located(incidents) -> list:
     return [i for i in incidents if i.latitude is not None and i.longitude is not None]
+
+
+def map_areas(user, incidents: list, located: list) -> list[tuple]:
+    """(area, corners) for the map: the active areas of the shown incidents' sites (or the user's sites),
+    and any area a shown incident refers to. An area with an outline is drawn by it; one without is named
+    at the mean position of its located incidents (or left off when it has none)."""
+    from gvi.partnership.models import Area, Membership
+
+    site_ids = {incident.site_id for incident in incidents} or set(
+        Membership.objects.active().filter(user=user).exclude(site=None).values_list("site_id", flat=True)
+    )
+    used = {incident.area_id for incident in incidents if incident.area_id}
+    areas = Area.objects.filter(Q(site_id__in=site_ids, is_active=True) | Q(pk__in=used)).order_by("name")
+    positions: dict[int, list[tuple[float, float]]] = {}
+    for incident in located:
+        if incident.area_id:
+            positions.setdefault(incident.area_id, []).append(
+                (float(incident.latitude), float(incident.longitude))
+            )
+    shapes = []
+    for area in areas:
+        if area.outline:
+            shapes.append((area, [(float(lat), float(lon)) for lat, lon in area.outline]))
+        elif area.pk in positions:
+            spots = positions[area.pk]
+            mean = (sum(lat for lat, _ in spots) / len(spots), sum(lon for _, lon in spots) / len(spots))
+            shapes.append((area, [mean]))
+    return shapes

@@ -39,9 +39,31 @@ def _require(user, record, action=CHANGE):
         raise PermissionDenied(_("Du får inte ändra den här posten."))
 
 
+def _resolve_area(data: dict, site_id: int) -> dict:
+    """An area given by name (the API) becomes the site's Area of that name or alias; unknown is refused."""
+    text = data.get("area")
+    if not isinstance(text, str):
+        return data
+    data = {**data, "area": None}
+    if text.strip():
+        from gvi.partnership.selectors import AreaMatcher
+
+        matcher = AreaMatcher(site_id)
+        data["area"] = matcher.match(text)
+        if data["area"] is None:
+            message = matcher.unknown_message(text)
+            raise ValidationError({"area": message[:1].upper() + message[1:] + "."})
+    return data
+
+
 @transaction.atomic
 def register_incident(user, data: dict, site_id: int | None = None) -> Incident:
     membership = creating_membership(user, Incident, site_id)
+    data = _resolve_area(data, membership.site_id)
+    if data.get("area") is not None and not data["area"].is_active:
+        raise ValidationError(
+            {"area": _("Området används inte längre. Välj ett av platsens aktiva områden.")}
+        )
     incident = Incident(**data, site_id=membership.site_id, owner_id=membership.organisation_id)
     incident._history_user = user
     incident.full_clean()
@@ -53,6 +75,11 @@ def register_incident(user, data: dict, site_id: int | None = None) -> Incident:
 @transaction.atomic
 def update_incident(user, incident: Incident, changes: dict, expected_version: int) -> Incident:
     _require(user, incident)
+    changes = _resolve_area(changes, incident.site_id)
+    if changes.get("area") is not None and changes["area"] != incident.area and not changes["area"].is_active:
+        raise ValidationError(
+            {"area": _("Området används inte längre. Välj ett av platsens aktiva områden.")}
+        )
     for field, value in changes.items():
         setattr(incident, field, value)
     saved = save_versioned(incident, expected_version, user=user)
@@ -197,7 +224,8 @@ def group_involved(incident: Incident) -> bool:
 def prepare_incident(data: dict, membership) -> Incident:
     """The incident `register_incident` would create through `membership`, validated but not saved."""
     incident = Incident(**data, site_id=membership.site_id, owner_id=membership.organisation_id)
-    incident.full_clean(exclude=["site", "owner"])  # the membership's site and organisation exist
+    # the membership's site and organisation exist; the area is one the importer loaded for the site
+    incident.full_clean(exclude=["site", "owner", "area"])
     return incident
 
 

@@ -20,6 +20,7 @@ from gvi.analysis.charts import timeline
 from gvi.analysis.geo import fit_view
 from gvi.groups.forms import ConfirmVersionForm
 from gvi.groups.selectors import may_create
+from gvi.groups.services import creating_membership
 from gvi.incidents import selectors, services
 from gvi.incidents.forms import IncidentFilterForm, IncidentForm, InvolvementForm
 from gvi.incidents.models import Incident, Involvement
@@ -113,13 +114,18 @@ def incident_list(request):
 
 @record_permission_required("incidents.incident", CREATE)
 def incident_create(request):
-    form = IncidentForm(request.POST or None, initial={"occurred_at": timezone.localtime().replace(second=0)})
+    site_id = creating_membership(request.user, Incident).site_id
+    form = IncidentForm(
+        request.POST or None,
+        initial={"occurred_at": timezone.localtime().replace(second=0)},
+        site_id=site_id,
+    )
     context = {"form": form, "creating": True}
     if request.method == "POST" and form.is_valid():
         return _save(
             request,
             form,
-            lambda: services.register_incident(request.user, form.changes()),
+            lambda: services.register_incident(request.user, form.changes(), site_id=site_id),
             "incidents/incident_form.html",
             context,
             lambda incident: f"/incidenter/{incident.pk}/",
@@ -259,6 +265,7 @@ def incident_map(request):
     view = fit_view(
         [(incident, float(incident.latitude), float(incident.longitude)) for incident in located],
         tile_url=settings.GVI_MAP_TILE_URL,
+        shapes=selectors.map_areas(request.user, incidents, located),
     )
     return render(
         request,

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from gvi.importing.text import name_key, normalise_name
+
 
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Samordnare")
@@ -43,6 +45,43 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Area(models.Model):
+    """One area (område) of a site: what incidents and statistics are counted by. The coordinator keeps the
+    site's list (gvi.partnership.services); imports match an area by its name or one of its aliases with the
+    import's name rules (gvi.importing.text.name_key), so a typo cannot split the statistics.
+
+    `outline` is an optional polygon in the site's coordinate system (WGS 84, as incident coordinates):
+    a list of [latitude, longitude] pairs, drawn on the incident map. An area in use is never deleted, only
+    deactivated (it is then no longer offered in forms or accepted by imports)."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="areas", verbose_name=_("plats"))
+    name = models.CharField(_("namn"), max_length=120)
+    key = models.CharField(max_length=120, editable=False)  # name_key(name): unique per site
+    code = models.CharField(_("kod"), max_length=20, blank=True)
+    aliases = models.JSONField(_("andra stavningar"), default=list, blank=True)
+    outline = models.JSONField(_("kontur"), null=True, blank=True)
+    is_active = models.BooleanField(_("aktivt"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["site", "name"]
+        verbose_name = _("område")
+        verbose_name_plural = _("områden")
+        constraints = [models.UniqueConstraint(fields=["site", "key"], name="area_name_once_per_site")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = normalise_name(self.name)
+        self.key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+    def keys(self) -> set[str]:
+        """Every form the area is matched by: its name and its aliases, compared as import names are."""
+        return {name_key(self.name)} | {name_key(alias) for alias in self.aliases or [] if name_key(alias)}
 
 
 class Organisation(models.Model):

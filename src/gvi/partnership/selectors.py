@@ -36,7 +36,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from gvi.analysis.suppression import suppress
-from gvi.partnership.models import AgendaItem, Meeting, Membership, Organisation, Role, Site, Task
+from gvi.importing.text import name_key
+from gvi.partnership.models import AgendaItem, Area, Meeting, Membership, Organisation, Role, Site, Task
 
 logger = logging.getLogger(__name__)
 
@@ -393,7 +394,11 @@ def incident_provider(site, since) -> list[AgendaEntry]:
     from gvi.groups.models import Group
     from gvi.incidents.models import Incident, Involvement
 
-    incidents = list(Incident.objects.filter(site=site, occurred_at__gte=since).order_by("-occurred_at"))
+    incidents = list(
+        Incident.objects.filter(site=site, occurred_at__gte=since)
+        .select_related("area")
+        .order_by("-occurred_at")
+    )
     groups_by_incident: dict[int, list] = {}
     # Incidents and groups are site-level records every meeting role reads; the incident-group link is
     # read as on the group page (groups.selectors.incidents_of_group), as (incident, group) only: persons
@@ -414,7 +419,7 @@ def incident_provider(site, since) -> list[AgendaEntry]:
         entries.append(
             AgendaEntry(
                 kind=AgendaItem.Kind.INCIDENT,
-                title=f"{incident.get_type_display()} {_fmt_dt(incident.occurred_at)} {incident.area}".strip(),
+                title=f"{incident.get_type_display()} {_fmt_dt(incident.occurred_at)} {incident.area_name}".strip(),
                 summary=(incident.summary or "").strip(),
                 reference=incident,
                 data={
@@ -688,3 +693,61 @@ def groups_for_tasks(user, site, keep: int | None = None):
 
     groups = Group.objects.visible_to(user).filter(site=site)
     return groups.filter(~Q(status=Group.Status.DISSOLVED) | Q(pk=keep)).order_by("name")
+
+
+# ----- areas -----
+
+
+def area_sites(user):
+    """The sites whose area list the user keeps: those where they are an active coordinator."""
+    site_ids = Membership.objects.active().filter(user=user, role=Role.COORDINATOR).values("site_id")
+    return Site.objects.filter(pk__in=site_ids).order_by("name")
+
+
+def may_manage_areas(user, site_id: int) -> bool:
+    return Membership.objects.active().filter(user=user, role=Role.COORDINATOR, site_id=site_id).exists()
+
+
+def areas_of(site_id: int, active_only: bool = False):
+    areas = Area.objects.filter(site_id=site_id)
+    if active_only:
+        areas = areas.filter(is_active=True)
+    return areas.order_by("name")
+
+
+def areas_with_use(site_id: int):
+    """The site's areas with the number of incidents that refer to each (an area in use is not deleted)."""
+    return areas_of(site_id).annotate(incident_count=models.Count("incidents"))
+
+
+class AreaMatcher:
+    """Finds one of a site's active areas by its name or an alias, compared as import names are
+    (`name_key`: case, Unicode form and spacing aside). One query per matcher."""
+
+    def __init__(self, site_id: int):
+        self.site_id = site_id
+        self.areas = list(areas_of(site_id, active_only=True))
+        self._by_key: dict[str, Area] = {}
+        for area in self.areas:
+            self._by_key.setdefault(area.key, area)
+        for area in self.areas:
+            for key in area.keys():
+                self._by_key.setdefault(key, area)
+
+    def match(self, text: str) -> Area | None:
+        return self._by_key.get(name_key(text))
+
+    def allowed(self) -> str:
+        return ", ".join(area.name for area in self.areas)
+
+    def unknown_message(self, text: str) -> str:
+        """The Swedish error for an area not in the list, naming the allowed areas."""
+        if not self.areas:
+            return _(
+                "okänt område '%(name)s': platsen har inga områden ännu (samordnaren lägger upp dem under "
+                "Områden)"
+            ) % {"name": text[:60]}
+        return _("okänt område '%(name)s' (platsens områden: %(allowed)s)") % {
+            "name": text[:60],
+            "allowed": self.allowed(),
+        }

@@ -6,6 +6,8 @@ the site and by the responsible user. Every change goes through simple-history w
 and tasks carry a version for optimistic locking (a stale form raises EditConflict).
 """
 
+import json
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvi.access.services import EditConflict, save_versioned
+from gvi.importing.text import name_key, normalise_name
 from gvi.partnership import selectors
-from gvi.partnership.models import AgendaItem, Decision, Meeting, Task
+from gvi.partnership.models import AgendaItem, Area, Decision, Meeting, Task
 
 MEETING_FIELDS = ("type", "starts_at", "place", "chair", "attendees", "notes")
 TASK_FIELDS = ("title", "owner", "responsible", "group", "due_date", "note", "status")
@@ -229,3 +232,154 @@ def set_task_status(user, task: Task, status: str, expected_version: int) -> Tas
     if status not in Task.Status.values:
         raise ValidationError({"status": _("Okänd status.")})
     return update_task(user, task, {"status": status}, expected_version)
+
+
+# ----- areas: the coordinator keeps the site's list -----
+
+MAX_ALIASES = 30
+MAX_OUTLINE_POINTS = 500
+
+
+def _require_area_keeper(user, site_id: int) -> None:
+    if not selectors.may_manage_areas(user, site_id):
+        raise PermissionDenied(_("Endast platsens samordnare kan ändra platsens områden."))
+
+
+def parse_aliases(text: str) -> list[str]:
+    """Aliases as typed in the form: one per line (or separated by commas or |), normalised, no repeats."""
+    aliases, seen = [], set()
+    for part in (text or "").replace("|", "\n").replace(",", "\n").splitlines():
+        alias = normalise_name(part)
+        if alias and name_key(alias) not in seen:
+            seen.add(name_key(alias))
+            aliases.append(alias[:120])
+    return aliases
+
+
+def parse_outline(text: str) -> list[list[float]] | None:
+    """An outline as typed: a JSON list of [latitude, longitude] pairs (WGS 84, like incident coordinates),
+    or a GeoJSON Polygon ({"type": "Polygon", "coordinates": [[[longitude, latitude], ...]]}). Empty text
+    is no outline."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    invalid = ValidationError(
+        {
+            "outline": _(
+                "Konturen ska vara en lista med minst tre punkter [latitud, longitud], till exempel "
+                "[[59.27, 15.20], [59.28, 15.21], [59.27, 15.22]], eller en GeoJSON-polygon."
+            )
+        }
+    )
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise invalid from None
+    if isinstance(value, dict) and value.get("type") == "Polygon":
+        rings = value.get("coordinates") or [[]]
+        if not isinstance(rings, list) or not rings or not isinstance(rings[0], list):
+            raise invalid
+        value = [
+            [point[1], point[0]] if isinstance(point, list) and len(point) >= 2 else None
+            for point in rings[0]
+        ]
+    if not isinstance(value, list):
+        raise invalid
+    points = []
+    for point in value:
+        if not isinstance(point, list) or len(point) != 2:
+            raise invalid
+        if not all(isinstance(c, int | float) and not isinstance(c, bool) for c in point):
+            raise invalid
+        lat, lon = float(point[0]), float(point[1])
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise invalid
+        points.append([round(lat, 6), round(lon, 6)])
+    if len(points) > 1 and points[0] == points[-1]:
+        points.pop()  # a closed ring (as GeoJSON writes it): the map closes it anyway
+    if len(points) < 3 or len(points) > MAX_OUTLINE_POINTS:
+        raise invalid
+    return points
+
+
+def _check_area(area: Area) -> None:
+    """The name is given, and no other area at the site is known by the same name or alias."""
+    area.name = normalise_name(area.name)
+    if not area.name:
+        raise ValidationError({"name": _("Ange områdets namn.")})
+    if len(area.aliases or []) > MAX_ALIASES:
+        raise ValidationError({"aliases": _("Högst %(n)s andra stavningar.") % {"n": MAX_ALIASES}})
+    keys = area.keys()
+    for other in Area.objects.filter(site_id=area.site_id).exclude(pk=area.pk):
+        clash = keys & other.keys()
+        if clash:
+            raise ValidationError(
+                {
+                    "aliases" if name_key(area.name) not in clash else "name": _(
+                        "Området %(other)s heter redan så eller har den stavningen."
+                    )
+                    % {"other": other.name}
+                }
+            )
+
+
+@transaction.atomic
+def create_area(user, site, name: str, aliases=(), code: str = "", outline=None) -> Area:
+    _require_area_keeper(user, site.pk)
+    area = Area(site=site, name=name, aliases=list(aliases), code=normalise_name(code)[:20], outline=outline)
+    _check_area(area)
+    area._history_user = user
+    area.save()
+    return area
+
+
+@transaction.atomic
+def update_area(user, area: Area, name: str, aliases=(), code: str = "", outline=None) -> Area:
+    """Rename an area, or change its aliases, code or outline. A rename keeps the old name as an alias, so
+    files written with it still match, and moves the site's survey series to the new name."""
+    _require_area_keeper(user, area.site_id)
+    area = _lock(area)
+    old_name = area.name
+    area.name = normalise_name(name)
+    aliases = list(aliases)
+    if (
+        old_name
+        and name_key(old_name) != name_key(area.name)
+        and name_key(old_name) not in {name_key(alias) for alias in aliases}
+    ):
+        aliases.append(old_name)
+    area.aliases = [alias for alias in aliases if name_key(alias) != name_key(area.name)]
+    area.code = normalise_name(code)[:20]
+    area.outline = outline
+    _check_area(area)
+    area._history_user = user
+    area.save()
+    if old_name != area.name:
+        from gvi.evaluation.models import SurveyValue
+
+        SurveyValue.objects.filter(site_id=area.site_id, area=old_name).update(area=area.name)
+    return area
+
+
+@transaction.atomic
+def set_area_active(user, area: Area, active: bool) -> Area:
+    """Deactivate an area (no longer offered or accepted; incidents keep it) or take it back into use."""
+    _require_area_keeper(user, area.site_id)
+    area = _lock(area)
+    area.is_active = active
+    area._history_user = user
+    area.save(update_fields=["is_active"])
+    return area
+
+
+@transaction.atomic
+def delete_area(user, area: Area) -> None:
+    """Delete an area no incident refers to (a mistaken entry); one in use can only be deactivated."""
+    _require_area_keeper(user, area.site_id)
+    area = _lock(area)
+    if area.incidents.exists():
+        raise ValidationError(
+            _("Området används av incidenter och kan inte tas bort. Inaktivera det i stället.")
+        )
+    area._history_user = user
+    area.delete()

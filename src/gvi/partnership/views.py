@@ -117,7 +117,9 @@ def _coordinator(request):
     since = timezone.now() - timedelta(days=30)
     incidents = Incident.objects.visible_to(user)
     return {
-        "recent_incidents": incidents.filter(occurred_at__gte=since).order_by("-occurred_at")[:10],
+        "recent_incidents": incidents.filter(occurred_at__gte=since)
+        .select_related("area")
+        .order_by("-occurred_at")[:10],
         "incident_count_30d": incidents.filter(occurred_at__gte=since).count(),
         "active_groups": Group.objects.visible_to(user).filter(status=Group.Status.ACTIVE).count(),
         "open_conflicts": GroupRelation.objects.visible_to(user)

@@ -10,7 +10,7 @@ from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
 
 class IncidentChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.get_type_display()} {timezone.localtime(obj.occurred_at):%Y-%m-%d %H:%M} {obj.area}".strip()
+        return f"{obj.get_type_display()} {timezone.localtime(obj.occurred_at):%Y-%m-%d %H:%M} {obj.area_name}".strip()
 
 
 class CommunicationChoiceField(forms.ModelMultipleChoiceField):

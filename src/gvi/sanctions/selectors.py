@@ -79,7 +79,7 @@ def open_proposals(user):
 
 
 def trigger_incidents_of(episode: SanctionEpisode):
-    return episode.trigger_incidents.order_by("occurred_at", "pk")
+    return episode.trigger_incidents.select_related("area").order_by("occurred_at", "pk")
 
 
 def first_trigger(episode: SanctionEpisode) -> Incident | None:
@@ -94,7 +94,7 @@ def trigger_choices(user, site_id: int | None = None, episode: SanctionEpisode |
         incidents = incidents.filter(site_id=site_id)
     if episode is not None:
         incidents = incidents | Incident.objects.visible_to(user).filter(sanction_episodes=episode)
-    return incidents.distinct().order_by("-occurred_at")
+    return incidents.distinct().select_related("area").order_by("-occurred_at")
 
 
 def episode_actions(user, episode: SanctionEpisode):
