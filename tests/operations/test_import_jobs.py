@@ -18,7 +18,7 @@ from gvi.operations import imports
 from gvi.operations.models import ImportJob
 from gvi.operations.worker import run_ready_tasks
 from gvi.partnership.models import Role
-from tests.factories import MembershipFactory, OrganisationFactory, SiteFactory, verified_login
+from tests.factories import MembershipFactory, OrganisationFactory, SiteFactory, site_area, verified_login
 from tests.operations import probe_tasks
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,7 @@ SURVEY = b"area,year,indicator,value,source\n" + b"".join(
 @pytest.fixture
 def coordinator():
     site = SiteFactory()
+    site_area(site, "Centrum")  # the survey's area must be one of the site's
     membership = MembershipFactory(site=site, role=Role.COORDINATOR, organisation=OrganisationFactory())
     return membership
 
