@@ -33,6 +33,18 @@ def _every_view_imported():
 
 
 @pytest.fixture(autouse=True)
+def _swedish_after_each_test():
+    """A request in English (the language cookie) leaves English active in the test's thread; the next
+    test in that worker would then read English messages. Every test starts and ends in Swedish."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = FAST_HASHERS
     # The progressive sign-in delay is tested on its own (tests/access/test_throttle.py); elsewhere a test
