@@ -36,7 +36,7 @@ from gvi.communication.models import CallIn, CallInInvitation, CommunicationBack
 from gvi.communication.reach import REACH_ROLES, reach_for
 from gvi.communication.selectors import CALL_IN, COMMUNICATION_BACK, INVITATION, NOTIFICATION
 from gvi.groups.forms import ConfirmVersionForm
-from gvi.groups.models import Group
+from gvi.groups.models import Group, Person
 from gvi.groups.services import creating_membership
 from gvi.incidents.models import Incident
 from gvi.paging import capped_page
@@ -446,6 +446,10 @@ def notification_detail(request, pk):
             "organisations": notification.delivering_organisations.all(),
             "repeat_of": selectors.visible_repeat_of(request.user, notification),
             "may_change": selectors.may_change(request.user, notification),
+            "person_visible": Person.objects.visible_to(request.user).filter(pk=notification.person_id).exists(),
+            "disclosed_to_us": not request.user.memberships.active()
+            .filter(organisation_id=notification.owner_id, site_id=notification.site_id)
+            .exists(),
         },
     )
 
