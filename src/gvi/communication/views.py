@@ -324,8 +324,14 @@ def invitation_create(request, pk):
     user = request.user
     call_in = visible_record(user, CallIn, pk)
     creating_membership(user, CallInInvitation, call_in.site_id)  # 403 without a role at its site
-    form = InvitationForm(request.POST or None, persons=selectors.persons_to_invite(user, call_in))
-    context = {"form": form, "call_in": call_in, "creating": True}
+    persons = selectors.persons_to_invite(user, call_in)
+    form = InvitationForm(request.POST or None, persons=persons)
+    context = {
+        "form": form,
+        "call_in": call_in,
+        "creating": True,
+        "empty_picker": selectors.empty_picker(user, persons, call_in.site_id, call_in=call_in),
+    }
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.changes().items() if key != "person"}
         return _save(
@@ -419,7 +425,12 @@ def notification_create(request):
         "person": _int_param(request, "person"),
     }
     form = NotificationForm(request.POST or None, persons=persons, site=site, initial=initial)
-    context = {"form": form, "creating": True, "group": group}
+    context = {
+        "form": form,
+        "creating": True,
+        "group": group,
+        "empty_picker": selectors.empty_picker(user, persons, site.pk, group=group),
+    }
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.changes().items() if key != "person"}
         return _save(
