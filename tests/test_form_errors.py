@@ -21,7 +21,9 @@ def _located_errors(html: str) -> list[tuple[str, str]]:
     """(where, message) for every error shown: a field's id, or "form" for the errors above the fields."""
     found = []
     for field_id, block in FIELD.findall(html):
-        found += [(field_id, unescape(m).strip()) for m in re.findall(r'<p class="error">(.*?)</p>', block, re.S)]
+        found += [
+            (field_id, unescape(m).strip()) for m in re.findall(r'<p class="error">(.*?)</p>', block, re.S)
+        ]
     for block in NON_FIELD.findall(html):
         found += [("form", unescape(m).strip()) for m in re.findall(r"<p>(.*?)</p>", block, re.S)]
     return found

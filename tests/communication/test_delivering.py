@@ -101,7 +101,10 @@ def test_a_notification_not_naming_social_services_stays_closed_to_it(comm_world
     analyst, caseworker = _client(world, Role.ANALYST), _client(world, Role.CASEWORKER)
     assert _plan(world, analyst, person, [world.orgs[("a", "police")]]).status_code == 302
     notification = _new_notification(world, person)
-    assert caseworker.get(reverse("communication:notification_detail", args=[notification.pk])).status_code == 404
+    assert (
+        caseworker.get(reverse("communication:notification_detail", args=[notification.pk])).status_code
+        == 404
+    )
     assert not Disclosure.objects.filter(
         content_type=ContentType.objects.get_for_model(Notification), object_id=notification.pk
     ).exists()

@@ -53,6 +53,8 @@ def test_coordinator_without_persons_of_its_own_is_told_why_the_invitation_list_
     assert 'name="person"' not in text
 
     # The analyst who owns persons at the site gets the picker as before.
-    page = _client(world.users[Role.ANALYST]).get(reverse("communication:invitation_create", args=[call_in.pk]))
+    page = _client(world.users[Role.ANALYST]).get(
+        reverse("communication:invitation_create", args=[call_in.pk])
+    )
     text = page.content.decode()
     assert 'name="person"' in text and WHY not in text

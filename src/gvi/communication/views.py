@@ -29,6 +29,7 @@ from gvi.communication.forms import (
     InvitationForm,
     NotificationForm,
     NotificationOutcomeForm,
+    callin_sections,
     part_formsets,
     parts_from,
 )
@@ -121,7 +122,7 @@ def callin_list(request):
 
 
 def _callin_form_context(form, formsets, **extra) -> dict:
-    return {"form": form, "formsets": formsets, **extra}
+    return {"form": form, "formsets": formsets, "sections": callin_sections(form, formsets), **extra}
 
 
 def _formsets_valid(formsets) -> bool:
@@ -457,7 +458,9 @@ def notification_detail(request, pk):
             "organisations": notification.delivering_organisations.all(),
             "repeat_of": selectors.visible_repeat_of(request.user, notification),
             "may_change": selectors.may_change(request.user, notification),
-            "person_visible": Person.objects.visible_to(request.user).filter(pk=notification.person_id).exists(),
+            "person_visible": Person.objects.visible_to(request.user)
+            .filter(pk=notification.person_id)
+            .exists(),
             "disclosed_to_us": not request.user.memberships.active()
             .filter(organisation_id=notification.owner_id, site_id=notification.site_id)
             .exists(),
