@@ -242,7 +242,7 @@ def test_the_call_in_form_reads_in_numbered_sections_and_saves_in_one_post(sessi
     # Each speaker, preparation and message point is one compact row: the form is far from the 6,400 px
     # it measured as one column of stacked fields.
     height = page.evaluate("document.documentElement.scrollHeight")
-    assert height < 4200, f"the call-in form is {height} px long"
+    assert height < 3800, f"the call-in form is {height} px long"
     violations = coordinator.axe_violations()
     assert not violations, support.format_violations(violations)
 
@@ -259,7 +259,8 @@ def test_the_call_in_form_reads_in_numbered_sections_and_saves_in_one_post(sessi
     page.locator("main form.callin-form button.primary").click()
     page.wait_for_load_state("load")
     coordinator.assert_clean()
-    assert re.search(r"/stormoten/\d+/$", page.url), support.form_failure(page)
+    # The fragment of the last anchor followed stays on the redirect; the page is the new call-in.
+    assert re.search(r"/stormoten/\d+/(#.*)?$", page.url), support.form_failure(page)
     expect(page.locator("h1")).to_contain_text("Webbläsartest: höstens stormöte")
 
 
