@@ -154,3 +154,21 @@ def test_the_support_case_from_a_notification_carries_the_offer_and_the_follow_u
     route = "Enskilt samtal eller hembesök"
     assert text.count(route) == 1, "the intake route is said once, not repeated in 'referred by'"
     assert "Hänvisad från" not in text
+
+
+@pytest.mark.django_db
+def test_the_disclosed_notification_and_the_case_fields_read_in_english(comm_world, settings):
+    world = comm_world
+    police, social = world.orgs[("a", "police")], world.orgs[("a", "municipality")]
+    person = world.record("person", Role.ANALYST, "own")
+    assert _plan(world, _client(world, Role.ANALYST), person, [police, social]).status_code == 302
+    notification = _new_notification(world, person)
+    caseworker = _client(world, Role.CASEWORKER)
+    caseworker.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = caseworker.get(
+        reverse("communication:notification_detail", args=[notification.pk])
+    ).content.decode()
+    assert f"{police.name} has disclosed this notification to you because your organisation delivers" in text
+    case = world.record("supportcase", Role.CASEWORKER, "own")
+    text = caseworker.get(reverse("support:case_detail", args=[case.pk])).content.decode()
+    assert "Agreed follow-up" in text

@@ -58,3 +58,15 @@ def test_coordinator_without_persons_of_its_own_is_told_why_the_invitation_list_
     )
     text = page.content.decode()
     assert 'name="person"' in text and WHY not in text
+
+
+@pytest.mark.django_db
+def test_the_explanation_is_translated(comm_world, settings):
+    world = comm_world
+    caseworker = _client(world.users[Role.CASEWORKER])
+    caseworker.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    group = world.record("group", Role.ANALYST, "own")
+    text = caseworker.get(reverse("communication:notification_create"), {"grupp": group.pk}).content.decode()
+    assert "There is no person to choose." in text
+    assert "You see only persons your organisation" in text
+    assert f"None of the active members of {group.name} is such a person" in text
