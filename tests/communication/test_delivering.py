@@ -69,6 +69,8 @@ def test_social_services_named_as_delivering_reads_the_notification_but_cannot_c
     assert reverse("groups:person_detail", args=[person.pk]) not in text
     listing = caseworker.get(reverse("communication:notification_list")).content.decode()
     assert detail in listing
+    received = caseworker.get(reverse("access:disclosures")).content.decode()
+    assert f'href="{detail}"' in received, "the received disclosure links to the notification"
     # Read, not changed: disclosed records are read-only.
     edit = caseworker.get(reverse("communication:notification_edit", args=[notification.pk]))
     assert edit.status_code in (403, 404)
