@@ -174,3 +174,20 @@ def test_the_disclosed_notification_and_the_case_fields_read_in_english(comm_wor
     case = world.record("supportcase", Role.CASEWORKER, "own")
     text = caseworker.get(reverse("support:case_detail", args=[case.pk])).content.decode()
     assert "Agreed follow-up" in text
+
+
+@pytest.mark.django_db
+def test_removing_the_notification_revokes_its_delivery_disclosures(comm_world):
+    world = comm_world
+    police, social = world.orgs[("a", "police")], world.orgs[("a", "municipality")]
+    person = world.record("person", Role.ANALYST, "own")
+    analyst = _client(world, Role.ANALYST)
+    assert _plan(world, analyst, person, [police, social]).status_code == 302
+    notification = _new_notification(world, person)
+    pk = notification.pk
+    url = reverse("communication:notification_remove", args=[pk])
+    assert analyst.post(url, {"version": notification.version}).status_code == 302
+    disclosures = Disclosure.objects.filter(
+        content_type=ContentType.objects.get_for_model(Notification), object_id=pk
+    )
+    assert disclosures.count() == 1 and not disclosures.active().exists()

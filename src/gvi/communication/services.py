@@ -519,7 +519,11 @@ def update_notification(
 
 @transaction.atomic
 def remove_notification(user, notification: Notification, expected_version: int) -> None:
+    """A removed notification leaves no open disclosure behind (the record is gone for the recipients)."""
+    disclosures = list(_delivery_disclosures(notification))  # before the row (and its pk) is gone
     remove_record(user, notification, expected_version)
+    for disclosure in disclosures:
+        revoke_disclosure(user, disclosure)
 
 
 @transaction.atomic
