@@ -159,7 +159,9 @@ def test_the_support_case_from_a_notification_carries_the_offer_and_the_follow_u
 
 
 @pytest.mark.django_db
-def test_the_disclosed_notification_and_the_case_fields_read_in_english(comm_world, settings):
+def test_the_disclosed_notification_and_the_case_fields_read_in_english(
+    comm_world, settings, back_to_swedish
+):
     world = comm_world
     police, social = world.orgs[("a", "police")], world.orgs[("a", "municipality")]
     person = world.record("person", Role.ANALYST, "own")

@@ -61,7 +61,7 @@ def test_coordinator_without_persons_of_its_own_is_told_why_the_invitation_list_
 
 
 @pytest.mark.django_db
-def test_the_explanation_is_translated(comm_world, settings):
+def test_the_explanation_is_translated(comm_world, settings, back_to_swedish):
     world = comm_world
     caseworker = _client(world.users[Role.CASEWORKER])
     caseworker.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
