@@ -10,7 +10,10 @@ from tests.factories import verified_login
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/personer/", "/grupper/", "/incidenter/", "/sanktioner/", "/stormoten/"]
+PAGES = [
+    "/", "/personer/", "/grupper/", "/incidenter/", "/sanktioner/", "/stormoten/", "/enskilda-samtal/",
+    "/enskilda-samtal/forslag/", "/aterkoppling/", "/stod/", "/moten/", "/uppgifter/", "/utlamnanden/",
+]  # fmt: skip
 SKIP = re.compile(r"^/(static/|logga-ut|konto/logga-ut|admin/|kalender/)|\.(pdf|csv|xlsx|ics)$")
 
 

@@ -280,3 +280,91 @@ def test_coordinator_opens_a_sanction_episode(sessions, sanction_episode_path):
 def test_start_page_of_each_partner_role_loads_clean(sessions, username):
     page = sessions(username).visit("/")
     expect(page.locator("h1")).to_contain_text("Välkommen")
+
+
+def test_the_call_in_form_reads_in_numbered_sections_and_saves_in_one_post(sessions):
+    coordinator = sessions("samordnare")
+    page = coordinator.visit(support.require_route("communication:callin_create"))
+    headings = page.locator("main form.callin-form section.form-section > h2").all_inner_texts()
+    assert [re.sub(r"^\d+\.\s*", "", h) for h in headings] == [
+        "Tid och plats", "Målgrupper och stödaktörer", "Talare", "Checklista inför mötet", "Budskapet",
+        "Anteckningar",
+    ], headings  # fmt: skip
+    contents = page.locator("main nav.form-contents a")
+    expect(contents).to_have_count(6)
+    contents.nth(3).click()
+    page.wait_for_url(re.compile(r"#checklista$"))
+    # Each speaker, preparation and message point is one compact row: the form is far from the 6,400 px
+    # it measured as one column of stacked fields.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 3800, f"the call-in form is {height} px long"
+    violations = coordinator.axe_violations()
+    assert not violations, support.format_violations(violations)
+
+    # A missing title is shown in its section and marked in the list of contents; the rest is kept.
+    page.locator("#id_place").fill("Medborgarhuset, stora salen")
+    page.locator("main form.callin-form button.primary").click()
+    page.wait_for_load_state("load")
+    coordinator.assert_clean()
+    expect(page.locator("#tid-och-plats .has-error")).to_have_count(1)
+    expect(page.locator("main nav.form-contents li").first).to_contain_text("innehåller fel")
+    expect(page.locator("#id_place")).to_have_value("Medborgarhuset, stora salen")
+
+    page.locator("#id_title").fill("Webbläsartest: höstens stormöte")
+    page.locator("main form.callin-form button.primary").click()
+    page.wait_for_load_state("load")
+    coordinator.assert_clean()
+    # The fragment of the last anchor followed stays on the redirect; the page is the new call-in.
+    assert re.search(r"/stormoten/\d+/(#.*)?$", page.url), support.form_failure(page)
+    expect(page.locator("h1")).to_contain_text("Webbläsartest: höstens stormöte")
+
+
+def test_social_services_reads_the_police_notification_it_delivers(sessions):
+    """The analyst names social services among those delivering the message; the caseworker then reads
+    the notification (a disclosure made by naming it), read-only, and the person entry is not linked."""
+    analyst = sessions("analytiker")
+    page = analyst.visit(support.require_route("communication:notification_create"))
+    person = page.locator("#id_person")
+    values = [v for v in person.locator("option").evaluate_all("os => os.map(o => o.value)") if v]
+    assert values, "no person offered for a custom notification"
+    person.select_option(values[-1])
+    page.locator("#id_place").fill("Hembesök med socialtjänsten")
+    page.get_by_label(re.compile(r"kommun, socialtjänsten")).check()
+    page.locator("main form button.primary").click()
+    page.wait_for_load_state("load")
+    analyst.assert_clean()
+    assert re.search(r"/enskilda-samtal/\d+/$", page.url), support.form_failure(page)
+    path = page.url.removeprefix(analyst.base_url)
+
+    caseworker = sessions("socialsekreterare")
+    page = caseworker.visit("/enskilda-samtal/")
+    assert page.locator(f"main table a[href='{path}']").count() == 1, "not in social services' list"
+    page = caseworker.visit(path)
+    expect(page.locator("h1")).to_contain_text("Enskilt samtal med")
+    expect(page.locator("main #utlamnat")).to_contain_text("framför budskapet")
+    expect(page.locator("main dl.facts")).to_contain_text("Hembesök med socialtjänsten")
+    expect(page.locator("main a", has_text="Registrera utfall")).to_have_count(0)
+    expect(page.locator("main dl.facts a[href^='/personer/']")).to_have_count(0)
+    violations = caseworker.axe_violations()
+    assert not violations, support.format_violations(violations)
+    caseworker.visit(path + "andra/", status=404)
+
+    # Probation, not named, does not see it.
+    response = sessions("frivard").page.goto(path)
+    assert response.status in (403, 404)
+
+
+@pytest.mark.parametrize("username", ["samordnare", "socialsekreterare", "frivard", "kronofogden"])
+def test_links_on_the_start_page_open_for_the_role(sessions, username):
+    role = sessions(username)
+    page = role.visit("/")
+    hrefs = page.locator("main a[href^='/']").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    refused = []
+    for href in sorted(set(hrefs)):
+        path = href.split("#")[0]
+        if not path or re.search(r"\.(pdf|csv|xlsx|ics)$|^/kalender/", path.split("?")[0]):
+            continue
+        status = role.context.request.get(path).status
+        if status == 403:
+            refused.append(path)
+    assert not refused, f"{username}'s start page links to pages that end in 'Ingen behörighet': {refused}"

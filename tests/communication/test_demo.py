@@ -4,6 +4,7 @@ import random
 from datetime import date
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -83,3 +84,17 @@ def test_demo_pages_render_for_the_coordinator_and_the_community_partner(demo):
     analyst = verified_login(Client(), users.get(username="analytiker"))
     assert analyst.get(reverse("communication:notification_suggestions")).status_code == 200
     assert analyst.get(reverse("communication:reach")).status_code == 200
+
+
+def test_demo_social_services_reads_the_notifications_it_is_named_to_deliver(demo):
+    """The demo names social services on the police's notifications: it reads them (through disclosures)."""
+    caseworker = verified_login(Client(), get_user_model().objects.get(username="socialsekreterare"))
+    delivered = Notification.objects.filter(
+        delivering_organisations__memberships__user__username="socialsekreterare"
+    ).exclude(owner__memberships__user__username="socialsekreterare")
+    assert delivered.exists(), "the demo names social services on police notifications"
+    listing = caseworker.get(reverse("communication:notification_list")).content.decode()
+    notification = delivered.order_by("-date", "-pk").first()
+    assert reverse("communication:notification_detail", args=[notification.pk]) in listing
+    detail = caseworker.get(reverse("communication:notification_detail", args=[notification.pk]))
+    assert detail.status_code == 200 and "framför budskapet" in detail.content.decode()

@@ -94,8 +94,9 @@ def fake_support(monkeypatch):
 
     calls = []
     module = types.SimpleNamespace(
-        open_case_from_referral=lambda user, person, route, requested_at: calls.append(
-            (user.username, person.pk, route, requested_at)
+        # The contact's offer and agreed follow-up go with the referral (tests/communication/test_delivering).
+        open_case_from_referral=lambda user, person, route, requested_at, help_offered="", agreed_follow_up="": (
+            calls.append((user.username, person.pk, route, requested_at))
         )
     )
     monkeypatch.setattr(gvi.support, "services", module, raising=False)

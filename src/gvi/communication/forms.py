@@ -39,11 +39,24 @@ class CallInForm(VersionedModelForm):
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
 
+    # The form's own fields by section; the parts (speakers, checklist, message points) are sections of
+    # their own between them (see section_list). One form, one POST: the sections only make it readable.
+    SECTIONS = {
+        "tid-och-plats": (_("Tid och plats"), ["title", "starts_at", "place", "status"]),
+        "malgrupper": (_("Målgrupper och stödaktörer"), ["target_groups", "service_providers"]),
+        "anteckningar": (_("Anteckningar"), ["notes"]),
+    }
+
     def __init__(self, *args, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target_groups"].queryset = groups if groups is not None else Group.objects.none()
         if self.instance.pk and not self.is_bound:
             self.initial["target_groups"] = list(self.instance.target_groups.values_list("pk", flat=True))
+
+    def section(self, key: str) -> dict:
+        title, names = self.SECTIONS[key]
+        fields = [self[name] for name in names if name in self.fields]
+        return {"id": key, "title": title, "fields": fields, "has_errors": any(f.errors for f in fields)}
 
 
 class _PartForm(forms.Form):
@@ -91,9 +104,8 @@ class ChecklistItemForm(_PartForm):
 
 
 class MessagePointForm(_PartForm):
-    text = forms.CharField(
-        label=_("Budskap"), max_length=500, required=False, help_text=_("Töm texten för att ta bort punkten.")
-    )
+    # "Töm texten för att ta bort punkten." is said once, above the rows (callin_form.html).
+    text = forms.CharField(label=_("Budskap"), max_length=500, required=False)
 
 
 SpeakerFormSet = forms.formset_factory(SpeakerForm, extra=2, can_delete=True, max_num=40, validate_max=True)
@@ -110,6 +122,31 @@ PART_FORMSETS = {
     "checklist": (ChecklistFormSet, "checklista", ("text", "responsible", "due_date", "done")),
     "message_points": (MessagePointFormSet, "budskap", ("text",)),
 }
+
+
+PART_SECTIONS = {
+    # kind -> (section id, heading)
+    "speakers": ("talare", _("Talare")),
+    "checklist": ("checklista", _("Checklista inför mötet")),
+    "message_points": ("budskap", _("Budskapet")),
+}
+
+
+def callin_sections(form: CallInForm, formsets: dict) -> list[dict]:
+    """The call-in form's sections in order, each with an id (for the list of contents), a heading and
+    whether it holds an error: the form's own fields first, then speakers, checklist and message points,
+    and the notes last."""
+    sections = [form.section("tid-och-plats"), form.section("malgrupper")]
+    for kind, (key, title) in PART_SECTIONS.items():
+        formset = formsets[kind]
+        has_errors = formset.is_bound and (
+            bool(formset.non_form_errors()) or any(row.errors for row in formset.forms)
+        )
+        sections.append(
+            {"id": key, "title": title, "formset": formset, "kind": kind, "has_errors": has_errors}
+        )
+    sections.append(form.section("anteckningar"))
+    return sections
 
 
 def part_formsets(data=None, call_in: CallIn | None = None, site=None, defaults: dict | None = None) -> dict:

@@ -154,6 +154,34 @@ def persons_to_invite(user, call_in: CallIn):
     return persons.order_by("alias")
 
 
+@dataclass
+class EmptyPicker:
+    """Why a person picker is empty, and whom to ask: the access rules show a user only the persons their
+    organisation owns or has had disclosed. `hidden_members` says whether the group (if any) has active
+    members the user does not see (a group-level fact: the group page counts its members too)."""
+
+    organisation: str
+    group: Group | None = None
+    group_owner: str = ""
+    owners: list[str] = field(default_factory=list)
+    hidden_members: bool = True
+
+
+def empty_picker(user, persons, site_id: int, group: Group | None = None, call_in: CallIn | None = None):
+    """An EmptyPicker when `persons` (a picker's choices) is empty, else None."""
+    if persons.exists():
+        return None
+    membership = user.memberships.active().filter(site_id=site_id).select_related("organisation").first()
+    found = EmptyPicker(organisation=membership.organisation.name if membership else "")
+    if group is not None:
+        found.group = group
+        found.group_owner = group.owner.name
+        found.hidden_members = active_memberships().filter(group=group).exists()
+    elif call_in is not None:
+        found.owners = sorted({g.owner.name for g in call_in.target_groups.select_related("owner")})
+    return found
+
+
 # ----- notifications -----
 
 

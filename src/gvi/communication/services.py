@@ -11,6 +11,9 @@ Rules kept here:
 - a person who asks for help at a call-in or during a notification is referred to the offer of help
   through gvi.support.services.open_case_from_referral, when that module exists; until then the request is
   recorded as waiting and sent on the next save after the module appears;
+- an organisation named as delivering a notification (other than its owner) reads it through a
+  disclosure made when it is named (OSL 10:18 a, purpose DELIVERY_PURPOSE) and revoked when it is no longer
+  named: the access layer's one way to open a record to another organisation (gvi.access.models.Disclosure);
 - a communication back names at least one audience group, all at its site.
 """
 
@@ -26,9 +29,16 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from gvi.access.models import CompartmentedRecord
-from gvi.access.permissions import CHANGE
-from gvi.access.services import granting_membership, remove_record, save_versioned
+from gvi.access.models import NON_RECIPIENT_TYPES, CompartmentedRecord, Disclosure
+from gvi.access.permissions import CHANGE, DISCLOSE
+from gvi.access.services import (
+    DisclosureRequest,
+    disclose,
+    granting_membership,
+    remove_record,
+    revoke_disclosure,
+    save_versioned,
+)
 from gvi.communication.models import (
     CallIn,
     CallInChecklistItem,
@@ -296,13 +306,21 @@ def _refer(user, record, route: str) -> None:
         return
     try:
         with transaction.atomic():
-            open_case(user, record.person, route=route, requested_at=requested_on)
+            open_case(user, record.person, route=route, requested_at=requested_on, **_offer(record))
     except (PermissionDenied, ValidationError) as error:
         logger.warning("Referral from %s %s is waiting: %s", route, record.pk, error)
         record.referral_state = ReferralState.WAITING
         return
     record.referral_state = ReferralState.REFERRED
     record.referred_at = timezone.now()
+
+
+def _offer(record) -> dict:
+    """What the contact offered and agreed, carried into the support case: a notification's offered help
+    and follow-up; the follow-up tasks agreed for a call-in's attendee."""
+    if isinstance(record, Notification):
+        return {"help_offered": record.help_offered or "", "agreed_follow_up": record.follow_up or ""}
+    return {"help_offered": "", "agreed_follow_up": record.attendee_tasks or ""}
 
 
 def _contact_date(record) -> date:
@@ -393,6 +411,68 @@ def _mark_repeat(notification: Notification) -> None:
     notification.repeat_of = earlier_notification(notification.person, notification.date, notification.pk)
 
 
+# Stored as data (Swedish, like every recorded purpose): it also marks the disclosures this module manages.
+DELIVERY_PURPOSE = "Organisationen framför budskapet vid det enskilda samtalet."
+
+
+def _delivery_disclosures(notification: Notification):
+    return Disclosure.objects.active().filter(
+        content_type=ContentType.objects.get_for_model(Notification),
+        object_id=notification.pk,
+        to_site__isnull=True,
+        purpose=DELIVERY_PURPOSE,
+    )
+
+
+def _sync_delivery_disclosures(user, notification: Notification, organisations: list[Organisation]) -> None:
+    """Open the notification to each delivering organisation that does not own it, and close it to one
+    no longer named. Organisations whose members never read person data (the community's) deliver without
+    reading it here. Naming another organisation is a disclosure: it takes a role that may disclose."""
+    wanted = {
+        org.pk
+        for org in organisations
+        if org.pk != notification.owner_id and org.type not in NON_RECIPIENT_TYPES
+    }
+    current = {d.to_organisation_id: d for d in _delivery_disclosures(notification)}
+    for org_id, disclosure in current.items():
+        if org_id not in wanted:
+            revoke_disclosure(user, disclosure)
+    opened = set(
+        Disclosure.objects.active()
+        .filter(
+            content_type=ContentType.objects.get_for_model(Notification),
+            object_id=notification.pk,
+            to_site__isnull=True,
+        )
+        .values_list("to_organisation_id", flat=True)
+    )
+    missing = wanted - opened
+    if not missing:
+        return
+    membership = granting_membership(user, notification, DISCLOSE)
+    if membership is None or membership.organisation_id != notification.owner_id:
+        raise ValidationError(
+            {
+                "delivering_organisations": _(
+                    "Att ange en annan organisation som framför budskapet lämnar ut samtalet till den, och din "
+                    "roll får inte lämna ut samtal. Be en analytiker eller handläggare i %(owner)s att ange "
+                    "organisationen."
+                )
+                % {"owner": notification.owner.name}
+            }
+        )
+    for org_id in sorted(missing):
+        disclose(
+            user,
+            notification,
+            DisclosureRequest(
+                to_organisation_id=org_id,
+                legal_ground=Disclosure.LegalGround.OSL_10_18A,
+                purpose=DELIVERY_PURPOSE,
+            ),
+        )
+
+
 def _check_organisations(organisations, site_id: int) -> list[Organisation]:
     organisations = list(organisations or [])
     at_site = set(
@@ -414,7 +494,9 @@ def plan_notification(user, person: Person, data: dict, organisations=None) -> N
     _prepare(user, notification, person.site_id)
     _after_help_change(user, notification, "notification")
     notification.save()
-    notification.delivering_organisations.set(_check_organisations(organisations, notification.site_id))
+    organisations = _check_organisations(organisations, notification.site_id)
+    notification.delivering_organisations.set(organisations)
+    _sync_delivery_disclosures(user, notification, organisations)
     return notification
 
 
@@ -431,13 +513,19 @@ def update_notification(
         _after_help_change(user, notification, "notification")
     save_versioned(notification, expected_version, user=user)
     if organisations is not None:
-        notification.delivering_organisations.set(_check_organisations(organisations, notification.site_id))
+        organisations = _check_organisations(organisations, notification.site_id)
+        notification.delivering_organisations.set(organisations)
+        _sync_delivery_disclosures(user, notification, organisations)
     return notification
 
 
 @transaction.atomic
 def remove_notification(user, notification: Notification, expected_version: int) -> None:
+    """A removed notification leaves no open disclosure behind (the record is gone for the recipients)."""
+    disclosures = list(_delivery_disclosures(notification))  # before the row (and its pk) is gone
     remove_record(user, notification, expected_version)
+    for disclosure in disclosures:
+        revoke_disclosure(user, disclosure)
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ from gvi.communication.forms import (
     InvitationForm,
     NotificationForm,
     NotificationOutcomeForm,
+    callin_sections,
     part_formsets,
     parts_from,
 )
@@ -36,7 +37,7 @@ from gvi.communication.models import CallIn, CallInInvitation, CommunicationBack
 from gvi.communication.reach import REACH_ROLES, reach_for
 from gvi.communication.selectors import CALL_IN, COMMUNICATION_BACK, INVITATION, NOTIFICATION
 from gvi.groups.forms import ConfirmVersionForm
-from gvi.groups.models import Group
+from gvi.groups.models import Group, Person
 from gvi.groups.services import creating_membership
 from gvi.incidents.models import Incident
 from gvi.paging import capped_page
@@ -121,7 +122,7 @@ def callin_list(request):
 
 
 def _callin_form_context(form, formsets, **extra) -> dict:
-    return {"form": form, "formsets": formsets, **extra}
+    return {"form": form, "formsets": formsets, "sections": callin_sections(form, formsets), **extra}
 
 
 def _formsets_valid(formsets) -> bool:
@@ -324,8 +325,14 @@ def invitation_create(request, pk):
     user = request.user
     call_in = visible_record(user, CallIn, pk)
     creating_membership(user, CallInInvitation, call_in.site_id)  # 403 without a role at its site
-    form = InvitationForm(request.POST or None, persons=selectors.persons_to_invite(user, call_in))
-    context = {"form": form, "call_in": call_in, "creating": True}
+    persons = selectors.persons_to_invite(user, call_in)
+    form = InvitationForm(request.POST or None, persons=persons)
+    context = {
+        "form": form,
+        "call_in": call_in,
+        "creating": True,
+        "empty_picker": selectors.empty_picker(user, persons, call_in.site_id, call_in=call_in),
+    }
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.changes().items() if key != "person"}
         return _save(
@@ -419,7 +426,12 @@ def notification_create(request):
         "person": _int_param(request, "person"),
     }
     form = NotificationForm(request.POST or None, persons=persons, site=site, initial=initial)
-    context = {"form": form, "creating": True, "group": group}
+    context = {
+        "form": form,
+        "creating": True,
+        "group": group,
+        "empty_picker": selectors.empty_picker(user, persons, site.pk, group=group),
+    }
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.changes().items() if key != "person"}
         return _save(
@@ -446,6 +458,12 @@ def notification_detail(request, pk):
             "organisations": notification.delivering_organisations.all(),
             "repeat_of": selectors.visible_repeat_of(request.user, notification),
             "may_change": selectors.may_change(request.user, notification),
+            "person_visible": Person.objects.visible_to(request.user)
+            .filter(pk=notification.person_id)
+            .exists(),
+            "disclosed_to_us": not request.user.memberships.active()
+            .filter(organisation_id=notification.owner_id, site_id=notification.site_id)
+            .exists(),
         },
     )
 

@@ -310,6 +310,8 @@ class _Builder:
             [self.orgs["probation"]] if at_probation else [self.orgs["police"], self.orgs["social"]]
         )
         notification.delivering_organisations.set(organisations)
+        # Social services delivering a police notification reads it: named, it is disclosed to them.
+        services._sync_delivery_disclosures(user, notification, organisations)
         self.counts["notifications"] += 1
         return notification
 

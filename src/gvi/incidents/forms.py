@@ -65,11 +65,7 @@ class InvolvementForm(VersionedModelForm):
         self.fields["group"].queryset = groups
         self.fields["relation"].queryset = relations
 
-    def clean(self):
-        data = super().clean()
-        if not data.get("person") and not data.get("group"):
-            raise forms.ValidationError(_("Ange en grupp, en person eller båda."))
-        return data
+    # "A group, a person or both" is the model's rule (Involvement.clean), said once from there.
 
 
 class IncidentFilterForm(forms.Form):

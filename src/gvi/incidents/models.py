@@ -137,7 +137,7 @@ class Involvement(CompartmentedRecord):
 
     def clean(self):
         if not self.person_id and not self.group_id:
-            raise ValidationError(_("Ange en person, en grupp eller båda."))
+            raise ValidationError(_("Ange en grupp, en person eller båda."))
 
 
 class RiskSnapshot(models.Model):

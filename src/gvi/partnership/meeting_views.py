@@ -186,6 +186,8 @@ def _detail_context(user, meeting: Meeting, item_form=None) -> dict:
         "decisions": list(selectors.decisions_of(meeting)),
         "tasks": tasks,
         "visible_groups": selectors.visible_group_ids(user, [t.group_id for t in tasks]),
+        # Only tasks the user may open are linked (a task's page is for those who may change it).
+        "changeable_tasks": {t.pk for t in tasks if selectors.may_change_task(user, t)},
         "may_run": may_run,
         "may_generate": may_run and meeting.is_planned and meeting.type in selectors.GENERATED_AGENDA_TYPES,
         "may_decide": may_run and meeting.status == Meeting.Status.HELD,
@@ -398,6 +400,9 @@ def task_list(request):
             "status": status,
             "statuses": Task.Status.choices,
             "visible_groups": selectors.visible_group_ids(user, group_ids),
+            "changeable_tasks": {
+                t.pk for t in [*mine, *page.object_list] if selectors.may_change_task(user, t)
+            },
             "today": timezone.localdate(),
         },
     )

@@ -88,6 +88,8 @@ class SupportCaseDetailOut(SupportCaseOut):
     consent_scope: str
     guardian_note: str
     mentor_name: str
+    help_offered: str
+    agreed_follow_up: str
     notes: str
     closing_reason: str
     needs: list[NeedOut]
@@ -122,6 +124,8 @@ class SupportCaseIn(InputSchema):
     guardian_note: str = Field("", max_length=1000)
     mentor_name: str = Field("", max_length=120)
     follow_up_date: date | None = None
+    help_offered: str = Field("", max_length=4000)
+    agreed_follow_up: str = Field("", max_length=4000)
     notes: str = Field("", max_length=4000)
 
 
@@ -150,6 +154,8 @@ class SupportCasePatch(PatchSchema):
     mentor_name: str | None = Field(None, max_length=120)
     follow_up_date: date | None = None
     review_date: date | None = None
+    help_offered: str | None = Field(None, max_length=4000)
+    agreed_follow_up: str | None = Field(None, max_length=4000)
     notes: str | None = Field(None, max_length=4000)
 
 

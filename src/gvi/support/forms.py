@@ -28,6 +28,7 @@ CASE_SECTIONS = [
     (_("Person och samtycke"), ["person", "consent_status", "consent_scope", "consent_date"]),
     (_("Skydd"), ["threat_assessment", "protected_identity", "relocation"]),
     (_("Barn och unga"), ["is_minor", "guardian_contacted", "guardian_contacted_on", "guardian_note"]),
+    (_("Erbjuden hjälp och överenskommelse"), ["help_offered", "agreed_follow_up"]),
     (_("Kontaktperson och uppföljning"), ["mentor", "mentor_name", "follow_up_date", "review_date", "notes"]),
 ]
 
@@ -71,6 +72,8 @@ class CaseForm(VersionedModelForm):
             "mentor_name",
             "follow_up_date",
             "review_date",
+            "help_offered",
+            "agreed_follow_up",
             "notes",
         ]
         widgets = {
@@ -82,6 +85,8 @@ class CaseForm(VersionedModelForm):
             "review_date": DATE,
             "consent_scope": forms.Textarea(attrs={"rows": 2}),
             "guardian_note": forms.Textarea(attrs={"rows": 2}),
+            "help_offered": forms.Textarea(attrs={"rows": 3}),
+            "agreed_follow_up": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
         field_classes = {"person": PersonChoiceField}

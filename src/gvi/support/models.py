@@ -185,6 +185,10 @@ class SupportCase(RetainedRecord):
         help_text=_("Till exempel en mentor i avhopparverksamheten. Funktion eller förnamn räcker."),
     )
     follow_up_date = models.DateField(_("nästa uppföljning"), null=True, blank=True)
+    # From the contact the case was born of (a custom notification or a call-in): what was offered, and
+    # what was agreed to happen next.
+    help_offered = models.TextField(_("erbjuden hjälp"), max_length=4000, blank=True)
+    agreed_follow_up = models.TextField(_("överenskommen uppföljning"), max_length=4000, blank=True)
     notes = models.TextField(_("anteckning"), max_length=4000, blank=True)
 
     # Outcome

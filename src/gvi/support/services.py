@@ -56,6 +56,8 @@ CASE_FIELDS = frozenset(
         "mentor",
         "mentor_name",
         "follow_up_date",
+        "help_offered",
+        "agreed_follow_up",
         "notes",
         "status",
         "review_date",
@@ -166,14 +168,18 @@ def receiving_organisation(site_id: int) -> Organisation:
 
 
 @transaction.atomic
-def open_case_from_referral(user, person: Person, route: str, requested_at: date) -> SupportCase:
+def open_case_from_referral(
+    user, person: Person, route: str, requested_at: date, help_offered: str = "", agreed_follow_up: str = ""
+) -> SupportCase:
     """Someone asked for help at a call-in or a custom notification: refer them to social services.
 
     Called by the communication module. The referring user must see the person and work at its site; the
     new case is owned by the site's social-services organisation (the user's own, if they are a caseworker
     there). The referring user does not see the case afterwards unless they work in that organisation:
     callers must not show the returned case to anyone but through SupportCase.objects.visible_to.
-    The person entry's alias becomes the case's working name; consent is not yet asked.
+    The person entry's alias becomes the case's working name; consent is not yet asked. The help offered
+    and the follow-up agreed at the contact go with the case; `referred_by` names the referring
+    organisation (the route is already the case's intake route).
     """
     if route not in IntakeRoute.values:
         raise ValidationError({"intake_route": _("Okänd väg in.")})
@@ -187,13 +193,16 @@ def open_case_from_referral(user, person: Person, route: str, requested_at: date
         None,
     )
     owner_id = own.organisation_id if own else receiving_organisation(person.site_id).pk
+    referring = (own or memberships.select_related("organisation").first()).organisation
     case = SupportCase(
         site_id=person.site_id,
         owner_id=owner_id,
         pseudonym=person.alias[:80],
         person=person,
         intake_route=route,
-        referred_by=_("Hänvisad från %(route)s") % {"route": IntakeRoute(route).label},
+        referred_by=referring.name[:200],
+        help_offered=(help_offered or "")[:4000],
+        agreed_follow_up=(agreed_follow_up or "")[:4000],
         requested_at=requested_at,
         is_minor=person.is_minor,
         status=CaseStatus.REQUESTED,
