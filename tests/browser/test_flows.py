@@ -84,7 +84,7 @@ def test_analyst_reads_a_person_and_the_administrator_sees_the_logged_read(sessi
     texts = rows.all_inner_texts()
     assert any(
         "analytiker" in row
-        and "groups.person" in row
+        and "\tperson\t" in f"\t{row}\t"  # the record type in words, not the model code groups.person
         and f"\t{person_id}\t" in f"{row}\t"
         and "Läsning" in row
         for row in texts
