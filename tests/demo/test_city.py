@@ -144,7 +144,7 @@ def _snapshot(seed: int) -> tuple[dict, list]:
         counts = load_demo_city(seed=seed, today=TODAY)
         rows = list(
             Incident.objects.order_by("occurred_at", "police_reference").values_list(
-                "occurred_at", "type", "area", "police_reference", "dead", "injured"
+                "occurred_at", "type", "area__name", "police_reference", "dead", "injured"
             )
         )
         transaction.set_rollback(True)

@@ -129,7 +129,8 @@ def demo_world(time_machine):
     users = get_user_model().objects
     # An audit round, so the audit page shows a change summary.
     analyst = users.get(username="analytiker")
-    record_audit_round(analyst, TODAY, [analyst.pk], note="Kvartalsgenomgång")
+    police = analyst.memberships.first().organisation_id  # participants are organisations, not users
+    record_audit_round(analyst, TODAY, [police], note="Kvartalsgenomgång")
     order = sorted(DEMO_ACCOUNTS, key=lambda a: a["role"] == Role.ADMINISTRATOR)
     return [users.get(username=a["username"]) for a in order]
 

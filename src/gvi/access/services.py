@@ -432,7 +432,9 @@ def approve_first_member(operator: "Operator", membership: Membership) -> Member
     if not isinstance(operator, Operator):
         raise PermissionDenied(_("Den första godkännaren godkänns bara från kommandoraden."))
     # Lock the organisation's memberships: two operators cannot both approve a "first" one.
-    rows = list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id))
+    rows = list(
+        Membership.objects.select_for_update(of=("self",)).filter(organisation_id=membership.organisation_id)
+    )
     locked = next(row for row in rows if row.pk == membership.pk)
     if not locked.is_pending:
         raise ValidationError(_("Behörigheten väntar inte på godkännande."))
