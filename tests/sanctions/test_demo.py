@@ -100,3 +100,27 @@ def test_every_sanctions_page_renders_with_the_demo_data(demo, client):
         assert client.get(reverse("sanctions:rule_edit", args=[rule.pk])).status_code == 200
     overdue = client.get(reverse("sanctions:episode_list") + "?visa=forsenade").content.decode()
     assert "beslutet är försenat" in overdue
+
+
+@pytest.mark.django_db
+def test_certainty_is_one_figure_on_the_statistics_and_the_follow_up_page(demo, client):
+    """Issue 17 item 9: "13/159" on Statistik and "13 av 104" on Uppföljning were two windows of one
+    figure. Both pages now count from the GVI start by default, and say the same numbers."""
+    import re
+
+    from django.urls import reverse
+
+    from tests.factories import verified_login
+
+    verified_login(client, get_user_model().objects.get(username="samordnare"))
+    statistics = client.get(reverse("evaluation:site_statistics")).content.decode()
+    follow_up = client.get(reverse("sanctions:metrics")).content.decode()
+    on_statistics = re.search(
+        r"Säkerhet: incidenter med gruppkoppling som följdes av ökat fokus</th>(?:<td>[^<]*</td>)?"
+        r"<td>(\d+) / (\d+)</td></tr>",
+        statistics,
+    )
+    on_follow_up = re.search(r"säkerhet: (\d+) av (\d+) incidenter med gruppkoppling", follow_up)
+    assert on_statistics and on_follow_up
+    assert on_statistics.groups() == on_follow_up.groups()
+    assert int(on_follow_up.group(2)) > 0

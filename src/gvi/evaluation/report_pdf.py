@@ -385,7 +385,7 @@ def _process(styles: _Styles, data: ReportData) -> list:
     if after:
         header = [_("Mått"), *([_("Före starten"), _("Från starten")] if before else [_("Värde")])]
         measures = [
-            (_("Säkerhet: sanktionerbara incidenter som följdes av åtgärd"), "certainty", _share),
+            (_("Säkerhet: incidenter med gruppkoppling som följdes av ökat fokus"), "certainty", _share),
             (_("Förutsägbarhet: åtgärder enligt utannonserad regel"), "predictability", _share),
             (_("Beslut i tid"), "decided_in_time", _share),
             (_("Dagar till beslut, median / 90:e percentil"), "to_decision", _duration),
