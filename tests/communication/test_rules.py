@@ -406,14 +406,14 @@ def test_the_agenda_point_counts_notifications_per_group_without_persons(world):
     # counts 1–4 shown as "1–4", and the groups concerned.
     [shared] = [entry for entry in entries if entry.audience is None]
     assert (shared.data["planned"], shared.data["delivered"], shared.data["refused"]) == (None, None, 0)
-    assert "1–4 planerade" in shared.summary and {"id": group.pk, "name": group.name} in shared.data["groups"]
+    assert "1–4 planerade" in str(shared.summary) and {"id": group.pk, "name": group.name} in shared.data["groups"]
     # The police's own point: its exact counts, per group of its own memberships.
     own = {entry.audience: entry for entry in entries if entry.audience is not None}
     police = own[person.owner]
     assert police.data["groups"] == [{"id": group.pk, "name": group.name}]
     assert (police.data["planned"], police.data["delivered"]) == (1, 1)
-    assert f"{group.name}: 1 planerade; sedan förra genomgången 1 genomförda" in police.summary
-    assert all(person.alias not in entry.title + entry.summary for entry in entries)
+    assert f"{group.name}: 1 planerade; sedan förra genomgången 1 genomförda" in str(police.summary)
+    assert all(person.alias not in f"{entry.title} {entry.summary}" for entry in entries)
     assert Notification.objects.count() >= 1
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from gvi.groups.models import GroupRelation
@@ -18,6 +19,7 @@ from tests.factories import (
     MembershipFactory,
     PersonFactory,
     site_area,
+    verified_login,
 )
 from tests.partnership.factories import MeetingFactory, TaskFactory
 
@@ -142,7 +144,7 @@ def test_reviews_due_list_groups_and_counts_but_no_person(world, no_risk_model):
     assert due in [entry.reference for entry in entries]
     # The partnership reads the site's count, 1 shown as "1–4"; the police reads its own exact count.
     [shared] = [entry for entry in entries if entry.reference is None and entry.audience is None]
-    assert shared.data["counts"]["persons"] is None and "1–4 personposter" in shared.summary
+    assert shared.data["counts"]["persons"] is None and "1–4 personposter" in str(shared.summary)
     [own] = [entry for entry in entries if entry.audience is not None]
     assert own.audience == _police(world) and own.data["counts"]["persons"] == 1
     assert all("Hemligt alias" not in f"{entry.title} {entry.summary} {entry.data}" for entry in entries)
@@ -190,7 +192,7 @@ def test_risk_alerts_with_the_risk_modules_own_attribute_names(world, risk_model
         )
     ]  # fmt: skip
     entry = selectors.generate_agenda(site)[0]
-    assert entry.title == "Förhöjd risk: Norr – Syd" and entry.reference == relation
+    assert str(entry.title) == "Förhöjd risk: Norr – Syd" and entry.reference == relation
     assert entry.data["expected_30d"] == 0.8 and entry.summary == "Risken höjd."
 
 
@@ -350,6 +352,77 @@ def test_a_failing_provider_does_not_stop_the_agenda(world, no_risk_model, monke
 
     selectors.register_agenda_provider("notifications", broken)
     entries = selectors.generate_agenda(world.site_a)
-    assert entries[-1].title == "Kunde inte hämta enskilda samtal" and entries[-1].kind == KIND.MANUAL
+    assert str(entries[-1].title) == "Kunde inte hämta enskilda samtal" and entries[-1].kind == KIND.MANUAL
     assert _refs(entries, KIND.INCIDENT)  # the other parts are there
     assert Incident.objects.exists()  # and the transaction is still usable
+
+
+@pytest.mark.django_db
+def test_a_generated_agenda_reads_in_the_readers_language(world, no_risk_model):
+    """The snapshot keeps its words as message ids with parameters: made by someone using English, it
+    still stores the partnership's Swedish; read in English, every generated point is English."""
+    from django.utils import translation
+
+    coordinator = world.users[Role.COORDINATOR]
+    meeting = MeetingFactory(site=world.site_a, starts_at=timezone.now())
+    moment = timezone.now() - timedelta(days=1)
+    shooting = IncidentFactory(
+        site=world.site_a, owner=_police(world), occurred_at=moment, type="shooting", dead=1, injured=0
+    )
+    GroupFactory(site=world.site_a, owner=_police(world), name="Norrgänget", next_review=timezone.localdate())
+    with translation.override("en"):
+        services.refresh_agenda(coordinator, meeting)
+    [incident] = meeting.agenda_items.filter(kind=KIND.INCIDENT, object_id=shooting.pk)
+    [review] = meeting.agenda_items.filter(kind=KIND.REVIEW_DUE, title__contains="Norrgänget")
+    when = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    assert incident.title.startswith(f"Skjutning {when}") and review.title == "Granskning av Norrgänget"
+    assert incident.shown_data["harm"] == "1 döda, 0 skadade"
+    with translation.override("en"):
+        assert incident.shown_title.startswith(f"Shooting {when}")
+        assert incident.shown_data["harm"] == "1 dead, 0 injured"
+        assert review.shown_title == "Review of Norrgänget"
+        assert review.shown_summary.startswith("Next review")
+        assert incident.kind_label == "Incident since the last review"
+    assert review.shown_title == "Granskning av Norrgänget"  # and Swedish for a Swedish reader
+    # The meeting page, meeting mode and the minutes use the same words.
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.partnership.pdf_text import pdf_text
+
+    client = verified_login(Client(), coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("meetings:meeting_detail", args=[meeting.pk])).content.decode()
+    assert "Review of Norrgänget" in html and "Granskning av Norrgänget" not in html
+    point = list(meeting.agenda_items.all()).index(review) + 1
+    mode = reverse("meetings:meeting_mode", args=[meeting.pk])
+    html = client.get(f"{mode}?punkt={point}").content.decode()
+    assert "Review of Norrgänget" in html and "Granskning av Norrgänget" not in html
+    minutes = pdf_text(client.get(reverse("meetings:minutes_pdf", args=[meeting.pk])).content)
+    assert "Review of Norrgänget" in minutes and f"Shooting {when}" in minutes
+    assert "Granskning" not in minutes and "Skjutning" not in minutes
+
+
+@pytest.mark.django_db
+def test_text_trees_survive_their_json_and_render_in_the_active_language():
+    from datetime import date
+
+    from django.utils import translation
+    from django.utils.translation import gettext_noop
+
+    from gvi.partnership import agenda_text as t
+
+    tree = t.Joined(
+        "\n",
+        [
+            t.Phrase(gettext_noop("Granskning av %(group)s"), group="Östra"),
+            t.Phrase(gettext_noop("Nästa granskning %(when)s."), when=t.Moment(date(2026, 12, 3), "j F Y")),
+            "Fritext",
+        ],
+    )
+    again = t.from_data(t.to_data(tree))
+    assert again == tree
+    assert t.render(again) == "Granskning av Östra\nNästa granskning 3 december 2026.\nFritext"
+    with translation.override("en"):
+        assert t.render(again) == "Review of Östra\nNext review 3 December 2026.\nFritext"
+        assert t.swedish(again).startswith("Granskning av Östra")

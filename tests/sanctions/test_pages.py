@@ -198,14 +198,14 @@ def test_agenda_provider_lists_proposals_and_running_episodes(world, proposal):
     coordinator = world.users[C]
     since = timezone.now() - timedelta(days=7)
     [entry] = selectors.agenda_items(world.site_a, since)
-    assert entry.kind == "sanction" and "Exempelgänget" in entry.title
+    assert entry.kind == "sanction" and "Exempelgänget" in str(entry.title)
     assert entry.reference == proposal and entry.data["url"] == reverse(
         "sanctions:episode_detail", args=[proposal.pk]
     )
-    assert "Beslut ska fattas senast" in entry.summary
+    assert "Beslut ska fattas senast" in str(entry.summary)
     services.decide_episode(coordinator, proposal, 1, run=True)
     [entry] = selectors.agenda_items(world.site_a, since)
-    assert "Pågående ökat fokus" in entry.title and "0 åtgärder registrerade" in entry.summary
+    assert "Pågående ökat fokus" in str(entry.title) and "0 åtgärder registrerade" in str(entry.summary)
     assert selectors.agenda_items(world.site_b, since) == []
 
 

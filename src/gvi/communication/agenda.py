@@ -10,9 +10,10 @@ No person, alias or notification text reaches the agenda.
 """
 
 from django.db.models import Count, F, Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from gvi.communication.models import Notification
+from gvi.partnership.agenda_text import Joined, Phrase
 
 OUTCOMES = ("planned", "delivered", "refused", "not_found")
 
@@ -26,13 +27,13 @@ def _counting():
     }
 
 
-def _counts_text(counts: dict) -> str:
-    return (
-        _(
+def _counts_text(counts: dict) -> Phrase:
+    return Phrase(
+        N_(
             "%(planned)s planerade; sedan förra genomgången %(delivered)s genomförda, "
             "%(refused)s avböjda och %(not_found)s där personen inte påträffades."
-        )
-        % counts
+        ),
+        **{key: counts[key] for key in OUTCOMES},
     )
 
 
@@ -59,10 +60,14 @@ def notification_provider(site, since) -> list:
     entries = [
         AgendaEntry(
             kind=AgendaItem.Kind.NOTIFICATION,
-            title=_("Enskilda samtal på platsen"),
-            summary=_counts_text({key: site_count(value) for key, value in totals.items()})
-            + "\n"
-            + _("Alla organisationers samtal; tal mellan 1 och 4 visas som ”1–4”."),
+            title=Phrase(N_("Enskilda samtal på platsen")),
+            summary=Joined(
+                "\n",
+                [
+                    _counts_text({key: site_count(value) for key, value in totals.items()}),
+                    Phrase(N_("Alla organisationers samtal; tal mellan 1 och 4 visas som ”1–4”.")),
+                ],
+            ),
             data={
                 "groups": [{"id": group.pk, "name": group.name} for group in groups],
                 **published_counts(totals),
@@ -88,16 +93,19 @@ def notification_provider(site, since) -> list:
     for organisation in Organisation.objects.filter(pk__in=list(per_owner)).order_by("name"):
         own = per_owner[organisation.pk]
         rows = per_group.get(organisation.pk, [])
-        lines = [_("I alla: %(counts)s") % {"counts": _counts_text(own)}]
+        lines = [Phrase(N_("I alla: %(counts)s"), counts=_counts_text(own))]
         lines += [
-            f"{row['person__memberships__group__name']}: " + _counts_text({key: row[key] for key in OUTCOMES})
+            Joined(
+                ": ",
+                [row["person__memberships__group__name"], _counts_text({key: row[key] for key in OUTCOMES})],
+            )
             for row in rows
         ]
         entries.append(
             AgendaEntry(
                 kind=AgendaItem.Kind.NOTIFICATION,
-                title=_("Enskilda samtal: %(org)s") % {"org": organisation.short_name},
-                summary="\n".join(lines),
+                title=Phrase(N_("Enskilda samtal: %(org)s"), org=organisation.short_name),
+                summary=Joined("\n", lines),
                 data={
                     "groups": [
                         {

@@ -41,9 +41,9 @@ from datetime import datetime, time, timedelta
 
 import numpy as np
 from django.contrib.contenttypes.models import ContentType
-from django.utils import dateformat, timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as N_
 
 from gvi.access.decorators import user_roles
 from gvi.access.models import Disclosure
@@ -52,6 +52,7 @@ from gvi.analysis import hawkes
 from gvi.cache_once import get_or_compute
 from gvi.groups.models import Group, GroupRelation
 from gvi.incidents.models import Incident, Involvement, RiskSnapshot, RiskStreamState
+from gvi.partnership.agenda_text import Joined, Moment, Phrase, label
 from gvi.partnership.models import Membership, Site
 
 WINDOW_DAYS = 3 * 365  # the model is fitted on the last three years
@@ -173,6 +174,7 @@ class RiskAlert:
     expected_30_high: float = math.nan
     triggers: list[Trigger] = field(default_factory=list)
     explanation: str = ""
+    explanation_text: object = None  # the same as text read in the reader's language (agenda snapshots)
     sparkline: Sparkline | None = None
 
     @property
@@ -499,12 +501,6 @@ def _round_days(days: float) -> int:
     return max(1, math.ceil(days))
 
 
-def _format_day(moment: datetime, now: datetime) -> str:
-    local = timezone.localtime(moment)
-    same_year = local.year == timezone.localtime(now).year
-    return dateformat.format(local, "j F" if same_year else "j F Y")
-
-
 def _sparkline(times: np.ndarray, t_now: float, origin: datetime, mu: float, alpha: float, beta: float):
     grid = t_now - np.arange(SPARK_DAYS, -1, -1, dtype=float)  # SPARK_DAYS + 1 daily points up to now
     path = hawkes.intensity_path(times, grid, mu, alpha, beta) * 30
@@ -540,29 +536,37 @@ def _sparkline(times: np.ndarray, t_now: float, origin: datetime, mu: float, alp
     )
 
 
-def _explanation(alert: RiskAlert, now: datetime) -> str:
-    named = alert.triggers[:EXPLAINED_TRIGGERS]
-    events = _(" och ").join(
-        f"{TYPE_DEFINITE.get(t.incident.type, TYPE_DEFINITE[Incident.Type.OTHER])} {_format_day(t.occurred_at, now)}"
-        for t in named
-    )
-    if not events:
-        events = _("flera incidenter")
+def _explanation(alert: RiskAlert, now: datetime) -> Phrase:
+    """The alert in words, as text read in the reader's language (the agenda keeps it so)."""
+    same_year = timezone.localtime(now).year
+    events = [
+        Joined(
+            " ",
+            [
+                label(TYPE_DEFINITE.get(t.incident.type, TYPE_DEFINITE[Incident.Type.OTHER])),
+                Moment(
+                    t.occurred_at, "j F" if timezone.localtime(t.occurred_at).year == same_year else "j F Y"
+                ),
+            ],
+        )
+        for t in alert.triggers[:EXPLAINED_TRIGGERS]
+    ]
+    named = Joined(Phrase(N_(" och ")), events) if events else Phrase(N_("flera incidenter"))
     days = alert.fade_days_rounded
     if alert.kind == CONFLICT:
-        return _(
-            "Risken höjd efter %(events)s mellan %(a)s och %(b)s; avtar under ungefär %(days)s dagar."
-        ) % {
-            "events": events,
-            "a": alert.groups[0].name,
-            "b": alert.groups[1].name,
-            "days": days,
-        }
-    return _("Risken höjd för %(group)s efter %(events)s; avtar under ungefär %(days)s dagar.") % {
-        "group": alert.groups[0].name,
-        "events": events,
-        "days": days,
-    }
+        return Phrase(
+            N_("Risken höjd efter %(events)s mellan %(a)s och %(b)s; avtar under ungefär %(days)s dagar."),
+            events=named,
+            a=alert.groups[0].name,
+            b=alert.groups[1].name,
+            days=days,
+        )
+    return Phrase(
+        N_("Risken höjd för %(group)s efter %(events)s; avtar under ungefär %(days)s dagar."),
+        group=alert.groups[0].name,
+        events=named,
+        days=days,
+    )
 
 
 def _state(
@@ -630,7 +634,8 @@ def _state(
             )
         )
     if raised:
-        alert.explanation = _explanation(alert, now)
+        alert.explanation_text = _explanation(alert, now)
+        alert.explanation = str(alert.explanation_text)
     return alert
 
 
@@ -979,7 +984,8 @@ def _alerts(snapshot: RiskSnapshot, rows_of, rows) -> list[RiskAlert]:
                 rows=[SparkRow(datetime.fromisoformat(day), value, n) for day, value, n in spark["rows"]],
             )
         if alert.raised:
-            alert.explanation = _explanation(alert, snapshot.computed_at)
+            alert.explanation_text = _explanation(alert, snapshot.computed_at)
+            alert.explanation = str(alert.explanation_text)
         found.append(alert)
     return found
 

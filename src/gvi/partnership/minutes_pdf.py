@@ -116,9 +116,9 @@ def _agenda(items, decisions_by_item, s) -> list:
     if not items:
         return [*flow, _p(_("Ingen dagordning är registrerad."), s["body"])]
     for number, item in enumerate(items, start=1):
-        block = [_p(f"{number}. {item.title}", s["h3"]), _p(item.kind_label, s["small"])]
-        if item.summary:
-            block.append(_p(item.summary, s["body"]))
+        block = [_p(f"{number}. {item.shown_title}", s["h3"]), _p(item.kind_label, s["small"])]
+        if item.shown_summary:
+            block.append(_p(item.shown_summary, s["body"]))
         groups = [group.get("name", "") for group in (item.data or {}).get("groups", [])]
         if groups:
             block.append(_p(_("Grupper: %(names)s") % {"names": ", ".join(groups)}, s["small"]))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from gvi.importing.text import name_key, normalise_name
+from gvi.partnership.agenda_text import from_data, render
 
 
 class Role(models.TextChoices):
@@ -349,6 +350,29 @@ class AgendaItem(models.Model):
     def is_shared(self) -> bool:
         return self.audience_id is None
 
+    # Generated points keep their words as text trees (gvi.partnership.agenda_text) in data["_text"] and
+    # in their facts, read in the reader's language; `title` and `summary` hold the Swedish snapshot
+    # (and are all a point added by hand has).
+    @property
+    def shown_title(self) -> str:
+        return self._shown("title", self.title)
+
+    @property
+    def shown_summary(self) -> str:
+        return self._shown("summary", self.summary)
+
+    @property
+    def shown_data(self) -> dict:
+        return {
+            name: render(from_data(value)) if is_text_tree(value) else value
+            for name, value in (self.data or {}).items()
+            if name != "_text"
+        }
+
+    def _shown(self, part: str, stored: str) -> str:
+        tree = ((self.data or {}).get("_text") or {}).get(part)
+        return render(from_data(tree)) if tree is not None else stored
+
     @property
     def kind_label(self) -> str:
         """What the point is, in words that fit it: a risk point for one group is not a conflict, and a
@@ -383,6 +407,11 @@ class AgendaItem(models.Model):
             return reverse(route, args=[self.object_id])
         except NoReverseMatch:
             return ""
+
+
+def is_text_tree(value) -> bool:
+    """Whether a stored fact is a text tree of gvi.partnership.agenda_text (a dict tagged "$…")."""
+    return isinstance(value, dict) and any(key.startswith("$") for key in value)
 
 
 # Sanction points by the episode's status (the sanctions provider stores it as data["state"]).

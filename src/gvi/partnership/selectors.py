@@ -34,9 +34,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop as N_
 
 from gvi.analysis.suppression import suppress
 from gvi.importing.text import name_key
+from gvi.partnership.agenda_text import Joined, Moment, Phrase, choice, label
 from gvi.partnership.models import AgendaItem, Area, Meeting, Membership, Organisation, Role, Site, Task
 
 logger = logging.getLogger(__name__)
@@ -198,8 +200,8 @@ class AgendaEntry:
     """One generated agenda point before it is snapshotted into an AgendaItem."""
 
     kind: str
-    title: str
-    summary: str = ""
+    title: object  # a str, or text read in the reader's language (gvi.partnership.agenda_text)
+    summary: object = ""
     reference: models.Model | None = None  # what the point is about (stored as content type + id)
     weight: float = 0.0  # within a section, higher comes first (risk ratio)
     rank: int | None = None  # section; defaults from the kind
@@ -309,16 +311,17 @@ def _risk_entries_from_alerts(alerts) -> list[AgendaEntry]:
     entries = []
     for position, alert in enumerate(alerts):
         groups = list(getattr(alert, "groups", None) or [])
-        label = getattr(alert, "label", None) or " – ".join(group.name for group in groups)
-        title = getattr(alert, "title", None) or _("Förhöjd risk: %(label)s") % {"label": label}
+        names = getattr(alert, "label", None) or " – ".join(group.name for group in groups)
+        title = getattr(alert, "title", None) or Phrase(N_("Förhöjd risk: %(label)s"), label=names)
         ratio = _number(alert, "excess_ratio")
         expected = _number(alert, "expected_30d", "expected_30")
         relation = getattr(alert, "relation", None)
         entries.append(
             AgendaEntry(
                 kind=AgendaItem.Kind.RISK,
-                title=str(title),
-                summary=str(getattr(alert, "explanation", "") or ""),
+                title=title,
+                summary=getattr(alert, "explanation_text", None)
+                or str(getattr(alert, "explanation", "") or ""),
                 reference=relation or (groups[0] if groups else None),
                 weight=float(len(alerts) - position),
                 data={
@@ -365,11 +368,14 @@ def _conflict_fallback(site, since: datetime) -> list[AgendaEntry]:
     return [
         AgendaEntry(
             kind=AgendaItem.Kind.RISK,
-            title=_("Konflikt: %(a)s – %(b)s") % {"a": relation.group_a.name, "b": relation.group_b.name},
-            summary=_(
-                "Aktiv konflikt med incident %(when)s. Intensitet %(intensity)s av 5. Bedöm risken för hämnd."
-            )
-            % {"when": _fmt_dt(latest), "intensity": relation.intensity},
+            title=Phrase(N_("Konflikt: %(a)s – %(b)s"), a=relation.group_a.name, b=relation.group_b.name),
+            summary=Phrase(
+                N_(
+                    "Aktiv konflikt med incident %(when)s. Intensitet %(intensity)s av 5. Bedöm risken för hämnd."
+                ),
+                when=Moment(latest),
+                intensity=relation.intensity,
+            ),
             reference=relation,
             weight=float(total - position),
             data={
@@ -415,17 +421,21 @@ def incident_provider(site, since) -> list[AgendaEntry]:
     entries = []
     for incident in incidents:
         groups = groups_by_incident.get(incident.pk, [])
-        harm = _("%(dead)s döda, %(injured)s skadade") % {"dead": incident.dead, "injured": incident.injured}
+        harm = Phrase(N_("%(dead)s döda, %(injured)s skadade"), dead=incident.dead, injured=incident.injured)
         entries.append(
             AgendaEntry(
                 kind=AgendaItem.Kind.INCIDENT,
-                title=f"{incident.get_type_display()} {_fmt_dt(incident.occurred_at)} {incident.area_name}".strip(),
+                title=Joined(
+                    " ",
+                    [choice(incident, "type"), Moment(incident.occurred_at)]
+                    + ([incident.area_name] if incident.area_name else []),
+                ),
                 summary=(incident.summary or "").strip(),
                 reference=incident,
                 data={
                     "groups": _group_facts(groups),
                     "harm": harm,
-                    "status": str(incident.get_status_display()),
+                    "status": choice(incident, "status"),
                 },
             )
         )
@@ -444,12 +454,12 @@ def overdue_task_provider(site, since) -> list[AgendaEntry]:
         AgendaEntry(
             kind=AgendaItem.Kind.OVERDUE_TASK,
             title=task.title,
-            summary=_("%(owner)s, ansvarig %(who)s. Skulle vara klar %(due)s.")
-            % {
-                "owner": task.owner.short_name,
-                "who": display_name(task.responsible) or _("ingen utsedd"),
-                "due": _fmt_date(task.due_date),
-            },
+            summary=Phrase(
+                N_("%(owner)s, ansvarig %(who)s. Skulle vara klar %(due)s."),
+                owner=task.owner.short_name,
+                who=display_name(task.responsible) or Phrase(N_("ingen utsedd")),
+                due=Moment(task.due_date, "Y-m-d"),
+            ),
             reference=task,
             weight=float((today - task.due_date).days),
             data={"due_date": _fmt_date(task.due_date), "owner": task.owner.short_name},
@@ -471,8 +481,8 @@ def review_provider(site, since) -> list[AgendaEntry]:
     entries = [
         AgendaEntry(
             kind=AgendaItem.Kind.REVIEW_DUE,
-            title=_("Granskning av %(group)s") % {"group": group.name},
-            summary=_("Nästa granskning %(when)s.") % {"when": _fmt_date(group.next_review)},
+            title=Phrase(N_("Granskning av %(group)s"), group=group.name),
+            summary=Phrase(N_("Nästa granskning %(when)s."), when=Moment(group.next_review, "Y-m-d")),
             reference=group,
             weight=float((horizon - group.next_review).days),
             data={"groups": _group_facts([group]), "next_review": _fmt_date(group.next_review)},
@@ -487,16 +497,16 @@ def review_provider(site, since) -> list[AgendaEntry]:
         entries.append(
             AgendaEntry(
                 kind=AgendaItem.Kind.REVIEW_DUE,
-                title=_("Försenade omprövningar i kartläggningen"),
-                summary=_(
-                    "%(p)s personposter, %(m)s medlemskap och %(r)s relationer är försenade på platsen "
-                    "(alla organisationers poster). De inaktiveras efter respittiden och gallras sedan."
-                )
-                % {
-                    "p": site_count(counts["persons"]),
-                    "m": site_count(counts["memberships"]),
-                    "r": counts["relations"],
-                },
+                title=Phrase(N_("Försenade omprövningar i kartläggningen")),
+                summary=Phrase(
+                    N_(
+                        "%(p)s personposter, %(m)s medlemskap och %(r)s relationer är försenade på platsen "
+                        "(alla organisationers poster). De inaktiveras efter respittiden och gallras sedan."
+                    ),
+                    p=site_count(counts["persons"]),
+                    m=site_count(counts["memberships"]),
+                    r=counts["relations"],
+                ),
                 data={
                     "counts": {
                         **published_counts({k: counts[k] for k in ("persons", "memberships")}),
@@ -516,12 +526,16 @@ def review_provider(site, since) -> list[AgendaEntry]:
         entries.append(
             AgendaEntry(
                 kind=AgendaItem.Kind.REVIEW_DUE,
-                title=_("Försenade omprövningar: %(org)s") % {"org": organisation.short_name},
-                summary=_(
-                    "%(p)s personposter och %(m)s medlemskap som %(org)s äger är försenade. Gå igenom dem i "
-                    "kartläggningen innan de inaktiveras."
-                )
-                % {"p": own["persons"], "m": own["memberships"], "org": organisation.short_name},
+                title=Phrase(N_("Försenade omprövningar: %(org)s"), org=organisation.short_name),
+                summary=Phrase(
+                    N_(
+                        "%(p)s personposter och %(m)s medlemskap som %(org)s äger är försenade. Gå igenom dem "
+                        "i kartläggningen innan de inaktiveras."
+                    ),
+                    p=own["persons"],
+                    m=own["memberships"],
+                    org=organisation.short_name,
+                ),
                 data={"counts": own},
                 audience=organisation,
             )
@@ -583,8 +597,13 @@ def _run_provider(name: str, provider: AgendaProvider, site, since) -> list[Agen
         return [
             AgendaEntry(
                 kind=AgendaItem.Kind.MANUAL,
-                title=_("Kunde inte hämta %(part)s") % {"part": PROVIDER_LABELS.get(name, name)},
-                summary=_("Ett fel uppstod när dagordningen skapades. Gå igenom den delen manuellt."),
+                title=Phrase(
+                    N_("Kunde inte hämta %(part)s"),
+                    part=label(PROVIDER_LABELS[name]) if name in PROVIDER_LABELS else name,
+                ),
+                summary=Phrase(
+                    N_("Ett fel uppstod när dagordningen skapades. Gå igenom den delen manuellt.")
+                ),
                 rank=95,
                 data={"provider": name},
             )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from gvi.access.services import EditConflict, save_versioned
 from gvi.importing.text import name_key, normalise_name
-from gvi.partnership import selectors
+from gvi.partnership import agenda_text, selectors
 from gvi.partnership.models import AgendaItem, Area, Decision, Meeting, Task
 
 MEETING_FIELDS = ("type", "starts_at", "place", "chair", "attendees", "notes")
@@ -87,15 +87,23 @@ def _snapshot(meeting: Meeting, entries, start: int = 1) -> list[AgendaItem]:
     items = []
     for order, entry in enumerate(entries, start=start):
         reference = entry.reference
+        data = {name: agenda_text.to_data(value) for name, value in (entry.data or {}).items()}
+        words = {
+            part: agenda_text.to_data(text)
+            for part, text in (("title", entry.title), ("summary", entry.summary))
+            if agenda_text.is_text(text)
+        }
+        if words:
+            data["_text"] = words  # read in the reader's language (AgendaItem.shown_title)
         item = AgendaItem(
             meeting=meeting,
             order=order,
             kind=entry.kind,
-            title=str(entry.title)[:300],
-            summary=str(entry.summary or "")[:4000],
+            title=agenda_text.swedish(entry.title)[:300],
+            summary=agenda_text.swedish(entry.summary or "")[:4000],
             content_type=ContentType.objects.get_for_model(reference) if reference is not None else None,
             object_id=reference.pk if reference is not None else None,
-            data=entry.data or {},
+            data=data,
             is_generated=True,
             audience=entry.audience,
         )

@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as N_
 
 from gvi.access.permissions import CREATE, VIEW, grant_for
 from gvi.analysis import deterrence
@@ -255,6 +255,7 @@ def agenda_items(site, since) -> list:
     actions have come."""
     from django.urls import reverse
 
+    from gvi.partnership.agenda_text import Joined, Moment, Phrase, choice
     from gvi.partnership.selectors import AgendaEntry
 
     now = timezone.now()
@@ -267,32 +268,34 @@ def agenda_items(site, since) -> list:
     entries = []
     own_lines: dict[int, tuple[Organisation, list[str]]] = {}
     for episode in episodes:
-        group = episode.group.name if episode.group_id else _("borttagen grupp")
+        group = episode.group.name if episode.group_id else Phrase(N_("borttagen grupp"))
         facts = {
             "groups": [{"id": episode.group_id, "name": group}] if episode.group_id else [],
-            "status": str(episode.get_status_display()),
+            "status": choice(episode, "status"),
             "state": episode.status,  # the agenda labels the point by it (AgendaItem.kind_label)
             "url": reverse("sanctions:episode_detail", args=[episode.pk]),
         }
         if episode.status == S.PROPOSED:
             overdue = episode.decision_deadline < now
-            title = _("Beslut om ökat fokus: %(group)s") % {"group": group}
-            summary = (
-                _("Beslutet är försenat: skulle fattas senast %(deadline)s.")
+            title = Phrase(N_("Beslut om ökat fokus: %(group)s"), group=group)
+            summary = Phrase(
+                N_("Beslutet är försenat: skulle fattas senast %(deadline)s.")
                 if overdue
-                else _("Beslut ska fattas senast %(deadline)s.")
-            ) % {"deadline": _fmt(episode.decision_deadline)}
+                else N_("Beslut ska fattas senast %(deadline)s."),
+                deadline=Moment(episode.decision_deadline),
+            )
             weight = (now - episode.decision_deadline).total_seconds() / 3600
             facts["due_date"] = _fmt(episode.decision_deadline)
         else:
             actions = list(episode.actions.all())
             if episode.status == S.OPEN:
-                title = _("Pågående ökat fokus: %(group)s") % {"group": group}
+                title = Phrase(N_("Pågående ökat fokus: %(group)s"), group=group)
             else:
-                title = _("Avslutat ökat fokus: %(group)s") % {"group": group}
-            summary = _("%(total)s åtgärder registrerade. Varje organisation följer upp sina egna.") % {
-                "total": len(actions)
-            }
+                title = Phrase(N_("Avslutat ökat fokus: %(group)s"), group=group)
+            summary = Phrase(
+                N_("%(total)s åtgärder registrerade. Varje organisation följer upp sina egna."),
+                total=len(actions),
+            )
             weight = -1000.0
             by_owner: dict[int, list] = {}
             for action in actions:
@@ -300,13 +303,15 @@ def agenda_items(site, since) -> list:
             for owned in by_owner.values():
                 organisation = owned[0].owner
                 own_lines.setdefault(organisation.pk, (organisation, []))[1].append(
-                    _("%(group)s: %(applied)s av %(total)s egna åtgärder påbörjade, %(late)s försenade.")
-                    % {
-                        "group": group,
-                        "applied": sum(1 for action in owned if action.is_applied),
-                        "total": len(owned),
-                        "late": sum(1 for action in owned if action.is_overdue),
-                    }
+                    Phrase(
+                        N_(
+                            "%(group)s: %(applied)s av %(total)s egna åtgärder påbörjade, %(late)s försenade."
+                        ),
+                        group=group,
+                        applied=sum(1 for action in owned if action.is_applied),
+                        total=len(owned),
+                        late=sum(1 for action in owned if action.is_overdue),
+                    )
                 )
         entries.append(
             AgendaEntry(
@@ -317,8 +322,8 @@ def agenda_items(site, since) -> list:
         entries.append(
             AgendaEntry(
                 kind="sanction",
-                title=_("Egna åtgärder i ökat fokus: %(org)s") % {"org": organisation.short_name},
-                summary="\n".join(lines),
+                title=Phrase(N_("Egna åtgärder i ökat fokus: %(org)s"), org=organisation.short_name),
+                summary=Joined("\n", lines),
                 weight=-2000.0,
                 audience=organisation,
             )
