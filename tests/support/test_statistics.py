@@ -135,6 +135,40 @@ def test_site_figures_exact_for_the_owner_and_suppressed_for_others(world, site)
 
 
 @pytest.mark.django_db
+def test_the_monthly_chart_has_a_value_axis_and_marks_the_running_month(world, site, client, time_machine):
+    from django.urls import reverse
+
+    from gvi.partnership.models import Role
+    from tests.clock import local_moment
+    from tests.factories import verified_login
+
+    SupportCase.objects.filter(site=site).delete()
+    for day in (1, 2, 3, 4, 5, 6):
+        _case(world, requested=date(2026, 6, day))
+    _case(world, requested=date(2026, 5, 3))
+    figures = site_figures(site, suppressed=False, today=date(2026, 6, 15))
+    chart = figures.chart
+    assert [tick.value for tick in chart.ticks] == [0, 2, 4, 6]  # whole steps up to a round top
+    assert [bar.partial for bar in chart.bars] == [False] * 11 + [True]
+    assert chart.bars[-1].label == "2026-06" and chart.bars[-1].height == pytest.approx(chart.height)
+    assert chart.through == date(2026, 6, 15)
+    # Outside the owner May's single request reads "1–4" and has no bar.
+    hidden = site_figures(site, suppressed=True, today=date(2026, 6, 15))
+    may = hidden.bars[-2]
+    assert may["suppressed"] and may["bar"].height == 0
+
+    time_machine.move_to(local_moment(date(2026, 6, 15)))
+    verified_login(client, world.users[Role.COORDINATOR])
+    html = client.get(reverse("support:statistics")).content.decode()
+    assert 'class="bar-partial"' in html and "räknad till och med 15 juni" in html
+    assert 'class="tick-label"' in html and "2026-06 (pågående månad)" in html
+    assert "<title>2026-05: 1</title>" in html and "Dolda månader saknar stapel." not in html
+    verified_login(client, world.users[Role.ANALYST])  # the police: the cases are not its own
+    html = client.get(reverse("support:statistics")).content.decode()
+    assert "Dolda månader saknar stapel." in html and "<title>2026-05: 1–4</title>" in html
+
+
+@pytest.mark.django_db
 def test_national_table_is_suppressed_per_site_and_year(world, site):
     for n in range(6):
         _case(world, requested=date(2025, 3, 1 + n), first=date(2025, 3, 2 + n * 2))

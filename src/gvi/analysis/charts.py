@@ -117,22 +117,6 @@ def axis_bar_chart(
     return BarChart(bars, ticks, top, left, width, height, through if running else None)
 
 
-def bar_chart(
-    series: list[tuple[str, int]], width: int = 720, height: int = 200, gap: float = 2.0
-) -> list[Bar]:
-    if not series:
-        return []
-    top = max(value for _, value in series) or 1
-    slot = width / len(series)
-    bars = []
-    for index, (label, value) in enumerate(series):
-        bar_height = height * value / top
-        bars.append(
-            Bar(label, value, index * slot + gap / 2, height - bar_height, max(slot - gap, 1), bar_height)
-        )
-    return bars
-
-
 @dataclass(frozen=True)
 class TimelineMark:
     key: object

@@ -15,7 +15,7 @@ from django.db.models import Count
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 
-from gvi.analysis.charts import bar_chart
+from gvi.analysis.charts import BarChart, axis_bar_chart
 from gvi.analysis.suppression import suppress
 from gvi.partnership.models import Role, Site
 from gvi.support.models import CLOSED_STATUSES, OPEN_STATUSES, CaseStatus, IntakeRoute, SupportCase
@@ -61,6 +61,7 @@ class SiteFigures:
     site: Site
     suppressed: bool
     since: date
+    through: date  # today: the last month is the running month, counted up to this day
     months: list[tuple[str, int | None]] = field(default_factory=list)
     requests: int | None = 0
     routes: list[tuple[str, int | None]] = field(default_factory=list)
@@ -72,12 +73,20 @@ class SiteFigures:
     median_cases: int | None = 0
 
     @property
+    def chart(self) -> BarChart:
+        """The monthly requests with a value axis, the running month marked as incomplete. A suppressed
+        month gets no bar (its value reads "1–4" in the bar's title and in the table)."""
+        return axis_bar_chart(
+            [(label, value or 0) for label, value in self.months],
+            running=self.through.strftime("%Y-%m"),
+            through=self.through,
+        )
+
+    @property
     def bars(self) -> list[dict]:
-        """Bar geometry for the monthly requests; a suppressed month gets no bar and reads "1–4"."""
-        geometry = bar_chart([(label, value or 0) for label, value in self.months])
         return [
-            {"bar": bar, "display": "1–4" if value is None else str(value)}
-            for bar, (_label, value) in zip(geometry, self.months, strict=True)
+            {"bar": bar, "suppressed": value is None}
+            for bar, (_label, value) in zip(self.chart.bars, self.months, strict=True)
         ]
 
 
@@ -103,7 +112,7 @@ def site_figures(
     since = starts[0]
     cases = SupportCase.objects.filter(site=site)
     recent = cases.filter(requested_at__gte=since)
-    figures = SiteFigures(site=site, suppressed=suppressed, since=since)
+    figures = SiteFigures(site=site, suppressed=suppressed, since=since, through=today)
 
     per_month = {
         row["month"].replace(day=1): row["n"]
