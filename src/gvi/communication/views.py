@@ -663,8 +663,8 @@ def _percent(value) -> int | None:
 
 
 def percent_bars(series: list[tuple[str, int | None]], width: int = 720, height: int = 200, gap: float = 8.0):
-    """Bars on a fixed 0–100 % scale (gvi.analysis.charts.bar_chart scales to the largest value, which
-    would make a 10 % share look full). A missing share (None) gets no bar."""
+    """Bars on a fixed 0–100 % scale (a chart scaled to its largest value would make a 10 % share look
+    full). A missing share (None) gets no bar."""
     slot = width / max(len(series), 1)
     bars = []
     for index, (label, value) in enumerate(series):
