@@ -139,5 +139,11 @@ def test_metrics_through_the_api_with_a_token(records):
     assert body["site_ids"] == [records.site_a.pk]
     assert body["site"]["episodes"]["open"] == 4
     assert set(body["site"]) >= {"certainty", "to_decision", "predictability", "communicated"}
+    # Below MIN_N_P90 values the 90th percentile is "too few", as on the pages: null, not a raw figure.
+    from gvi.analysis.deterrence import MIN_N_P90
+
+    to_decision = body["site"]["to_decision"]
+    assert 0 < to_decision["n"] < MIN_N_P90 and to_decision["median"] is not None
+    assert to_decision["p90"] is None
     community = issue_api_token(records.users[Role.COMMUNITY_PARTNER], "x")
     assert Client().get(BASE + "/metrics", HTTP_AUTHORIZATION=f"Bearer {community}").status_code == 403

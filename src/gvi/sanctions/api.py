@@ -17,6 +17,7 @@ from ninja.responses import Status
 from gvi.access import scopes
 from gvi.access.models import AccessLog
 from gvi.access.selectors import read_record, visible_record
+from gvi.analysis.deterrence import MIN_N_P90
 from gvi.api_auth import scoped
 from gvi.api_input import ID_MAX, InputSchema, PatchSchema
 from gvi.api_pagination import BoundedPagination
@@ -203,7 +204,9 @@ class RulePatch(PatchSchema):
 class DurationOut(Schema):
     n: int
     median: float | None
-    p90: float | None
+    p90: float | None = Field(
+        description=f"The 90th percentile in days; null below {MIN_N_P90} values (too few to say), as the pages show it"
+    )
 
 
 class ShareOut(Schema):
@@ -411,7 +414,7 @@ def patch_announced_rule(request, pk: str, payload: RulePatch):
 
 def _figures(figures) -> dict:
     def duration(summary):
-        return {"n": summary.n, "median": summary.median, "p90": summary.p90}
+        return {"n": summary.n, "median": summary.median, "p90": summary.p90_reported}
 
     def share(value):
         return {"numerator": value.numerator, "denominator": value.denominator, "percent": value.percent}
