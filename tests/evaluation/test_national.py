@@ -70,6 +70,43 @@ def test_month_table_has_no_small_counts_and_nothing_derivable(sites):
     assert any(v is None for v in table.rows[1].values)
 
 
+def test_a_published_month_stays_as_published_whatever_is_registered_later(sites):
+    """Issue 18: a month is fixed when first published. A late-registered incident (or a new site) would
+    otherwise change its suppression pattern, and two versions side by side would give hidden cells away."""
+    from gvi.evaluation.models import PublishedMonth
+
+    big, small = sites
+    first = s.national_month_table("serious", 2026, today=TODAY)
+    assert PublishedMonth.objects.count() == 10  # January–October; November is not over
+    IncidentFactory(site=small, owner=OrganisationFactory(), occurred_at=at(2026, 3))  # registered late
+    IncidentFactory(site=big, owner=OrganisationFactory(), occurred_at=at(2026, 11))  # the running month
+    later_site = SiteFactory(name="Nyby")  # a site that joins after the months were published
+    for _n in range(7):
+        IncidentFactory(site=later_site, owner=OrganisationFactory(), occurred_at=at(2026, 4))
+    big.is_active = False  # and one that leaves
+    big.save()
+    again = s.national_month_table("serious", 2026, today=TODAY)
+    assert again.months == first.months and again.column_totals == first.column_totals
+    by_site = {row.site: row for row in again.rows}
+    assert [by_site[row.site].values for row in first.rows] == [row.values for row in first.rows]
+    # The site that left stays in the months it was published for, so no column total can be differenced;
+    # the new one has no value in months published before it joined.
+    assert by_site["Storstad"].values == first.rows[1].values
+    assert by_site["Nyby"].values == [None] * 10 and by_site["Nyby"].total is None
+    # Its cells are in no published sum: the rest of the table is still protected.
+    kept = [row for row in again.rows if row.site != "Nyby"]
+    rows = [[*row.values, row.total] for row in kept]
+    assert not determined_by_linear_algebra([*rows, [*again.column_totals, again.grand_total]])
+
+
+def test_a_month_is_published_only_once_it_is_over_by_the_real_clock(sites):
+    from gvi.evaluation.models import PublishedMonth
+
+    table = s.national_month_table("serious", 2026, today=date(2027, 1, 5))  # asked for a later day
+    assert table.months[-1] == "2026-12"
+    assert sorted(PublishedMonth.objects.values_list("month", flat=True))[-1] == date(2026, 10, 1)
+
+
 def test_year_table_is_the_row_totals_of_the_month_tables(sites):
     rows, years = s.national_table(today=TODAY)
     assert years == [2025, 2026]

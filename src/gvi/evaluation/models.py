@@ -227,3 +227,24 @@ class ImpactModel(models.Model):
         if start is None:
             return None
         return timezone.localdate(self.specified_at) < start
+
+
+class PublishedMonth(models.Model):
+    """A complete month as the national tables first published it: the sites then active and their
+    counts per indicator. The month is protected from these counts (gvi.analysis.suppression.protect_month
+    is deterministic), so its hidden cells and published values are the same in every later version: an
+    incident registered late, or a coding changed, cannot change a published month, which would let
+    consecutive versions be differenced. Counts only; no record of any person or incident."""
+
+    month = models.DateField(_("månad"), unique=True)  # the first day
+    published_at = models.DateTimeField(_("publicerad"), default=timezone.now)
+    sites = models.JSONField(_("platser"))  # site names, in the table's order
+    counts = models.JSONField(_("antal"))  # indicator -> one count per site, as `sites`
+
+    class Meta:
+        ordering = ["month"]
+        verbose_name = _("publicerad månad")
+        verbose_name_plural = _("publicerade månader")
+
+    def __str__(self) -> str:
+        return self.month.strftime("%Y-%m")

@@ -128,30 +128,87 @@ def complete_months(year: int, today: date | None = None) -> list[date]:
     return [date(year, month, 1) for month in range(1, last_month + 1)]
 
 
+def _month_is_over(month: date) -> bool:
+    """Whether `month` is complete by the real clock (a table asked for another `today` never publishes
+    a month that has not ended)."""
+    today = timezone.localdate()
+    return (month.year, month.month) < (today.year, today.month)
+
+
+def published_months(months: list[date], counts) -> dict:
+    """The complete months among `months`, each as first published (gvi.evaluation.models.PublishedMonth):
+    a month not yet published is fixed now, with the sites active today and their counts."""
+    from gvi.evaluation import services
+    from gvi.evaluation.models import PublishedMonth
+
+    found = {published.month: published for published in PublishedMonth.objects.filter(month__in=months)}
+    waiting = [month for month in months if month not in found and _month_is_over(month)]
+    if waiting:
+        active = list(Site.objects.filter(is_active=True).values_list("name", flat=True))
+        for month in waiting:
+            month_counts = {
+                ind: [counts[ind].get((name, month), 0) for name in active] for ind in NATIONAL_INDICATORS
+            }
+            found[month] = services.publish_month(month, active, month_counts)
+    return found
+
+
+def _on_rows(protected, month_sites: list[str], month_counts: dict, rows: list[str]):
+    """A month protected over its own sites, laid out on the table's rows: a site the month was not
+    published for has no value that month (None) and counts 0 towards nothing."""
+    from gvi.analysis.suppression import ProtectedMonth
+
+    where = {name: index for index, name in enumerate(month_sites)}
+    cells = {
+        ind: [protected.cells[ind][where[name]] if name in where else None for name in rows]
+        for ind in protected.cells
+    }
+    raw = {
+        ind: [month_counts[ind][where[name]] if name in where else 0 for name in rows] for ind in month_counts
+    }
+    return ProtectedMonth(cells=cells, totals=protected.totals), raw
+
+
 def national_month_table(
     indicator: str, year: int, today: date | None = None, counts=None, sites=None
 ) -> NationalTable:
-    """One protected table: active sites x the complete months of `year`.
+    """One protected table: sites x the complete months of `year`.
 
     Each month is protected as one column of every site and every indicator together (nested indicators
-    such as lethal within serious protect each other), independently of the other months, so a month
-    reads the same in every later year-to-date version; a site's year-to-date total is published only
-    where all its months are (gvi.analysis.suppression.year_version). `counts` maps every indicator to
-    its counts (computed when not given)."""
+    such as lethal within serious protect each other), independently of the other months, and from the
+    counts it had when it was first published (`published_months`): a month reads the same in every later
+    year-to-date version, whatever is registered later. A site's year-to-date total is published only
+    where all its months are (gvi.analysis.suppression.year_version). The rows are `sites` (the active
+    sites) and any site a published month of the year holds, so a month's column total never stands
+    beside fewer sites than it sums. `counts` maps every indicator to its counts (computed when not
+    given)."""
     from gvi.analysis.suppression import protect_month, year_version
 
     months = complete_months(year, today)
     counts = _all_national_counts() if counts is None else counts
     if sites is None:
         sites = list(Site.objects.filter(is_active=True).values_list("name", flat=True))
-    monthly = [
-        {ind: [counts[ind].get((name, month), 0) for name in sites] for ind in NATIONAL_INDICATORS}
-        for month in months
-    ]
-    if not monthly or not sites:
+    published = published_months(months, counts)
+    rows = list(sites)
+    for month in months:
+        if month in published:
+            rows += [name for name in published[month].sites if name not in rows]
+    if not months or not rows:
         return NationalTable(indicator, year, [m.strftime("%Y-%m") for m in months],
-                             [NationalRow(name, [], 0) for name in sites], [], 0)  # fmt: skip
-    version = year_version(monthly, len(months), protected=[protect_month(m) for m in monthly])
+                             [NationalRow(name, [], 0) for name in rows], [], 0)  # fmt: skip
+    monthly, protected = [], []
+    for month in months:
+        if month in published:
+            month_sites, month_counts = published[month].sites, published[month].counts
+        else:
+            month_sites = rows
+            month_counts = {
+                ind: [counts[ind].get((name, month), 0) for name in rows] for ind in NATIONAL_INDICATORS
+            }
+        month_protected, raw = _on_rows(protect_month(month_counts), month_sites, month_counts, rows)
+        monthly.append(raw)
+        protected.append(month_protected)
+    version = year_version(monthly, len(months), protected=protected)
     return NationalTable(
         indicator=indicator,
         year=year,
@@ -159,7 +216,7 @@ def national_month_table(
         rows=[
             NationalRow(name, values, total)
             for name, values, total in zip(
-                sites, version.cells[indicator], version.row_totals[indicator], strict=True
+                rows, version.cells[indicator], version.row_totals[indicator], strict=True
             )
         ],
         column_totals=version.column_totals[indicator],

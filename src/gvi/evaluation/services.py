@@ -6,7 +6,7 @@ column. Nothing here holds person data.
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from gvi.evaluation.models import (
     ImportedAggregate,
     InvestigationHours,
     Population,
+    PublishedMonth,
     SurveyValue,
     UnitCost,
 )
@@ -503,3 +504,16 @@ def import_aggregate_package(data: bytes, trusted, imported_by: str = "") -> Pac
     )
     AggregatePackage.objects.filter(values__isnull=True).exclude(pk=package.pk).delete()
     return PackageImport(package, len(verified.values), replaced)
+
+
+def publish_month(month, sites: list[str], counts: dict[str, list[int]]) -> PublishedMonth:
+    """Fix a complete month for the national tables (once: a month already published stays as it was).
+    Two requests publishing the same month at once both get the first one's record."""
+    try:
+        with transaction.atomic():
+            published, _created = PublishedMonth.objects.get_or_create(
+                month=month, defaults={"sites": list(sites), "counts": counts}
+            )
+    except IntegrityError:  # published by a concurrent request between the read and the insert
+        published = PublishedMonth.objects.get(month=month)
+    return published
