@@ -158,7 +158,9 @@ def test_a_withheld_item_needs_a_ground(world, held):
 def test_the_who_read_section_can_be_withheld_as_a_whole(world, held):
     client = _client(world, Role.ANALYST)
     client.get(reverse("groups:person_detail", args=[held["person"].pk]))
-    text = _text(_post(client, held["person"], withhold={"accesslog:all": ("other", "Skydd för personalen")}).content)
+    text = _text(
+        _post(client, held["person"], withhold={"accesslog:all": ("other", "Skydd för personalen")}).content
+    )
     assert "Grund: Skydd för personalen" in text
     assert "Användare" not in text and "Läsning" not in text  # no table of reads
 
@@ -181,7 +183,10 @@ def test_other_organisations_and_roles_are_refused(world, held):
         purpose="Samverkan",
         decided_by=world.users[Role.ANALYST],
     )
-    assert _client(world, Role.CASEWORKER).get(reverse("groups:person_detail", args=[person.pk])).status_code == 200
+    assert (
+        _client(world, Role.CASEWORKER).get(reverse("groups:person_detail", args=[person.pk])).status_code
+        == 200
+    )
     assert _client(world, Role.CASEWORKER).get(url).status_code == 403
     assert _post(_client(world, Role.CASEWORKER), person).status_code == 403
     assert _client(world, Role.COORDINATOR).get(url).status_code == 403

@@ -1,7 +1,7 @@
 """Requests for rectification, erasure or restriction: recorded, decided, done; due in one calendar
 month; the decision outlives the person entry without its person data."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -62,7 +62,9 @@ def test_record_decide_and_complete_a_request(world):
 
     detail = reverse("dataprotection:request_detail", args=[request.pk])
     assert client.get(detail).status_code == 200
-    empty = client.post(reverse("dataprotection:request_decide", args=[request.pk]), {"version": request.version})
+    empty = client.post(
+        reverse("dataprotection:request_decide", args=[request.pk]), {"version": request.version}
+    )
     assert empty.status_code == 200 and "Detta fält måste fyllas i." in empty.content.decode()
     client.post(
         reverse("dataprotection:request_decide", args=[request.pk]),
@@ -145,7 +147,7 @@ def test_overdue_requests_show_the_days_past_due(world):
     request = world.records[("dprequest", "a", Organisation.Type.POLICE)]
     request.received_on = date(2026, 1, 31)
     request.save()
-    with time_machine.travel(timezone.make_aware(datetime(2026, 3, 3, 12)), tick=False):
+    with time_machine.travel(datetime(2026, 3, 3, 12, tzinfo=UTC), tick=False):
         page = _client(world).get(reverse("dataprotection:request_list")).content.decode()
     assert "2026-02-28" in page
     assert "3 dagar försenad" in page

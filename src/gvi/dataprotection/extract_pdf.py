@@ -27,8 +27,12 @@ def _styles() -> dict:
     base = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13)
     return {
         "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=18, leading=22, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base, fontName=BOLD, fontSize=13, leading=16, spaceBefore=10, spaceAfter=4),
-        "h3": ParagraphStyle("h3", parent=base, fontName=BOLD, fontSize=11, leading=14, spaceBefore=6, spaceAfter=2),
+        "h2": ParagraphStyle(
+            "h2", parent=base, fontName=BOLD, fontSize=13, leading=16, spaceBefore=10, spaceAfter=4
+        ),
+        "h3": ParagraphStyle(
+            "h3", parent=base, fontName=BOLD, fontSize=11, leading=14, spaceBefore=6, spaceAfter=2
+        ),
         "body": base,
         "withheld": ParagraphStyle("withheld", parent=base, fontName=BOLD),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11),
@@ -47,7 +51,9 @@ def _table(rows, s, widths) -> Table:
 
 
 def _withheld_line(ground: str, s) -> Paragraph:
-    return _p(_("Uppgifter har undantagits från utdraget. Grund: %(ground)s") % {"ground": ground}, s["withheld"])
+    return _p(
+        _("Uppgifter har undantagits från utdraget. Grund: %(ground)s") % {"ground": ground}, s["withheld"]
+    )
 
 
 def _facts(content, extract, organisation, s) -> Table:
@@ -102,7 +108,9 @@ def _reads(content, withheld, s) -> list:
     return [*flow, table]
 
 
-def build_extract_pdf(content, *, extract, organisation, withheld: dict[str, str], compress: bool = True) -> bytes:
+def build_extract_pdf(
+    content, *, extract, organisation, withheld: dict[str, str], compress: bool = True
+) -> bytes:
     s = _styles()
     buffer = BytesIO()
     title = _("Registerutdrag")
@@ -147,9 +155,7 @@ def build_extract_pdf(content, *, extract, organisation, withheld: dict[str, str
     if withheld:
         story.append(
             _p(
-                _(
-                    "%(n)s uppgifter har undantagits. Varje undantag anges på sin plats med grunden för det."
-                )
+                _("%(n)s uppgifter har undantagits. Varje undantag anges på sin plats med grunden för det.")
                 % {"n": len(withheld)},
                 s["body"],
             )

@@ -48,7 +48,10 @@ class ExtractForm(forms.Form):
             ground = data.get(field_name(key, "grund"))
             if not ground:
                 self.add_error(field_name(key, "grund"), _("Ange grunden för undantaget."))
-            elif ground == WithholdingGround.OTHER and not (data.get(field_name(key, "grundtext")) or "").strip():
+            elif (
+                ground == WithholdingGround.OTHER
+                and not (data.get(field_name(key, "grundtext")) or "").strip()
+            ):
                 self.add_error(field_name(key, "grundtext"), _("Beskriv grunden för undantaget."))
         return data
 
@@ -57,7 +60,9 @@ class ExtractForm(forms.Form):
 
         data = self.cleaned_data
         return {
-            key: Withholding(data[field_name(key, "grund")], (data.get(field_name(key, "grundtext")) or "").strip())
+            key: Withholding(
+                data[field_name(key, "grund")], (data.get(field_name(key, "grundtext")) or "").strip()
+            )
             for key in self.items
             if data.get(field_name(key, "undanta"))
         }
@@ -85,9 +90,13 @@ class RequestForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Beslut"), choices=[c for c in DataSubjectRequest.Decision.choices if c[0]], widget=forms.RadioSelect
+        label=_("Beslut"),
+        choices=[c for c in DataSubjectRequest.Decision.choices if c[0]],
+        widget=forms.RadioSelect,
     )
-    reasoning = forms.CharField(label=_("Motivering"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    reasoning = forms.CharField(
+        label=_("Motivering"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
@@ -95,5 +104,7 @@ class DoneForm(forms.Form):
     done_text = forms.CharField(
         label=_("Vad som gjordes"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    records_changed = forms.IntegerField(label=_("Antal ändrade eller raderade poster"), min_value=0, initial=0)
+    records_changed = forms.IntegerField(
+        label=_("Antal ändrade eller raderade poster"), min_value=0, initial=0
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -100,7 +100,9 @@ def _value(record, name: str) -> str:
 
 
 def _rows(record, names) -> list[tuple[str, str]]:
-    return [(str(record._meta.get_field(name).verbose_name).capitalize(), _value(record, name)) for name in names]
+    return [
+        (str(record._meta.get_field(name).verbose_name).capitalize(), _value(record, name)) for name in names
+    ]
 
 
 def _owned(queryset, user, person):
@@ -110,9 +112,19 @@ def _owned(queryset, user, person):
 def _person_item(person) -> Item:
     rows = _rows(
         person,
-        ["alias", "birth_year", "age_band", "is_minor", "is_suspected_perpetrator", "is_victim", "is_at_risk"],
+        [
+            "alias",
+            "birth_year",
+            "age_band",
+            "is_minor",
+            "is_suspected_perpetrator",
+            "is_victim",
+            "is_at_risk",
+        ],
     )
-    rows.append((_("Personnummer"), _("registrerat") if person.personal_number_encrypted else _("inte registrerat")))
+    rows.append(
+        (_("Personnummer"), _("registrerat") if person.personal_number_encrypted else _("inte registrerat"))
+    )
     rows += _rows(person, ["notes", "review_date", "deactivated_at", "created_at", "updated_at"])
     return Item(f"person:{person.pk}", str(person._meta.verbose_name).capitalize(), rows)
 
@@ -120,8 +132,15 @@ def _person_item(person) -> Item:
 def _membership_item(membership) -> Item:
     rows = [(_("Grupp"), membership.group.name)]
     rows += _rows(membership, ["role", "valid_from", "valid_to"])
-    rows.append((str(membership._meta.get_field("criteria").verbose_name).capitalize(), ", ".join(membership.criteria_labels()) or "–"))
-    rows += _rows(membership, ["evidence_note", "confidence", "source_organisation", "review_date", "created_at"])
+    rows.append(
+        (
+            str(membership._meta.get_field("criteria").verbose_name).capitalize(),
+            ", ".join(membership.criteria_labels()) or "–",
+        )
+    )
+    rows += _rows(
+        membership, ["evidence_note", "confidence", "source_organisation", "review_date", "created_at"]
+    )
     return Item(f"membership:{membership.pk}", membership.group.name, rows)
 
 
@@ -143,7 +162,15 @@ def _invitation_item(invitation) -> Item:
     rows = [(_("Stormöte"), call_in.title), (_("Datum och tid"), _when(call_in.starts_at))]
     rows += _rows(
         invitation,
-        ["channel", "attended", "asked_for_help", "follow_up", "follow_up_done", "attendee_tasks", "created_at"],
+        [
+            "channel",
+            "attended",
+            "asked_for_help",
+            "follow_up",
+            "follow_up_done",
+            "attendee_tasks",
+            "created_at",
+        ],
     )
     return Item(f"invitation:{invitation.pk}", call_in.title, rows)
 
@@ -166,7 +193,13 @@ def _notification_item(notification) -> Item:
         ],
     )
     orgs = ", ".join(org.name for org in notification.delivering_organisations.all())
-    rows.insert(3, (str(Notification._meta.get_field("delivering_organisations").verbose_name).capitalize(), orgs or "–"))
+    rows.insert(
+        3,
+        (
+            str(Notification._meta.get_field("delivering_organisations").verbose_name).capitalize(),
+            orgs or "–",
+        ),
+    )
     return Item(f"notification:{notification.pk}", _day(notification.date), rows)
 
 
@@ -199,9 +232,16 @@ def _case_item(user, case) -> Item:
             "closing_reason",
         ],
     )
-    rows.insert(15, (str(case._meta.get_field("mentor").verbose_name).capitalize(), display_name(case.mentor) or "–"))
+    rows.insert(
+        15, (str(case._meta.get_field("mentor").verbose_name).capitalize(), display_name(case.mentor) or "–")
+    )
     for need in _owned(NeedAssessment.objects, user, case.person).filter(case=case):
-        rows.append((str(NeedAssessment._meta.verbose_name).capitalize(), f"{need}{' – ' + need.note if need.note else ''} ({_day(need.assessed_on)})"))
+        rows.append(
+            (
+                str(NeedAssessment._meta.verbose_name).capitalize(),
+                f"{need}{' – ' + need.note if need.note else ''} ({_day(need.assessed_on)})",
+            )
+        )
     for plan in _owned(PlanItem.objects, user, case.person).filter(case=case):
         rows.append(
             (
@@ -245,27 +285,54 @@ def _fact_item(fact) -> Item:
 def _request_item(request) -> Item:
     rows = _rows(
         request,
-        ["kind", "case_number", "received_on", "request_text", "decision", "decision_reasoning", "decided_at", "done_at", "done_text"],
+        [
+            "kind",
+            "case_number",
+            "received_on",
+            "request_text",
+            "decision",
+            "decision_reasoning",
+            "decided_at",
+            "done_at",
+            "done_text",
+        ],
     )
     return Item(f"dprequest:{request.pk}", f"{request.get_kind_display()} {_day(request.received_on)}", rows)
 
 
 def extract_content(user, person: Person) -> ExtractContent:
     """Everything `person`'s owning organisation holds about them that `user` may read, grouped by kind."""
-    memberships = list(_owned(GroupMembership.objects, user, person).filter(person=person).select_related("group", "source_organisation"))
+    memberships = list(
+        _owned(GroupMembership.objects, user, person)
+        .filter(person=person)
+        .select_related("group", "source_organisation")
+    )
     involvements = list(
         _owned(Involvement.objects, user, person)
         .filter(person=person)
         .select_related("incident", "incident__area", "group")
         .order_by("incident__occurred_at", "pk")
     )
-    invitations = list(_owned(CallInInvitation.objects, user, person).filter(person=person).select_related("call_in"))
-    notifications = list(
-        _owned(Notification.objects, user, person).filter(person=person).prefetch_related("delivering_organisations").order_by("date", "pk")
+    invitations = list(
+        _owned(CallInInvitation.objects, user, person).filter(person=person).select_related("call_in")
     )
-    cases = list(_owned(SupportCase.objects, user, person).filter(person=person).select_related("mentor", "person").order_by("requested_at", "pk"))
+    notifications = list(
+        _owned(Notification.objects, user, person)
+        .filter(person=person)
+        .prefetch_related("delivering_organisations")
+        .order_by("date", "pk")
+    )
+    cases = list(
+        _owned(SupportCase.objects, user, person)
+        .filter(person=person)
+        .select_related("mentor", "person")
+        .order_by("requested_at", "pk")
+    )
     facts = list(
-        _owned(SupportFactDisclosure.objects, user, person).filter(case__in=cases).select_related("to_organisation").order_by("decided_at", "pk")
+        _owned(SupportFactDisclosure.objects, user, person)
+        .filter(case__in=cases)
+        .select_related("to_organisation")
+        .order_by("decided_at", "pk")
     )
     requests = list(_owned(DataSubjectRequest.objects, user, person).filter(person=person))
 
@@ -278,7 +345,9 @@ def extract_content(user, person: Person) -> ExtractContent:
         (Notification, notifications),
     ):
         if rows:
-            disclosed |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=[row.pk for row in rows])
+            disclosed |= Q(
+                content_type=ContentType.objects.get_for_model(model), object_id__in=[row.pk for row in rows]
+            )
     disclosures = list(
         Disclosure.objects.filter(disclosed, from_organisation_id=person.owner_id)
         .select_related("to_organisation", "content_type")
@@ -287,17 +356,27 @@ def extract_content(user, person: Person) -> ExtractContent:
 
     sections = [
         Section("person", _("Personpost"), [_person_item(person)]),
-        Section("membership", _("Gruppmedlemskap och grund för registrering"), [_membership_item(m) for m in memberships]),
+        Section(
+            "membership",
+            _("Gruppmedlemskap och grund för registrering"),
+            [_membership_item(m) for m in memberships],
+        ),
         Section("involvement", _("Inblandning i incidenter"), [_involvement_item(i) for i in involvements]),
         Section("invitation", _("Inbjudningar till stormöten"), [_invitation_item(i) for i in invitations]),
-        Section("notification", _("Enskilda samtal och hembesök"), [_notification_item(n) for n in notifications]),
+        Section(
+            "notification", _("Enskilda samtal och hembesök"), [_notification_item(n) for n in notifications]
+        ),
         Section("supportcase", _("Stödärenden"), [_case_item(user, c) for c in cases]),
         Section(
             "disclosure",
             _("Utlämnanden av uppgifter om personen"),
             [_disclosure_item(d) for d in disclosures] + [_fact_item(f) for f in facts],
         ),
-        Section("dprequest", _("Begäranden om rättelse, radering eller begränsning"), [_request_item(r) for r in requests]),
+        Section(
+            "dprequest",
+            _("Begäranden om rättelse, radering eller begränsning"),
+            [_request_item(r) for r in requests],
+        ),
     ]
 
     logged = [(Person, [person]), (GroupMembership, memberships), (Involvement, involvements)]
@@ -309,7 +388,14 @@ def extract_content(user, person: Person) -> ExtractContent:
             read_q |= Q(record_type=model._meta.label_lower, record_id__in=[str(row.pk) for row in rows])
     reads = list(
         AccessLog.objects.filter(read_q)
-        .filter(action__in=[AccessLog.Action.VIEW, AccessLog.Action.EXPORT, AccessLog.Action.API, AccessLog.Action.REVEAL])
+        .filter(
+            action__in=[
+                AccessLog.Action.VIEW,
+                AccessLog.Action.EXPORT,
+                AccessLog.Action.API,
+                AccessLog.Action.REVEAL,
+            ]
+        )
         .order_by("seq")
     )
     org_ids = {row.organisation_id_logged for row in reads if row.organisation_id_logged}
@@ -319,12 +405,16 @@ def extract_content(user, person: Person) -> ExtractContent:
 
 def extracts_of(person: Person):
     """Earlier extracts of this person by its owner (metadata only)."""
-    return RegisterExtract.objects.filter(person=person, owner_id=person.owner_id).select_related("produced_by")
+    return RegisterExtract.objects.filter(person=person, owner_id=person.owner_id).select_related(
+        "produced_by"
+    )
 
 
 def requests_for(user, show_all: bool = False):
     """The data-subject requests of the user's organisations, open ones first by due date."""
     requests = DataSubjectRequest.objects.visible_to(user).select_related("owner", "site", "person")
     if not show_all:
-        requests = requests.filter(done_at__isnull=True).exclude(decision=DataSubjectRequest.Decision.REJECTED)
+        requests = requests.filter(done_at__isnull=True).exclude(
+            decision=DataSubjectRequest.Decision.REJECTED
+        )
     return requests.order_by("received_on", "pk")

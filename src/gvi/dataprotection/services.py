@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gvi.access.models import AccessLog
@@ -30,7 +30,13 @@ class Withholding:
 
 @transaction.atomic
 def produce_extract(
-    user, person, *, reason: str, reference: str = "", withheld: dict[str, Withholding] | None = None, compress=True
+    user,
+    person,
+    *,
+    reason: str,
+    reference: str = "",
+    withheld: dict[str, Withholding] | None = None,
+    compress=True,
 ) -> tuple[RegisterExtract, bytes]:
     """The extract as PDF bytes; stores what was produced (counts, not content) and logs an EXPORT."""
     membership = extract_membership(user, person)
@@ -40,6 +46,11 @@ def produce_extract(
     if not reason:
         raise ValidationError({"reason": _("Ange skälet till registerutdraget.")})
     withheld = dict(withheld or {})
+    with translation.override("sv"):  # the extract is in Swedish whatever the producer's language
+        return _produce(user, person, membership, reason, reference, withheld, compress)
+
+
+def _produce(user, person, membership, reason, reference, withheld, compress):
     content = extract_content(user, person)
     unknown = set(withheld) - content.keys
     if unknown:
@@ -70,7 +81,13 @@ def produce_extract(
         withheld={key: item.label() for key, item in withheld.items()},
         compress=compress,
     )
-    log_access(user, person, action=AccessLog.Action.EXPORT, purpose=_("Registerutdrag: %(reason)s") % {"reason": reason}, membership=membership)
+    log_access(
+        user,
+        person,
+        action=AccessLog.Action.EXPORT,
+        purpose=_("Registerutdrag: %(reason)s") % {"reason": reason},
+        membership=membership,
+    )
     return extract, pdf
 
 
@@ -82,7 +99,9 @@ def _require(user, record, action):
 
 
 @transaction.atomic
-def record_request(user, person, *, kind: str, received_on, request_text: str, case_number: str = "") -> DataSubjectRequest:
+def record_request(
+    user, person, *, kind: str, received_on, request_text: str, case_number: str = ""
+) -> DataSubjectRequest:
     if extract_membership(user, person) is None:
         raise PermissionDenied(_("Begäran registreras av den organisation som äger personposten."))
     request = DataSubjectRequest(
@@ -101,7 +120,9 @@ def record_request(user, person, *, kind: str, received_on, request_text: str, c
 
 
 @transaction.atomic
-def decide_request(user, request: DataSubjectRequest, *, decision: str, reasoning: str, expected_version: int):
+def decide_request(
+    user, request: DataSubjectRequest, *, decision: str, reasoning: str, expected_version: int
+):
     _require(user, request, CHANGE)
     if request.decision:
         raise ValidationError({"decision": _("Begäran är redan beslutad.")})
@@ -113,7 +134,9 @@ def decide_request(user, request: DataSubjectRequest, *, decision: str, reasonin
 
 
 @transaction.atomic
-def complete_request(user, request: DataSubjectRequest, *, done_text: str, records_changed: int, expected_version: int):
+def complete_request(
+    user, request: DataSubjectRequest, *, done_text: str, records_changed: int, expected_version: int
+):
     _require(user, request, CHANGE)
     if request.done_at:
         raise ValidationError({"done_text": _("Begäran är redan markerad som utförd.")})

@@ -53,7 +53,8 @@ def extract(request, pk):
     if request.method == "GET":
         log_access(request.user, person, purpose=_("Registerutdrag: förberedelse"))
     sections = [
-        (section, [(item, form.bound_for(item.key)) for item in section.items]) for section in content.sections
+        (section, [(item, form.bound_for(item.key)) for item in section.items])
+        for section in content.sections
     ]
     return render(
         request,
