@@ -192,3 +192,26 @@ def test_other_organisations_and_roles_are_refused(world, held):
     assert _client(world, Role.COORDINATOR).get(url).status_code == 403
     assert not RegisterExtract.objects.exists()
     assert not AccessLog.objects.filter(action=AccessLog.Action.EXPORT).exists()
+
+
+def test_the_caseworker_gets_the_support_case_with_its_plan(world):
+    case = world.records[("supportcase", "a", Organisation.Type.MUNICIPALITY)]
+    plan = world.records[("planitem", "a", Organisation.Type.MUNICIPALITY)]
+    text = _text(_post(_client(world, Role.CASEWORKER), case.person).content)
+    assert "Stödärenden" in text
+    assert case.pseudonym in text
+    assert plan.goal in text
+    produced = RegisterExtract.objects.get(person=case.person)
+    assert produced.counts["supportcase"] == 1
+
+
+def test_the_extract_is_in_swedish_for_an_english_user(world, held):
+    from django.conf import settings
+
+    client = _client(world, Role.ANALYST)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("dataprotection:extract", args=[held["person"].pk]))
+    assert "Register extract for" in page.content.decode()
+    text = _text(_post(client, held["person"]).content)
+    assert "Registerutdrag" in text and "Gruppmedlemskap och grund för registrering" in text
+    assert "Register extract" not in text
