@@ -278,6 +278,9 @@ def build_world(with_relations: bool = True) -> World:
         from tests.sanctions.factories import add_sanction_records
 
         add_sanction_records(world)
+    from tests.dataprotection.factories import add_dataprotection_records
+
+    add_dataprotection_records(world)
     return world
 
 

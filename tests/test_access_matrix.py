@@ -607,6 +607,26 @@ MATRIX.update(
     }
 )
 
+# Register extracts and requests for rectification, erasure or restriction (gvi.dataprotection): the
+# staff of the organisation that owns the person entry; a coordinator and the roles without person data
+# are refused the pages, another organisation's or site's records are not found.
+EXTRACTORS = [A, CW, P]
+MATRIX.update(
+    {
+        "dataprotection:extract": Route(only(EXTRACTORS, OWNER_ONLY, 403), anon=302, kind="person"),
+        "dataprotection:request_create": Route(only(EXTRACTORS, OWNER_ONLY, 403), anon=302, kind="person"),
+        "dataprotection:request_list": Route(only(EXTRACTORS, 200, 403), anon=302),
+        "dataprotection:request_detail": Route(only(EXTRACTORS, OWNER_ONLY, 403), anon=302, kind="dprequest"),
+        # An empty form re-renders the request page with its errors (200) for the owner.
+        "dataprotection:request_decide": Route(
+            only(EXTRACTORS, OWNER_ONLY, 403), anon=302, kind="dprequest", method="post"
+        ),
+        "dataprotection:request_done": Route(
+            only(EXTRACTORS, OWNER_ONLY, 403), anon=302, kind="dprequest", method="post"
+        ),
+    }
+)
+
 # The Django admin's own model pages are guarded by is_staff (only administrators) and list no person-data
 # model; test_admin_registers_no_person_data checks the latter. Its index is in the matrix above.
 ADMIN_PREFIX = "admin:"

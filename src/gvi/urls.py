@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("gvi.partnership.meeting_urls")),
     path("", include("gvi.access.urls")),
     path("", include("gvi.groups.urls")),
+    path("", include("gvi.dataprotection.urls")),
     path("", include("gvi.groups.network_urls")),
     path("", include("gvi.groups.import_urls")),
     path("", include("gvi.incidents.risk_urls")),  # before incidents: "incidenter/risk/" is not a pk

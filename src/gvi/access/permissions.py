@@ -115,6 +115,14 @@ ANNOUNCED_RULES = {
     Role.COMMUNITY_PARTNER: grant(SITE, VIEW),
 }
 
+# Requests for rectification, erasure or restriction (gvi.dataprotection): recorded and decided by the
+# owning organisation's staff who work with its person entries.
+DATA_SUBJECT_REQUESTS = {
+    Role.ANALYST: grant(OWN, VIEW, CREATE, CHANGE),
+    Role.CASEWORKER: grant(OWN, VIEW, CREATE, CHANGE),
+    Role.PROBATION_OFFICER: grant(OWN, VIEW, CREATE, CHANGE),
+}
+
 # record type (app_label.model_name) -> role -> grant
 PERMISSIONS: dict[str, dict[str, Grant]] = {
     "groups.person": PERSON_WORKERS,
@@ -135,6 +143,7 @@ PERMISSIONS: dict[str, dict[str, Grant]] = {
     "sanctions.sanctionepisode": SANCTION_EPISODES,
     "sanctions.sanctionaction": SANCTION_ACTIONS,
     "sanctions.announcedrule": ANNOUNCED_RULES,
+    "dataprotection.datasubjectrequest": DATA_SUBJECT_REQUESTS,
 }
 
 

@@ -38,6 +38,7 @@ def partnership(request):
                 for r in roles
             ),
             "reach": "steering_member" in roles,
+            "data_requests": any(role_may(r, "dataprotection.datasubjectrequest", "view") for r in roles),
             "approvals": bool(roles) and _approves(user),
         },
     }
