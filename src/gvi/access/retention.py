@@ -32,6 +32,18 @@ class RetentionResult:
         return sum(self.purged.values())
 
 
+# What must happen before rows of a model are purged, by model label: each hook gets the doomed ids. Apps
+# whose records outlive another app's (a decision on a data-subject request outlives the person entry)
+# register here in their AppConfig.ready, so the purge stays one explicit, transactional walk.
+BEFORE_PURGE: dict[str, list] = {}
+
+
+def register_before_purge(label: str, hook) -> None:
+    hooks = BEFORE_PURGE.setdefault(label, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
 def retained_models() -> list[type[RetainedRecord]]:
     return [model for model in apps.get_models() if issubclass(model, RetainedRecord)]
 
@@ -108,6 +120,8 @@ def run_retention(today: date | None = None, triggered_by: str = "command") -> R
         )
         if doomed:
             cascaded = _cascaded(model, doomed)
+            for hook in BEFORE_PURGE.get(label, []):
+                hook(doomed)
             model._base_manager.filter(pk__in=doomed).delete()
             result.purged[label] = result.purged.get(label, 0) + len(doomed)
             result.history_purged += _history_ids_to_purge(model, doomed)

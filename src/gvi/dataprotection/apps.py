@@ -7,11 +7,9 @@ class DataProtectionConfig(AppConfig):
     verbose_name = _("Dataskydd")
 
     def ready(self):
-        from django.db.models.signals import pre_delete
+        from gvi.access.retention import register_before_purge
+        from gvi.dataprotection.services import forget_persons_in_requests
 
-        from gvi.dataprotection.services import forget_person_in_requests
-        from gvi.groups.models import Person
-
-        # Runs for the retention purge and for a user's removal alike: the decision record stays, the
-        # person data in it goes (gvi.dataprotection.models.DataSubjectRequest).
-        pre_delete.connect(forget_person_in_requests, sender=Person, dispatch_uid="dataprotection_forget")
+        # When the retention purge removes person entries, the decisions on their requests stay and the
+        # person data in them goes (gvi.dataprotection.models.DataSubjectRequest).
+        register_before_purge("groups.person", forget_persons_in_requests)

@@ -5,7 +5,7 @@ restriction, answered by the organisation that owns the person entry.
 content: the PDF is handed over and not kept. `DataSubjectRequest` is the request and its decision. It
 outlives the person entry: when the person is purged or removed, the free texts (what was asked, the
 reasoning, what was done) are cleared, in the history too, and kind, dates, outcome and counts remain
-(gvi.dataprotection.services.forget_person_in_requests).
+(gvi.dataprotection.services.forget_persons_in_requests).
 """
 
 import calendar

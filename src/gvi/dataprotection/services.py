@@ -151,13 +151,13 @@ def complete_request(
 FREE_TEXTS = ("request_text", "decision_reasoning", "done_text", "case_number")
 
 
-def forget_person_in_requests(sender, instance, **kwargs):
-    """The person entry goes (purge or removal): its requests keep kind, dates, outcome and counts, and
-    lose every free text and the link, in their history too. Extracts keep their counts only."""
-    rows = DataSubjectRequest._base_manager.filter(person_id=instance.pk)
+def forget_persons_in_requests(person_ids: list[int]) -> None:
+    """The person entries go (the retention purge): their requests keep kind, dates, outcome and counts,
+    and lose every free text and the link, in their history too. Extracts keep their counts only."""
+    rows = DataSubjectRequest._base_manager.filter(person_id__in=person_ids)
     ids = list(rows.values_list("pk", flat=True))
     if ids:
         blank = dict.fromkeys(FREE_TEXTS, "")
         rows.update(**blank, person=None, person_forgotten_at=timezone.now())
         DataSubjectRequest.history.model.objects.filter(id__in=ids).update(**blank, person=None)
-    RegisterExtract.objects.filter(person_id=instance.pk).update(person=None, reason="", reference="")
+    RegisterExtract.objects.filter(person_id__in=person_ids).update(person=None, reason="", reference="")
