@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "gvi.operations",
     "gvi.notices",
     "gvi.signin",
+    "gvi.logreview",
 ]
 
 MIDDLEWARE = [
