@@ -165,3 +165,58 @@ def test_monthly_follow_up_through_the_pages(world):
         "text/csv"
     )
     assert client.get(reverse("logreview:round_pdf", args=[followup.pk]))["Content-Type"] == "application/pdf"
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=STHLM), tick=False)
+def test_round_flags_reads_near_a_disclosures_end_and_reads_without_a_task(world):
+    from django.contrib.contenttypes.models import ContentType
+
+    from gvi.access.models import Disclosure
+    from gvi.logreview.flags import NEAR_EXPIRY, NO_TASK
+    from tests.factories import GroupMembershipFactory
+    from tests.partnership.factories import TaskFactory
+
+    police, muni = world.orgs[("a", POLICE)], world.orgs[("a", Organisation.Type.MUNICIPALITY)]
+    person = PersonFactory(site=world.site_a, owner=police)
+    read_at = datetime(2026, 2, 20, 10, 0, tzinfo=STHLM)
+    Disclosure.objects.create(
+        from_organisation=police,
+        to_organisation=muni,
+        content_type=ContentType.objects.get_for_model(person),
+        object_id=person.pk,
+        site=world.site_a,
+        legal_ground=Disclosure.LegalGround.OSL_10_18A,
+        purpose="Test",
+        decided_by=world.users[Role.ANALYST],
+        decided_at=read_at - timedelta(days=30),
+        expires_at=read_at + timedelta(days=3),
+    )
+    caseworker, analyst = world.users[Role.CASEWORKER], world.users[Role.ANALYST]
+    membership = GroupMembershipFactory(
+        person=PersonFactory(site=world.site_a, owner=police), site=world.site_a, owner=police
+    )
+    covered = GroupMembershipFactory(
+        person=PersonFactory(site=world.site_a, owner=police), site=world.site_a, owner=police
+    )
+    with time_machine.travel(read_at - timedelta(days=5), tick=False):
+        TaskFactory(
+            site=world.site_a,
+            owner=police,
+            responsible=analyst,
+            group=covered.group,
+            decision__meeting__site=world.site_a,
+        )
+    with time_machine.travel(read_at, tick=False):
+        near = append_log_entry(caseworker, person, AccessLog.Action.VIEW, "", caseworker.memberships.first())
+        untasked = append_log_entry(
+            analyst, membership, AccessLog.Action.VIEW, "", analyst.memberships.first()
+        )
+        tasked = append_log_entry(analyst, covered, AccessLog.Action.VIEW, "", analyst.memberships.first())
+    followup = begin_round(world.users[DPO], police, date(2026, 2, 1), date(2026, 2, 28))
+    by_kind = {}
+    for flag in followup.flags:
+        by_kind.setdefault(flag["kind"], set()).update(flag["seqs"])
+    assert by_kind[NEAR_EXPIRY] == {near.seq}
+    assert untasked.seq in by_kind[NO_TASK]
+    assert tasked.seq not in by_kind[NO_TASK]
