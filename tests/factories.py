@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gvi.access.models import Disclosure
 from gvi.groups.models import Group, GroupMembership, GroupRelation, Person
 from gvi.incidents.models import Incident, Involvement
-from gvi.partnership.models import Area, Membership, Organisation, Role, Site
+from gvi.partnership.models import SITELESS_ROLES, Area, Membership, Organisation, Role, Site
 
 User = get_user_model()
 
@@ -173,6 +173,7 @@ ROLE_ORG_TYPE = {
     Role.STEERING_MEMBER: Organisation.Type.MUNICIPALITY,
     Role.NATIONAL_ANALYST: Organisation.Type.NATIONAL,
     Role.ADMINISTRATOR: Organisation.Type.OPERATOR,
+    Role.DATA_PROTECTION_OFFICER: Organisation.Type.POLICE,  # siteless, per organisation
 }
 SITE_TYPES = [
     Organisation.Type.POLICE,
@@ -228,8 +229,8 @@ def build_world(with_relations: bool = True) -> World:
     world.orgs[(None, Organisation.Type.NATIONAL)] = OrganisationFactory(name="Nationellt", type="national")
     world.orgs[(None, Organisation.Type.OPERATOR)] = OrganisationFactory(name="Drift", type="operator")
     for role, org_type in ROLE_ORG_TYPE.items():
-        siteless = org_type in (Organisation.Type.NATIONAL, Organisation.Type.OPERATOR)
-        org = world.orgs[(None, org_type)] if siteless else world.orgs[("a", org_type)]
+        siteless = role in SITELESS_ROLES
+        org = world.orgs[(None, org_type)] if (None, org_type) in world.orgs else world.orgs[("a", org_type)]
         user = UserFactory(username=role)
         MembershipFactory(user=user, organisation=org, site=None if siteless else site_a, role=role)
         world.users[role] = user
@@ -274,6 +275,9 @@ def build_world(with_relations: bool = True) -> World:
     from tests.support.factories import add_support_records
 
     add_support_records(world)
+    from tests.logreview.factories import add_logreview_records
+
+    add_logreview_records(world)
     if with_relations:
         from tests.sanctions.factories import add_sanction_records
 

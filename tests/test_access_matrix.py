@@ -19,7 +19,8 @@ from tests.support.factories import support_case_payload, support_close_payload,
 
 C, A, CW, P = Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OFFICER
 CP, S, N, AD = Role.COMMUNITY_PARTNER, Role.STEERING_MEMBER, Role.NATIONAL_ANALYST, Role.ADMINISTRATOR
-ALL_ROLES = [C, A, CW, P, CP, S, N, AD]
+DPO = Role.DATA_PROTECTION_OFFICER
+ALL_ROLES = [C, A, CW, P, CP, S, N, AD, DPO]
 PERSON_WORKERS = [C, A, CW, P]
 MEETING_VIEWERS, RUNNERS, TASK_HOLDERS = [C, A, CW, P], [C, A], [C, A, CW, P, CP, S]
 RUN_POST = (302, 302, 404)
@@ -624,6 +625,27 @@ MATRIX.update(
         "dataprotection:request_done": Route(
             only(EXTRACTORS, OWNER_ONLY, 403), anon=302, kind="dprequest", method="post"
         ),
+    }
+)
+
+# Log follow-up (gvi.logreview): the data-protection officer of the police organisation at site A (siteless);
+# a round of another organisation (same site or the other site's police) is not found.
+MATRIX.update(
+    {
+        "logreview:search": Route(only([DPO], 200, 403), anon=302),
+        "logreview:persons": Route(only([DPO], 200, 403), anon=302),
+        "logreview:round_list": Route(only([DPO], 200, 403), anon=302),
+        "logreview:round_create": Route(only([DPO], 200, 403), anon=302),
+        "logreview:round_detail": Route(only([DPO], OWNER_ONLY, 403), anon=302, kind="followupround"),
+        "logreview:round_signoff": Route(
+            only([DPO], (302, 404, 404), 403),
+            anon=302,
+            kind="followupround",
+            method="post",
+            data={"note": "Stickprovet granskat utan anmärkning."},
+        ),
+        "logreview:round_csv": Route(only([DPO], OWNER_ONLY, 403), anon=302, kind="followupround"),
+        "logreview:round_pdf": Route(only([DPO], OWNER_ONLY, 403), anon=302, kind="followupround"),
     }
 )
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "gvi.notices",
     "gvi.signin",
     "gvi.dataprotection",
+    "gvi.logreview",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("gvi.evaluation.urls")),
     path("", include("gvi.notices.urls")),
     path("", include("gvi.signin.urls")),
+    path("", include("gvi.logreview.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

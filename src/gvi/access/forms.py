@@ -148,7 +148,7 @@ class MembershipRequestForm(forms.Form):
         label=_("Plats"),
         queryset=Site.objects.filter(is_active=True),
         required=False,
-        help_text=_("Tom endast för nationella analytiker och administratörer."),
+        help_text=_("Tom endast för nationella analytiker, administratörer och dataskyddsombud."),
     )
     role = forms.ChoiceField(label=_("Roll"))
     approves_access = forms.BooleanField(

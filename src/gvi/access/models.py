@@ -316,6 +316,10 @@ class AccessLog(models.Model):
         UNLOCK = "unlock", _("Konto upplåst")
         TOKEN = "token", _("API-nyckel utfärdad")
         TOKEN_END = "token_end", _("API-nyckel återkallad")
+        # Log follow-up (gvi.logreview): the data-protection officer's own acts are in the same chain.
+        FOLLOWUP = "followup", _("Logguppföljning påbörjad")
+        SIGNOFF = "signoff", _("Logguppföljning signerad")
+        LOOKUP = "log_lookup", _("Loggsökning om person")
 
     seq = models.PositiveBigIntegerField(_("löpnummer"), unique=True)
     at = models.DateTimeField(_("tidpunkt"))

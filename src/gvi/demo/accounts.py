@@ -82,6 +82,15 @@ DEMO_ACCOUNTS: list[dict] = [
         "description": "Administratör hos driftorganisationen (ingen åtkomst till personuppgifter)",
     },
     {
+        "username": "dataskydd",
+        "role": Role.DATA_PROTECTION_OFFICER,
+        "organisation": "Polisen Exempelstad",
+        "site": None,
+        "first_name": "Dana",
+        "last_name": "Skyddsberg",
+        "description": "Dataskyddsombud vid Polisen Exempelstad (loggen, inga personuppgifter)",
+    },
+    {
         "username": "analytiker2",
         "role": Role.ANALYST,
         "organisation": "Polisen Norrby",

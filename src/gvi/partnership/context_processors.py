@@ -26,6 +26,7 @@ def partnership(request):
             "statistics": bool(roles & {"coordinator", "steering_member", "analyst"}),
             "national": "national_analyst" in roles,
             "audit": "administrator" in roles,
+            "logreview": "data_protection_officer" in roles,
             "meetings": bool(
                 roles & {"coordinator", "analyst", "caseworker", "probation_officer", "steering_member"}
             ),

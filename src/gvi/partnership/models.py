@@ -21,13 +21,18 @@ class Role(models.TextChoices):
     STEERING_MEMBER = "steering_member", _("Styrgruppsledamot")
     NATIONAL_ANALYST = "national_analyst", _("Nationell analytiker")
     ADMINISTRATOR = "administrator", _("Administratör")
+    # Per organisation, no site: follows up its organisation's access log (gvi.logreview); no person data.
+    DATA_PROTECTION_OFFICER = "data_protection_officer", _("Dataskyddsombud")
 
 
 # Roles whose work is national or technical: they belong to no site.
-SITELESS_ROLES = {Role.NATIONAL_ANALYST, Role.ADMINISTRATOR}
+SITELESS_ROLES = {Role.NATIONAL_ANALYST, Role.ADMINISTRATOR, Role.DATA_PROTECTION_OFFICER}
 # Roles that read person data (gvi.access.permissions): a membership in one of them takes effect only once a
 # second person of its organisation has approved it (gvi.access.accounts).
 PERSON_DATA_ROLES = {Role.COORDINATOR, Role.ANALYST, Role.CASEWORKER, Role.PROBATION_OFFICER}
+# Roles that need a second person's approval although they read no person data: the data-protection officer
+# sees who read which record of its organisation (an administrator must not give itself that view).
+APPROVAL_ROLES = PERSON_DATA_ROLES | {Role.DATA_PROTECTION_OFFICER}
 
 
 class Site(models.Model):
@@ -189,7 +194,7 @@ class Membership(models.Model):
     @property
     def needs_approval(self) -> bool:
         """Grants person data or the power to approve such grants: takes effect only when approved."""
-        return self.role in PERSON_DATA_ROLES or self.approves_access
+        return self.role in APPROVAL_ROLES or self.approves_access
 
     @property
     def is_pending(self) -> bool:

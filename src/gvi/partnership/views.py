@@ -26,6 +26,7 @@ START_PAGE_ORDER = [
     Role.COMMUNITY_PARTNER,
     Role.NATIONAL_ANALYST,
     Role.ADMINISTRATOR,
+    Role.DATA_PROTECTION_OFFICER,
 ]
 
 
@@ -174,6 +175,12 @@ def _administrator(request):
     }
 
 
+def _data_protection_officer(request):
+    from gvi.logreview.selectors import dpo_start_summary
+
+    return dpo_start_summary(request.user, timezone.localdate())
+
+
 START_PAGES = {
     Role.COORDINATOR: _coordinator,
     Role.ANALYST: _analyst,
@@ -181,4 +188,5 @@ START_PAGES = {
     Role.PROBATION_OFFICER: _person_worker,
     Role.STEERING_MEMBER: _steering,
     Role.ADMINISTRATOR: _administrator,
+    Role.DATA_PROTECTION_OFFICER: _data_protection_officer,
 }
