@@ -7,16 +7,30 @@
   operator are refused as recipients, with a message that says why.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from gvi.access.models import Disclosure
 from gvi.access.services import DisclosureRequest, disclose
 from gvi.groups.models import Person
 from gvi.partnership.models import Organisation, Role
 from tests.factories import MembershipFactory, PersonFactory, SiteFactory, UserFactory, verified_login
+
+DUTY_TEXT = "Lag om uppgiftsskyldighet, 1 §"
+
+
+def _end(days: int = 30):
+    return timezone.now() + timedelta(days=days)
+
+
+def _form_end(days: int = 30) -> str:
+    return (timezone.localtime() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
 
 COMMUNITY_REFUSED = "Lokalsamhällets organisationer kan inte ta emot uppgifter om enskilda"
 OTHER_SITE_NEEDED = "annan plats"
@@ -68,6 +82,7 @@ def test_a_disclosure_opens_the_record_only_at_its_own_site(world, person, site_
         legal_ground=Disclosure.LegalGround.OSL_10_28,
         purpose="Utredning",
         decided_by=world.users[Role.ANALYST],
+        expires_at=_end(),
     )
     assert not _visible(site_b_users["analyst"], person)
     # An organisation working at both sites reads a same-site disclosure only through its members there.
@@ -78,7 +93,9 @@ def test_a_disclosure_opens_the_record_only_at_its_own_site(world, person, site_
     disclose(
         world.users[Role.ANALYST],
         person,
-        DisclosureRequest(to_organisation_id=both.pk, legal_ground="osl_10_18a", purpose="Samverkan"),
+        DisclosureRequest(
+            to_organisation_id=both.pk, legal_ground="osl_10_2", purpose="Samverkan", expires_at=_end()
+        ),
     )
     assert _visible(world.users[Role.PROBATION_OFFICER], person)
     assert not _visible(at_b, person)
@@ -97,7 +114,9 @@ def test_the_form_offers_the_sites_partners_and_refuses_another_site_without_the
         {
             "to_organisation": world.orgs[("b", "police")].pk,
             "legal_ground": "osl_10_28",
+            "legal_ground_text": DUTY_TEXT,
             "purpose": "Utredning",
+            "expires_at": _form_end(),
         },
     )
     assert response.status_code == 200 and OTHER_SITE_NEEDED in response.content.decode()
@@ -107,7 +126,11 @@ def test_the_form_offers_the_sites_partners_and_refuses_another_site_without_the
             world.users[Role.ANALYST],
             person,
             DisclosureRequest(
-                to_organisation_id=world.orgs[("b", "police")].pk, legal_ground="osl_10_28", purpose="x"
+                to_organisation_id=world.orgs[("b", "police")].pk,
+                legal_ground="osl_10_28",
+                legal_ground_text=DUTY_TEXT,
+                purpose="x",
+                expires_at=_end(),
             ),
         )
 
@@ -125,6 +148,8 @@ def test_another_site_by_explicit_choice_and_a_ground_that_allows_it(world, pers
         "legal_ground": "osl_10_18a",  # the local crime-prevention partnership: not across sites
         "purpose": "Utredning av skjutning",
         "confirm_other_site": "on",
+        "legal_ground_text": DUTY_TEXT,
+        "expires_at": _form_end(),
     }
     refused = client.post(url, data)
     assert (
@@ -163,7 +188,9 @@ def test_other_site_choice_names_a_site_the_recipient_works_at(world, person):
             DisclosureRequest(
                 to_organisation_id=world.orgs[("a", "municipality")].pk,
                 legal_ground="osl_10_28",
+                legal_ground_text=DUTY_TEXT,
                 purpose="x",
+                expires_at=_end(),
                 to_site_id=world.site_b.pk,
             ),
         )
@@ -175,7 +202,9 @@ def test_other_site_choice_names_a_site_the_recipient_works_at(world, person):
             DisclosureRequest(
                 to_organisation_id=world.orgs[("a", "municipality")].pk,
                 legal_ground="osl_10_28",
+                legal_ground_text=DUTY_TEXT,
                 purpose="x",
+                expires_at=_end(),
                 to_site_id=world.site_a.pk,
             ),
         )
@@ -190,7 +219,15 @@ def test_the_community_partners_organisation_is_refused_with_a_reason(world, per
     community = world.orgs[("a", Organisation.Type.COMMUNITY)]
     client = verified_login(Client(), world.users[Role.ANALYST])
     response = client.post(
-        _form_url(person), {"to_organisation": community.pk, "legal_ground": "consent", "purpose": "Stöd"}
+        _form_url(person),
+        {
+            "to_organisation": community.pk,
+            "legal_ground": "consent",
+            "purpose": "Stöd",
+            "expires_at": _form_end(),
+            "consent_given_on": timezone.localdate().isoformat(),
+            "consent_method": "written",
+        },
     )
     assert response.status_code == 200
     assert COMMUNITY_REFUSED in response.content.decode()
@@ -200,7 +237,9 @@ def test_the_community_partners_organisation_is_refused_with_a_reason(world, per
             disclose(
                 world.users[Role.ANALYST],
                 person,
-                DisclosureRequest(to_organisation_id=refused.pk, legal_ground="consent", purpose="Stöd"),
+                DisclosureRequest(
+                    to_organisation_id=refused.pk, legal_ground="consent", purpose="Stöd", expires_at=_end()
+                ),
             )
         assert "to_organisation" in raised.value.message_dict
 

@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from gvi.access.models import NON_RECIPIENT_TYPES, Disclosure
+from gvi.access.models import NON_RECIPIENT_TYPES, ConsentMethod, Disclosure
 from gvi.partnership.models import Organisation, Site
 
 
@@ -57,9 +57,24 @@ class DisclosureForm(forms.Form):
     )
     expires_at = forms.DateTimeField(
         label=_("Upphör"),
-        required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text=_("Lämna tomt om utlämnandet gäller tills vidare."),
+        help_text=_(
+            "Obligatoriskt: inga utlämnanden gäller tills vidare. Varje grund har en längsta tid, se "
+            "README (Utlämnanden och rättslig grund)."
+        ),
+        error_messages={"required": _("Ange när utlämnandet upphör. Inga utlämnanden gäller tills vidare.")},
+    )
+    consent_given_on = forms.DateField(
+        label=_("Samtycke lämnat"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Bara när grunden är samtycke: dagen då personen samtyckte."),
+    )
+    consent_method = forms.ChoiceField(
+        label=_("Samtycket lämnades"),
+        required=False,
+        choices=[("", "—"), *ConsentMethod.choices],
+        help_text=_("Bara när grunden är samtycke. Du registreras som den som registrerade samtycket."),
     )
 
     def __init__(self, *args, record, other_site: bool = False, **kwargs):
