@@ -35,7 +35,7 @@ ORG_TYPE_NAMES = {
 class GroundRule:
     ground: str
     source: str  # where the ground is laid down
-    summary: object  # Swedish, lazy: what the ground allows
+    summary: str  # what the ground allows: Swedish documentation (DPIA, README), not interface text
     senders: frozenset[str]
     recipients: frozenset[str]
     max_days: int  # default maximum length; GVI_DISCLOSURE_MAX_DAYS overrides it per ground
@@ -48,7 +48,7 @@ RULES: tuple[GroundRule, ...] = (
     GroundRule(
         ground="osl_10_2",
         source="OSL (2009:400) 10 kap. 2 §",
-        summary=_(
+        summary=(
             "Uppgiften lämnas ut när det är nödvändigt för att den utlämnande myndigheten ska kunna fullgöra "
             "sin egen verksamhet. Mellan myndigheter."
         ),
@@ -59,7 +59,7 @@ RULES: tuple[GroundRule, ...] = (
     GroundRule(
         ground="osl_10_18a",
         source="OSL (2009:400) 10 kap. 18 a §",
-        summary=_(
+        summary=(
             "Från socialtjänsten till Polisen, om en person som inte har fyllt 21 år, när uppgiften behövs för "
             "att förebygga att den unge begår brott."
         ),
@@ -71,7 +71,7 @@ RULES: tuple[GroundRule, ...] = (
     GroundRule(
         ground="osl_10_27",
         source="OSL (2009:400) 10 kap. 27 §",
-        summary=_(
+        summary=(
             "Generalklausulen: när det är uppenbart att intresset av att uppgiften lämnas har företräde framför "
             "det intresse som sekretessen ska skydda. Gäller inte socialtjänstens sekretess (10 kap. 27 § andra "
             "stycket, 26 kap. 1–6 §§)."
@@ -84,7 +84,7 @@ RULES: tuple[GroundRule, ...] = (
     GroundRule(
         ground="osl_10_28",
         source="OSL (2009:400) 10 kap. 28 §",
-        summary=_(
+        summary=(
             "Uppgiftsskyldighet som följer av lag eller förordning. Lagrummet som ålägger skyldigheten anges."
         ),
         senders=AUTHORITIES,
@@ -95,7 +95,7 @@ RULES: tuple[GroundRule, ...] = (
     GroundRule(
         ground="duty_2025",
         source="Lagen (2025) om uppgiftsskyldighet",
-        summary=_(
+        summary=(
             "Myndigheters skyldighet att lämna uppgifter till brottsbekämpande myndigheter: bara till Polisen, "
             "från en annan myndighet."
         ),
@@ -106,7 +106,7 @@ RULES: tuple[GroundRule, ...] = (
     GroundRule(
         ground="consent",
         source="OSL (2009:400) 12 kap. 2 §",
-        summary=_(
+        summary=(
             "Den enskilde har samtyckt till utlämnandet. Samtycket registreras: datum, hur det lämnades och "
             "vem som registrerade det."
         ),
@@ -118,7 +118,7 @@ RULES: tuple[GroundRule, ...] = (
     GroundRule(
         ground="other",
         source="—",
-        summary=_("Annan grund, som beskrivs i fritext. Mellan myndigheter."),
+        summary="Annan grund, som beskrivs i fritext. Mellan myndigheter.",
         senders=AUTHORITIES,
         recipients=AUTHORITIES,
         max_days=90,
