@@ -10,6 +10,7 @@
 """
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -443,3 +444,9 @@ def test_consent_is_recorded_with_date_method_and_recorder(world, person):
         "oral",
         world.users[Role.ANALYST],
     )
+
+
+def test_the_readme_holds_the_rule_table_as_the_module_has_it():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Utlämnanden och rättslig grund", 1)[1].split("\n## ", 1)[0]
+    assert rules.readme_table() in section

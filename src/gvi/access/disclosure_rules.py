@@ -184,7 +184,7 @@ def is_under_21(birth_year: int | None, age_band: str, is_minor: bool, on: date)
 
 
 def _type_names(types) -> str:
-    return ", ".join(str(ORG_TYPE_NAMES[t]) for t in sorted(types, key=lambda t: str(ORG_TYPE_NAMES[t])))
+    return ", ".join(sorted((str(ORG_TYPE_NAMES[t]) for t in types), key=str.lower))
 
 
 def errors_for(ground: str, sender_type: str, recipient_type: str, facts: Facts) -> dict[str, object]:
@@ -252,3 +252,28 @@ def errors_for(ground: str, sender_type: str, recipient_type: str, facts: Facts)
                 "last": timezone.localtime(latest_end(ground, facts.decided_at)).date().isoformat(),
             }
     return errors
+
+
+def readme_table() -> str:
+    """The table as Markdown, with the default maximums: README's "Utlämnanden och rättslig grund" holds
+    exactly this (tests/access/test_disclosure_rules.py checks that they agree)."""
+    from django.utils import translation
+
+    with translation.override("sv"):
+        lines = [
+            "| grund (`legal_ground`) | källa | från | till | villkor | längsta tid, dagar |",
+            "|---|---|---|---|---|---|",
+        ]
+        for rule in RULES:
+            conditions = []
+            if rule.under_21:
+                conditions.append("personen under 21 år")
+            if rule.consent:
+                conditions.append("registrerat samtycke")
+            if rule.text_required:
+                conditions.append(str(rule.text_required).rstrip("."))
+            lines.append(
+                f"| `{rule.ground}` | {rule.source} | {_type_names(rule.senders)} | "
+                f"{_type_names(rule.recipients)} | {'; '.join(conditions) or '—'} | {rule.max_days} |"
+            )
+    return "\n".join(lines)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gvi.access.audit import verify_chain
-from gvi.access.decorators import roles_required
+from gvi.access.decorators import roles_required, user_roles
 from gvi.access.dpia import TITLE, build, markdown
 from gvi.access.models import AccessLog, Disclosure
 from gvi.access.selectors import cross_site_disclosures, parse_id, received_disclosures
@@ -34,6 +34,7 @@ def disclosure_list(request):
             "made": Paginator(made, 50).get_page(request.GET.get("sida")),
             "received": received[:200],
             "across_sites": cross_site_disclosures(request.user)[:200],
+            "may_see_dpia": Role.COORDINATOR in user_roles(request.user),
         },
     )
 
