@@ -342,8 +342,10 @@ def test_every_disclosure_ends_within_its_grounds_maximum():
     assert "Inga utlämnanden gäller tills vidare" in open_ended["expires_at"]
     last = NOW + timedelta(days=365)
     assert rules.errors_for("osl_10_2", "police", "municipality", _facts(expires_at=last)) == {}
+    end_of_last_day = last.replace(hour=21, minute=59)  # 23:59 in Stockholm (summer time): the last day
+    assert rules.errors_for("osl_10_2", "police", "municipality", _facts(expires_at=end_of_last_day)) == {}
     too_long = rules.errors_for(
-        "osl_10_2", "police", "municipality", _facts(expires_at=last + timedelta(minutes=1))
+        "osl_10_2", "police", "municipality", _facts(expires_at=last + timedelta(days=1))
     )
     assert "högst 365 dagar" in too_long["expires_at"]
     before = rules.errors_for("osl_10_2", "police", "municipality", _facts(expires_at=NOW))

@@ -243,7 +243,8 @@ def errors_for(ground: str, sender_type: str, recipient_type: str, facts: Facts)
     elif facts.decided_at is not None:
         if facts.expires_at <= facts.decided_at:
             errors["expires_at"] = _("Slutdatumet måste ligga efter beslutet.")
-        elif facts.expires_at > latest_end(ground, facts.decided_at):
+        # By day, as the message says "till och med": the last allowed day counts in full.
+        elif timezone.localdate(facts.expires_at) > timezone.localdate(latest_end(ground, facts.decided_at)):
             errors["expires_at"] = _(
                 "Med %(ground)s får ett utlämnande gälla högst %(days)s dagar, alltså till och med %(last)s."
             ) % {
