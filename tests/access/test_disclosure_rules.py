@@ -372,6 +372,9 @@ def test_an_unknown_ground_is_refused():
 def test_the_form_refuses_a_ground_that_does_not_fit_and_stores_nothing(world, person):
     """The police may not use 10:18 a (it runs from social services to the police)."""
     client = verified_login(Client(), world.users[Role.ANALYST])
+    with override_settings(GVI_DISCLOSURE_MAX_DAYS={"osl_10_27": 14}):
+        form = client.get(_form_url(person)).content.decode()
+    assert "Längsta tid per grund" in form and "OSL 10 kap. 27 § (generalklausulen) 14 dagar" in form
     data = {
         "to_organisation": world.orgs[("a", "municipality")].pk,
         "legal_ground": "osl_10_18a",
