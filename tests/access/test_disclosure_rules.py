@@ -455,3 +455,22 @@ def test_the_readme_holds_the_rule_table_as_the_module_has_it():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Utlämnanden och rättslig grund", 1)[1].split("\n## ", 1)[0]
     assert rules.readme_table() in section
+
+
+@pytest.mark.django_db
+def test_the_data_migration_ends_an_open_ended_fact_at_its_decision_plus_the_maximum(world):
+    """support 0003 (like access 0009 for record disclosures, whose column is now required)."""
+    import importlib
+
+    from django.apps import apps
+
+    from gvi.support.models import SupportFactDisclosure
+
+    migration = importlib.import_module("gvi.support.migrations.0003_end_open_fact_disclosures")
+    fact = world.records[("supportfact", "a", "municipality")]
+    decided = timezone.now() - timedelta(days=400)
+    SupportFactDisclosure.objects.filter(pk=fact.pk).update(expires_at=None, decided_at=decided)
+    migration.end_open_facts(apps, None)
+    fact.refresh_from_db()
+    assert fact.expires_at == decided + timedelta(days=rules.max_days(fact.legal_ground))
+    assert not SupportFactDisclosure.objects.active().filter(pk=fact.pk).exists()  # decided too long ago
