@@ -262,9 +262,10 @@ def build_world(with_relations: bool = True) -> World:
             to_organisation=other,
             content_type_id=_person_ct(),
             object_id=PersonFactory(alias=f"Utlämnad {org.pk}", **kw).pk,
-            legal_ground=Disclosure.LegalGround.OSL_10_18A,
+            legal_ground=Disclosure.LegalGround.OSL_10_2,
             purpose="Test",
             decided_by=world.users[Role.ANALYST],
+            expires_at=timezone.now() + timedelta(days=365),
         )
     from tests.partnership.factories import add_meeting_records  # local import: it imports this module
 

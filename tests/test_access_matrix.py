@@ -73,6 +73,8 @@ MATRIX = {
     ),
     "access:access_log": Route(only([AD], 200, 403), anon=302),
     "access:audit_verify": Route(only([AD], 200, 403), anon=302),
+    # The impact assessment's factual part (configuration and counts, no person data): the coordinator.
+    "access:dpia": Route(only([C, DPO], 200, 403), anon=302),
     # The one-time link: unknown tokens are 404 for everyone, signed in or not.
     "access:set_password": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"token": "okand"}),
     "access:unlock_request": Route(only(ALL_ROLES, 200, 0), anon=200),

@@ -2,7 +2,7 @@
 
 gvi demo | serve | worker | migrate | purge | audit verify | import ... | export ... | backup | restore | seed ... | bench
     | aggregate-keygen | aggregate-export | aggregate-import | api-token issue|list|revoke
-    | approve-first-member
+    | approve-first-member | dpia [--output FILE]
     | <any manage.py command>
 """
 
@@ -26,6 +26,7 @@ ALIASES = {
     "aggregate-import": ["gvi_aggregate_import"],
     "api-token": ["gvi_api_token"],
     "approve-first-member": ["gvi_approve_first_member"],
+    "dpia": ["gvi_dpia"],
 }
 
 

@@ -249,6 +249,15 @@ GVI_AUDIT_ANCHOR_FILE = os.environ.get("GVI_AUDIT_ANCHOR_FILE", str(DATA_DIR / "
 # API keys: every key expires, at the latest this many days after it is issued (gvi.access.services).
 GVI_API_TOKEN_MAX_DAYS = int(os.environ.get("GVI_API_TOKEN_MAX_DAYS", "90"))
 
+# Disclosures: the longest a disclosure may last, per legal ground, in days, over the defaults in
+# gvi.access.disclosure_rules; e.g. GVI_DISCLOSURE_MAX_DAYS=osl_10_27=30,consent=180
+GVI_DISCLOSURE_MAX_DAYS = {
+    ground.strip(): int(days)
+    for ground, _, days in (
+        item.partition("=") for item in env_list("GVI_DISCLOSURE_MAX_DAYS") if "=" in item
+    )
+}
+
 # Retention: review periods in days (adults and under 18), and the grace before deactivation.
 GVI_REVIEW_DAYS_ADULT = int(os.environ.get("GVI_REVIEW_DAYS_ADULT", "365"))
 GVI_REVIEW_DAYS_MINOR = int(os.environ.get("GVI_REVIEW_DAYS_MINOR", "180"))
@@ -296,7 +305,11 @@ CACHES = {
     # The progress of imports run by the worker: never the database, whose import transaction hides
     # it until the end (gvi.operations.imports).
     "progress": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": GVI_CACHE_URL, "KEY_PREFIX": "p"}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": GVI_CACHE_URL,
+            "KEY_PREFIX": "p",
+        }
         if GVI_CACHE_URL
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

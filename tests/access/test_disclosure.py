@@ -36,7 +36,10 @@ def test_disclosure_opens_one_record_to_one_organisation(world, police_person):
         analyst,
         police_person,
         DisclosureRequest(
-            to_organisation_id=social.pk, legal_ground="osl_10_18a", purpose="Planera hembesök"
+            to_organisation_id=social.pk,
+            legal_ground="osl_10_2",
+            purpose="Planera hembesök",
+            expires_at=timezone.now() + timedelta(days=30),
         ),
     )
     assert _visible(caseworker, police_person)
@@ -54,7 +57,7 @@ def test_expired_and_revoked_disclosures_close_the_record_again(world, police_pe
         police_person,
         DisclosureRequest(
             to_organisation_id=social.pk,
-            legal_ground="osl_10_18a",
+            legal_ground="osl_10_2",
             purpose="Kort",
             expires_at=timezone.now() + timedelta(hours=1),
         ),
@@ -65,7 +68,14 @@ def test_expired_and_revoked_disclosures_close_the_record_again(world, police_pe
     second = disclose(
         analyst,
         police_person,
-        DisclosureRequest(to_organisation_id=social.pk, legal_ground="consent", purpose="x"),
+        DisclosureRequest(
+            to_organisation_id=social.pk,
+            legal_ground="consent",
+            purpose="x",
+            expires_at=timezone.now() + timedelta(days=30),
+            consent_given_on=timezone.localdate(),
+            consent_method="written",
+        ),
     )
     assert _visible(caseworker, police_person)
     with pytest.raises(PermissionDenied):
@@ -82,7 +92,12 @@ def test_only_the_owner_may_disclose(world, police_person):
         disclose(
             caseworker,
             police_person,
-            DisclosureRequest(to_organisation_id=probation_org.pk, legal_ground="osl_10_2", purpose="x"),
+            DisclosureRequest(
+                to_organisation_id=probation_org.pk,
+                legal_ground="osl_10_2",
+                purpose="x",
+                expires_at=timezone.now() + timedelta(days=30),
+            ),
         )
     assert not Disclosure.objects.filter(object_id=police_person.pk).exists()
 
@@ -98,7 +113,14 @@ def test_disclosure_form_requires_ground_and_purpose_and_records_it(world, polic
     assert "Beskriv den rättsliga grunden." in html and "Detta fält måste fyllas i." in html
     assert not Disclosure.objects.filter(object_id=police_person.pk).exists()
     response = client.post(
-        url, {"to_organisation": social.pk, "legal_ground": "osl_10_28", "purpose": "Stöd"}
+        url,
+        {
+            "to_organisation": social.pk,
+            "legal_ground": "osl_10_28",
+            "legal_ground_text": "14 kap. 1 § socialtjänstlagen",
+            "purpose": "Stöd",
+            "expires_at": (timezone.localtime() + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M"),
+        },
     )
     assert response.status_code == 302
     disclosure = Disclosure.objects.get(object_id=police_person.pk, content_type__model="person")

@@ -294,6 +294,7 @@ def members(world):
             legal_ground=Disclosure.LegalGround.OSL_10_18A,
             purpose="Test",
             decided_by=world.users[Role.CASEWORKER],
+            expires_at=timezone.now() + timedelta(days=365),
         )
     GroupMembershipFactory(person=PersonFactory(alias="Osynlig person", **muni_kw), group=focus, **own_kw)
     GroupMembershipFactory(

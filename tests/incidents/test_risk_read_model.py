@@ -2,9 +2,12 @@
 page shows stays what the user's access allows (scopes, revoked disclosures); changes are recomputed by
 the worker, debounced."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from gvi.access.models import Disclosure
 from gvi.access.services import DisclosureRequest, disclose, revoke_disclosure
@@ -105,8 +108,9 @@ def test_a_revoked_disclosure_is_never_shown_from_a_stored_picture(world, scene)
         named,
         DisclosureRequest(
             to_organisation_id=world.orgs[("a", MUNI)].pk,
-            legal_ground=Disclosure.LegalGround.OSL_10_18A,
+            legal_ground=Disclosure.LegalGround.OSL_10_2,
             purpose="samverkan",
+            expires_at=timezone.now() + timedelta(days=30),
         ),
     )
     assert risk.retaliation_risk(caseworker).pending  # the stored picture did not rest on it

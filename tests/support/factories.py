@@ -102,6 +102,7 @@ class SupportFactDisclosureFactory(CompartmentFactory):
     purpose = "Samordna insatser i samverkan"
     decided_by = factory.SubFactory(UserFactory)
     decided_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=180))
 
 
 def need_rows(case):

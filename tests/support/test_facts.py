@@ -41,8 +41,9 @@ def _disclose(world, case, to_type=PROBATION, **extra):
     data = {
         "fact": Fact.RELOCATION,
         "to_organisation": world.orgs[("a", to_type)],
-        "legal_ground": "osl_10_18a",
+        "legal_ground": "osl_10_2",
         "purpose": "Anpassa villkoren i frivården",
+        "expires_at": timezone.now() + timedelta(days=30),
         **extra,
     }
     return services.record_fact_disclosure(world.users[Role.CASEWORKER], case, data)
@@ -206,6 +207,12 @@ def test_recipients_at_another_site_see_nothing(world, case):
         ({"purpose": ""}, "purpose"),
         ({"fact": Fact.COMPLETED}, "fact"),  # the case is not completed
         ({"expires_at": timezone.now() - timedelta(days=1)}, "expires_at"),
+        # The legal ground fits who discloses to whom, and every fact ends (gvi.access.disclosure_rules).
+        ({"expires_at": None}, "expires_at"),
+        ({"expires_at": timezone.now() + timedelta(days=400)}, "expires_at"),
+        ({"legal_ground": "osl_10_18a"}, "to_organisation"),  # to frivården: 18 a runs to the police
+        ({"legal_ground": "osl_10_27", "legal_ground_text": "Avvägning"}, "legal_ground"),  # not SoL secrecy
+        ({"legal_ground": "osl_10_28"}, "legal_ground_text"),
     ],
 )
 def test_fact_rules(world, case, changes, field):
@@ -249,7 +256,7 @@ def test_recording_a_fact_through_the_page(world, case):
             "fact": "other",
             "statement_text": "Har fått arbete via kommunens arbetsmarknadsenhet",
             "to_organisation": world.orgs[("a", PROBATION)].pk,
-            "legal_ground": "osl_10_18a",
+            "legal_ground": "osl_10_2",
             "purpose": "Samordning av villkor",
             "expires_at": (timezone.localdate() + timedelta(days=30)).isoformat(),
         },

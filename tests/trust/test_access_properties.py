@@ -195,7 +195,8 @@ def _create_record(kind: str, site, owner):
 
 
 def _disclosure_times(state: str, now):
-    decided, expires, revoked = now - timedelta(days=1), None, None
+    # Every disclosure has an end (disclosure_rules); "active" ends far beyond the checked moment.
+    decided, expires, revoked = now - timedelta(days=1), now + timedelta(days=365), None
     if state == "time_limited":
         expires = now + timedelta(days=1)
     elif state == "expired":

@@ -14,7 +14,7 @@ Properties:
    survives the next run either. (Fails today: BUG-RETENTION-1.)
 """
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.apps import apps
@@ -106,9 +106,10 @@ class Scene:
             to_organisation=self.social,
             content_type=ContentType.objects.get_for_model(Person),
             object_id=person.pk,
-            legal_ground=Disclosure.LegalGround.OSL_10_18A,
+            legal_ground=Disclosure.LegalGround.OSL_10_2,
             purpose="Samordning",
             decided_by=self.caseworker,
+            expires_at=datetime(2100, 1, 1, tzinfo=UTC),  # ends after every clock in here
         )
         return person
 

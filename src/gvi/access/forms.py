@@ -3,7 +3,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from gvi.access.models import NON_RECIPIENT_TYPES, Disclosure
+from gvi.access.disclosure_rules import max_days
+from gvi.access.models import NON_RECIPIENT_TYPES, ConsentMethod, Disclosure
 from gvi.partnership.models import Organisation, Site
 
 
@@ -57,14 +58,34 @@ class DisclosureForm(forms.Form):
     )
     expires_at = forms.DateTimeField(
         label=_("Upphör"),
-        required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text=_("Lämna tomt om utlämnandet gäller tills vidare."),
+        error_messages={"required": _("Ange när utlämnandet upphör. Inga utlämnanden gäller tills vidare.")},
+    )
+    consent_given_on = forms.DateField(
+        label=_("Samtycke lämnat"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Bara när grunden är samtycke: dagen då personen samtyckte."),
+    )
+    consent_method = forms.ChoiceField(
+        label=_("Samtycket lämnades"),
+        required=False,
+        choices=[("", "—"), *ConsentMethod.choices],
+        help_text=_("Bara när grunden är samtycke. Du registreras som den som registrerade samtycket."),
     )
 
     def __init__(self, *args, record, other_site: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.other_site = other_site
+        # The maximums in force (GVI_DISCLOSURE_MAX_DAYS over the rule table), so the page never goes stale.
+        self.fields["expires_at"].help_text = _(
+            "Obligatoriskt: inga utlämnanden gäller tills vidare. Längsta tid per grund: %(maximums)s."
+        ) % {
+            "maximums": "; ".join(
+                _("%(ground)s %(days)s dagar") % {"ground": label, "days": max_days(ground)}
+                for ground, label in Disclosure.LegalGround.choices
+            )
+        }
         field = self.fields["to_organisation"]
         # Any organisation is looked up, so that a refused one (a stale page, a hand-made request) gets its
         # reason in words from Disclosure.clean; only the possible recipients are offered.

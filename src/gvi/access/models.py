@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
+from gvi.access import disclosure_rules
 from gvi.access.permissions import OWN, VIEW, grant_for
 from gvi.partnership.models import Organisation, Site
 
@@ -142,6 +143,12 @@ class DisclosureQuerySet(models.QuerySet):
 NON_RECIPIENT_TYPES = (Organisation.Type.COMMUNITY, Organisation.Type.NATIONAL, Organisation.Type.OPERATOR)
 
 
+class ConsentMethod(models.TextChoices):
+    WRITTEN = "written", _("Skriftligt")
+    ORAL = "oral", _("Muntligt (antecknat)")
+    DIGITAL = "digital", _("Digitalt")
+
+
 class Disclosure(models.Model):
     """An explicit, recorded act of sharing one record with another organisation (utlämnande).
 
@@ -208,8 +215,22 @@ class Disclosure(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("beslutad av")
     )
     decided_at = models.DateTimeField(_("beslutad"), default=timezone.now)
-    expires_at = models.DateTimeField(_("upphör"), null=True, blank=True)
+    # Required: no disclosure lasts until further notice; the ground's maximum (disclosure_rules) caps it.
+    expires_at = models.DateTimeField(_("upphör"))
     revoked_at = models.DateTimeField(_("återkallad"), null=True, blank=True)
+    # A consent, when it is the ground: when and how the person gave it, and who recorded it.
+    consent_given_on = models.DateField(_("samtycke lämnat"), null=True, blank=True)
+    consent_method = models.CharField(
+        _("samtycket lämnades"), max_length=10, choices=ConsentMethod.choices, blank=True
+    )
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("samtycket registrerat av"),
+    )
 
     objects = DisclosureQuerySet.as_manager()
     history = HistoricalRecords()
@@ -229,12 +250,60 @@ class Disclosure(models.Model):
 
     def clean(self):
         errors = self.recipient_errors()
-        if self.legal_ground == self.LegalGround.OTHER and not (self.legal_ground_text or "").strip():
-            errors.setdefault("legal_ground_text", _("Beskriv den rättsliga grunden."))
-        if self.expires_at and self.decided_at and self.expires_at <= self.decided_at:
-            errors.setdefault("expires_at", _("Slutdatumet måste ligga efter beslutet."))
+        for field, message in self.ground_errors().items():
+            errors.setdefault(field, message)
+        if (
+            self.consent_given_on
+            and self.decided_at
+            and self.consent_given_on > timezone.localdate(self.decided_at)
+        ):
+            errors.setdefault("consent_given_on", _("Samtycket kan inte vara lämnat efter beslutet."))
         if errors:
             raise ValidationError(errors)
+
+    def ground_errors(self) -> dict:
+        """Why the legal ground does not fit who discloses to whom, and about whom (disclosure_rules)."""
+        types = dict(
+            Organisation.objects.filter(
+                pk__in=[self.from_organisation_id, self.to_organisation_id]
+            ).values_list("pk", "type")
+        )
+        sender, recipient = types.get(self.from_organisation_id), types.get(self.to_organisation_id)
+        if sender is None or recipient is None or not self.legal_ground:
+            return {}  # the fields' own validation says what is missing
+        return disclosure_rules.errors_for(self.legal_ground, sender, recipient, self.ground_facts())
+
+    def ground_facts(self) -> disclosure_rules.Facts:
+        decided = self.decided_at or timezone.now()
+        person = self.concerned_person()
+        under_21 = None
+        if person is not None:
+            under_21 = disclosure_rules.is_under_21(
+                person.birth_year, person.age_band, person.is_minor, timezone.localdate(decided)
+            )
+        return disclosure_rules.Facts(
+            under_21=under_21,
+            consent_recorded=bool(
+                self.consent_given_on and self.consent_method and self.consent_recorded_by_id
+            ),
+            ground_text=self.legal_ground_text,
+            decided_at=decided,
+            expires_at=self.expires_at,
+        )
+
+    def concerned_person(self):
+        """The person entry the disclosed record is about: the record itself, or the person it names."""
+        if not (self.content_type_id and self.object_id):
+            return None
+        record = self.record
+        if record is None:
+            return None
+        if record._meta.label_lower == "groups.person":
+            return record
+        person = getattr(record, "person", None)
+        if person is not None and person._meta.label_lower == "groups.person":
+            return person
+        return None
 
     def recipient_errors(self) -> dict:
         """Why the recipient (organisation and site) cannot receive the record, by field; {} if it can."""

@@ -126,16 +126,20 @@ class DisclosureRequest:
     legal_ground: str
     purpose: str
     legal_ground_text: str = ""
-    expires_at: object = None
+    expires_at: object = None  # required: Disclosure.clean refuses a disclosure without an end
     # Another site than the record's: only from an explicit "annan plats" choice (see Disclosure).
     to_site_id: int | None = None
+    # With the consent ground: when and how the person consented (the deciding user records it).
+    consent_given_on: object = None
+    consent_method: str = ""
 
 
 @transaction.atomic
 def disclose(user, record: CompartmentedRecord, request: DisclosureRequest) -> Disclosure:
     """Record a disclosure of `record` by its owner. A recipient that would gain nothing, another site's
-    organisation without `to_site_id`, or another site with a ground that does not hold there is refused
-    with a ValidationError naming the field (Disclosure.clean)."""
+    organisation without `to_site_id`, another site with a ground that does not hold there, a ground that
+    does not fit who discloses to whom (gvi.access.disclosure_rules), a missing consent record or an end
+    beyond the ground's maximum is refused with a ValidationError naming the field (Disclosure.clean)."""
     membership = granting_membership(user, record, DISCLOSE)
     if membership is None or membership.organisation_id != record.owner_id:
         raise PermissionDenied(_("Endast den ägande organisationen kan lämna ut posten."))
@@ -152,6 +156,10 @@ def disclose(user, record: CompartmentedRecord, request: DisclosureRequest) -> D
         decided_by=user,
         expires_at=request.expires_at,
     )
+    if request.legal_ground == Disclosure.LegalGround.CONSENT:
+        disclosure.consent_given_on = request.consent_given_on
+        disclosure.consent_method = request.consent_method or ""
+        disclosure.consent_recorded_by = user
     disclosure._history_user = user
     disclosure.full_clean()
     disclosure.save()

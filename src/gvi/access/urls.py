@@ -10,6 +10,7 @@ urlpatterns = [
     path("konto/tvafaktor/aktivera/", authentication.enrol_second_factor, name="enrol_second_factor"),
     path("utlamnanden/", views.disclosure_list, name="disclosures"),
     path("utlamnanden/<str:pk>/aterkalla/", views.disclosure_revoke, name="disclosure_revoke"),
+    path("dataskydd/konsekvensbedomning/", views.dpia, name="dpia"),
     path("granskning/logg/", views.access_log, name="access_log"),
     path("granskning/verifiera/", views.audit_verify, name="audit_verify"),
     path("konto/valj-losenord/<str:token>/", account_views.set_password, name="set_password"),

@@ -1,11 +1,14 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gvi.access.audit import verify_chain
-from gvi.access.decorators import roles_required
+from gvi.access.decorators import roles_required, user_roles
+from gvi.access.dpia import TITLE, build, markdown
 from gvi.access.models import AccessLog, Disclosure
 from gvi.access.selectors import cross_site_disclosures, parse_id, received_disclosures
 from gvi.access.services import revoke_disclosure
@@ -31,6 +34,7 @@ def disclosure_list(request):
             "made": Paginator(made, 50).get_page(request.GET.get("sida")),
             "received": received[:200],
             "across_sites": cross_site_disclosures(request.user)[:200],
+            "may_see_dpia": Role.COORDINATOR in user_roles(request.user),
         },
     )
 
@@ -63,3 +67,14 @@ def access_log(request):
 @roles_required(Role.ADMINISTRATOR)
 def audit_verify(request):
     return render(request, "access/audit_verify.html", {"report": verify_chain()})
+
+
+@roles_required(Role.COORDINATOR, Role.DATA_PROTECTION_OFFICER)
+def dpia(request):
+    """The factual part of the impact assessment, generated now; ?format=md downloads it as Markdown."""
+    if request.GET.get("format") == "md":
+        response = HttpResponse(markdown(), content_type="text/markdown; charset=utf-8")
+        name = f"konsekvensbedomning-{timezone.localdate().isoformat()}.md"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return render(request, "access/dpia.html", {"title": TITLE, "blocks": build()})

@@ -12,8 +12,9 @@ Rules kept here:
   through gvi.support.services.open_case_from_referral, when that module exists; until then the request is
   recorded as waiting and sent on the next save after the module appears;
 - an organisation named as delivering a notification (other than its owner) reads it through a
-  disclosure made when it is named (OSL 10:18 a, purpose DELIVERY_PURPOSE) and revoked when it is no longer
-  named: the access layer's one way to open a record to another organisation (gvi.access.models.Disclosure);
+  disclosure made when it is named (OSL 10:2, necessary for the owner's own work: the delivery; purpose
+  DELIVERY_PURPOSE; it ends after the ground's maximum, gvi.access.disclosure_rules) and revoked when it is
+  no longer named: the access layer's one way to open a record to another organisation (gvi.access.models.Disclosure);
 - a communication back names at least one audience group, all at its site.
 """
 
@@ -29,6 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from gvi.access.disclosure_rules import latest_end
 from gvi.access.models import NON_RECIPIENT_TYPES, CompartmentedRecord, Disclosure
 from gvi.access.permissions import CHANGE, DISCLOSE
 from gvi.access.services import (
@@ -467,8 +469,9 @@ def _sync_delivery_disclosures(user, notification: Notification, organisations: 
             notification,
             DisclosureRequest(
                 to_organisation_id=org_id,
-                legal_ground=Disclosure.LegalGround.OSL_10_18A,
+                legal_ground=Disclosure.LegalGround.OSL_10_2,
                 purpose=DELIVERY_PURPOSE,
+                expires_at=latest_end(Disclosure.LegalGround.OSL_10_2, timezone.now()),
             ),
         )
 

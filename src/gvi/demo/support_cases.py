@@ -374,7 +374,7 @@ class _SiteLoader:
                 Fact.ACTIVE_SUPPORT,
                 self.police,
                 "Undvika dubbla insatser och samordna vid förhöjd hotbild (fiktivt).",
-                None,
+                180,  # every disclosure ends (gvi.access.disclosure_rules)
             ),
             (
                 lambda c: c.relocation,
@@ -388,7 +388,7 @@ class _SiteLoader:
                 Fact.COMPLETED,
                 self.probation,
                 "Underlag för frivårdens planering inför villkorlig frigivning (fiktivt).",
-                None,
+                365,
             ),
         ]
         used: set[int] = set()
@@ -417,7 +417,7 @@ class _SiteLoader:
                     purpose=purpose,
                     decided_by=self.user,
                     decided_at=_aware(decided),
-                    expires_at=_aware(decided + timedelta(days=days)) if days else None,
+                    expires_at=_aware(decided + timedelta(days=days)),
                 ),
                 self.user,
             )

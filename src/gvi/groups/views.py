@@ -180,6 +180,8 @@ def person_disclose(request, pk):
                     purpose=data["purpose"],
                     expires_at=data["expires_at"],
                     to_site_id=data["to_site"].pk if other_site else None,
+                    consent_given_on=data["consent_given_on"],
+                    consent_method=data["consent_method"],
                 ),
             )
         except ValidationError as error:

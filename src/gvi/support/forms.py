@@ -208,11 +208,12 @@ class FactForm(forms.ModelForm):
 
     expires_at = forms.DateField(
         label=_("Gäller till och med"),
-        required=False,
         widget=DATE,
         help_text=_(
-            "Uppgiften försvinner för mottagaren efter detta datum. Lämna tomt om den gäller tills vidare."
+            "Uppgiften försvinner för mottagaren efter detta datum. Obligatoriskt: inga utlämnanden gäller "
+            "tills vidare, och varje grund har en längsta tid."
         ),
+        error_messages={"required": _("Ange när utlämnandet upphör. Inga utlämnanden gäller tills vidare.")},
     )
 
     def __init__(self, *args, organisations=None, **kwargs):

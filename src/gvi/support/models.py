@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gvi.access import disclosure_rules
 from gvi.access.models import (
     NON_RECIPIENT_TYPES,
     CompartmentedRecord,
@@ -550,5 +551,30 @@ class SupportFactDisclosure(CasePart):
                 errors.setdefault("fact", _("Ärendet är inte avslutat som fullföljt."))
             if self.fact == Fact.RELOCATION and not case.relocation:
                 errors.setdefault("fact", _("Ärendet har ingen pågående flytt registrerad."))
+            for field, message in self.ground_errors(case).items():
+                # The case's recorded consent stands for the consent record of a generic disclosure.
+                errors.setdefault("legal_ground" if field == "consent_given_on" else field, message)
         if errors:
             raise ValidationError(errors)
+
+    def ground_errors(self, case) -> dict:
+        """The legal ground must fit who discloses to whom, about whom, and the fact must end within the
+        ground's maximum (gvi.access.disclosure_rules), as for every disclosure."""
+        if not (self.to_organisation_id and self.owner_id and self.legal_ground):
+            return {}
+        decided = self.decided_at or timezone.now()
+        person = case.person if case.person_id else None
+        facts = disclosure_rules.Facts(
+            under_21=disclosure_rules.is_under_21(
+                person.birth_year, person.age_band, person.is_minor, timezone.localdate(decided)
+            )
+            if person is not None
+            else None,
+            consent_recorded=case.consent_status == ConsentStatus.GIVEN,
+            ground_text=self.legal_ground_text,
+            decided_at=decided,
+            expires_at=self.expires_at,
+        )
+        return disclosure_rules.errors_for(
+            self.legal_ground, self.owner.type, self.to_organisation.type, facts
+        )
