@@ -294,7 +294,11 @@ CACHES = {
     # The progress of imports run by the worker: never the database, whose import transaction hides
     # it until the end (gvi.operations.imports).
     "progress": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": GVI_CACHE_URL, "KEY_PREFIX": "p"}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": GVI_CACHE_URL,
+            "KEY_PREFIX": "p",
+        }
         if GVI_CACHE_URL
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -308,6 +312,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": GVI_LOG_LEVEL},
+    # pysaml2 logs whole SAML messages (with the user's attributes) at DEBUG: never person data in logs.
+    "loggers": {"saml2": {"level": "WARNING"}},
 }
 
 # E-mail notices (gvi.notices), sent by the worker. SMTP when GVI_EMAIL_HOST is set, otherwise (and always

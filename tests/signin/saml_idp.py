@@ -32,7 +32,7 @@ def key_pair(directory, name: str) -> tuple[str, str]:
     """A 2048-bit RSA key and a self-signed certificate for it, as PEM files: (key path, cert path)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -158,7 +158,7 @@ class IdentityProvider:
             authn={"class_ref": self.class_ref, "authn_auth": self.entity_id},
             sign_assertion=True,
             sign_response=True,
-            policy=policy,
+            release_policy=policy,
         )
         info = server.apply_binding(BINDING_HTTP_POST, str(response), acs, response=True)
         return acs, form_value(info["data"], "SAMLResponse")

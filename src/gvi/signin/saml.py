@@ -6,6 +6,7 @@ pysaml2 is used directly rather than through djangosaml2, whose single SAML_CONF
 auth backend fit one IdP: here each IdP has its organisation, role map and MFA rule, and the user and
 memberships come from the protocol-neutral gvi.signin.services shared with OIDC."""
 
+import os
 import shutil
 import threading
 import time
@@ -82,6 +83,17 @@ def sp_settings(provider: SamlProvider, with_metadata: bool = True) -> dict:
     return config
 
 
+def _changed(*paths) -> list:
+    """When each file last changed: a key pair or metadata file replaced in place is read anew."""
+    stamps = []
+    for path in paths:
+        try:
+            stamps.append(os.stat(path).st_mtime_ns if path else None)
+        except OSError:
+            stamps.append(None)
+    return stamps
+
+
 def client(provider: SamlProvider) -> Saml2Client:
     key = (
         provider.key,
@@ -91,6 +103,7 @@ def client(provider: SamlProvider) -> Saml2Client:
         provider.sp_key_file,
         provider.sp_cert_file,
         settings.GVI_BASE_URL,
+        *_changed(provider.metadata_file, provider.sp_key_file, provider.sp_cert_file),
     )
     with _lock:
         cached = _clients.get(key)

@@ -54,7 +54,9 @@ def _client(provider: Provider):
 
 
 def _failed(request, provider, reason: str, status: int = 400):
-    logger.warning("%s sign-in refused: provider=%s reason=%s", provider.protocol.upper(), provider.key, reason)
+    logger.warning(
+        "%s sign-in refused: provider=%s reason=%s", provider.protocol.upper(), provider.key, reason
+    )
     return render(request, "signin/failed.html", {"provider": provider}, status=status)
 
 
@@ -213,8 +215,9 @@ def saml_acs(request, provider):
         )
         if response is None:
             raise SAMLError("no response")
-    except (SAMLError, OSError, ValueError, TypeError, AttributeError) as error:
-        refused = _failed(request, provider, type(error).__name__)
+    except Exception as error:  # pysaml2 raises bare Exception too (the audience); any failure refuses
+        reason = "wrong audience" if "AudienceRestriction" in str(error) else type(error).__name__
+        refused = _failed(request, provider, reason)
         refused.delete_cookie(SAML_REQUEST_COOKIE, path="/konto/saml/")
         return refused
     # Spent once: a copy of the response (or the same browser's back button) finds no request to answer.
@@ -254,13 +257,18 @@ def _saml_logout_url(provider, name_id: str, session_index: str) -> str:
             return ""
         destination = services_[0]["location"]
         request_id, logout_request = client.create_logout_request(
-            destination, idp, name_id=decode(name_id), session_indexes=[session_index] if session_index else None
+            destination,
+            idp,
+            name_id=decode(name_id),
+            session_indexes=[session_index] if session_index else None,
         )
         info = client.apply_binding(
             BINDING_HTTP_REDIRECT, str(logout_request), destination, sign=True, sigalg=saml.SIGNING
         )
     except (SAMLError, OSError, ValueError) as error:
-        logger.warning("SAML sign-out request failed: provider=%s reason=%s", provider.key, type(error).__name__)
+        logger.warning(
+            "SAML sign-out request failed: provider=%s reason=%s", provider.key, type(error).__name__
+        )
         return ""
     cache.set(_outstanding_key(request_id), provider.key, SAML_REQUEST_SECONDS)
     return dict(info["headers"])["Location"]
@@ -275,7 +283,7 @@ def saml_sls(request, provider):
         )
         if answer is None:
             raise SAMLError("no response")
-    except (SAMLError, OSError, ValueError, TypeError, AttributeError) as error:
+    except Exception as error:  # as for the sign-in response: any failure refuses
         return _failed(request, provider, f"logout response {type(error).__name__}")
     if not cache.delete(_outstanding_key(answer.in_response_to or "")):
         return _failed(request, provider, "logout response to no request of ours")
