@@ -86,6 +86,7 @@ class IdentityProvider:
         self.fault = None  # None | "audience" | "expired" | "forged"
         self.requests = []  # the AuthnRequests received
         self.logouts = []  # the LogoutRequests received
+        self.answers = []  # the LogoutResponses received
         self.sp_metadata = None
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -177,6 +178,27 @@ class IdentityProvider:
         )
         return dict(info["headers"])["Location"]
 
+    def logout_request(self, sp_entity_id: str, name_id: str, sign: bool = True) -> str:
+        """An IdP-initiated single logout: the URL of the SP's SLS with a LogoutRequest for the user."""
+        server = self.server_for()
+        destination = server.metadata.single_logout_service(sp_entity_id, BINDING_HTTP_REDIRECT, "spsso")[0][
+            "location"
+        ]
+        _, request = server.create_logout_request(
+            destination,
+            sp_entity_id,
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id),
+            sign=False,
+        )
+        info = server.apply_binding(BINDING_HTTP_REDIRECT, str(request), destination, sign=sign)
+        return dict(info["headers"])["Location"]
+
+    def logout_answer(self, query):
+        """The SP's LogoutResponse to an IdP-initiated logout, signature checked."""
+        server = self.server_for()
+        response = server.parse_logout_request_response(query["SAMLResponse"], BINDING_HTTP_REDIRECT)
+        self.answers.append(response.response)
+
     def _handler(self):
         idp = self
 
@@ -209,6 +231,10 @@ class IdentityProvider:
                             f'<input type="hidden" name="SAMLResponse" value="{saml_response}"></form>'
                         )
                         return self._send(200, form)
+                    if url.path == "/slo" and "SAMLResponse" in query:
+                        with idp.lock:
+                            idp.logout_answer(query)
+                        return self._send(200, "Du är utloggad.")
                     if url.path == "/slo":
                         with idp.lock:
                             back = idp.logout_response(query)

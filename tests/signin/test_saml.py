@@ -281,6 +281,58 @@ def test_sign_out_ends_the_session_here_and_at_the_idp(settings, idp, world, cap
 
 
 @pytest.mark.django_db
+def test_the_idp_can_end_the_session_here_with_a_signed_logout_request(settings, idp, world, caplog):
+    provider = configure(settings, idp, world, mfa_authn_context=frozenset({MFA}))
+    idp.attributes = {ROLE: ["GVI-Analytiker"]}
+    idp.class_ref = MFA
+    client, other = Client(), Client()
+    sign_in(client, idp)
+    idp.name_id = "bertil-2"
+    sign_in(other, idp)
+    assert lands_on(client) == lands_on(other) == "home"
+    # Unsigned, or signed by another key: refused, the session stays.
+    for url in (
+        idp.logout_request(provider.entity_id, "anna-1", sign=False),
+        IdentityProviderWithOtherKey(idp).logout_request(provider.entity_id, "anna-1"),
+    ):
+        back = urlsplit(url)
+        with caplog.at_level(logging.WARNING, logger="gvi.signin"):
+            assert client.get(f"{back.path}?{back.query}").status_code == 400
+        assert lands_on(client) == "home"
+    assert refusals(caplog) == ["SAML sign-in refused: provider=kommunen reason=logout SAMLError"] * 2
+    # Signed by the IdP, for anna: her session ends, bertil's in another browser stays; the IdP is answered.
+    back = urlsplit(idp.logout_request(provider.entity_id, "anna-1"))
+    assert back.path == reverse("signin:saml_sls", kwargs={"provider": "kommunen"})
+    answered = client.get(f"{back.path}?{back.query}")
+    assert answered.status_code == 302 and answered["Location"].startswith(f"{idp.base}/slo?")
+    assert lands_on(client).startswith(reverse("access:login"))
+    assert lands_on(other) == "home"
+    assert requests.get(answered["Location"], timeout=10).status_code == 200
+    [answer] = idp.answers
+    assert answer.status.status_code.value == "urn:oasis:names:tc:SAML:2.0:status:Success"
+    # A request for anna reaching bertil's browser ends nothing there.
+    back = urlsplit(idp.logout_request(provider.entity_id, "anna-1"))
+    assert other.get(f"{back.path}?{back.query}").status_code == 302
+    assert lands_on(other) == "home"
+
+
+class IdentityProviderWithOtherKey:
+    """The test IdP's name and endpoints with the key its metadata does not publish."""
+
+    def __init__(self, idp):
+        self.idp = idp
+
+    def logout_request(self, sp_entity_id, name_id):
+        idp = self.idp
+        keys = idp.key_file, idp.cert_file
+        idp.key_file, idp.cert_file = idp.other_key_file, idp.other_cert_file
+        try:
+            return idp.logout_request(sp_entity_id, name_id)
+        finally:
+            idp.key_file, idp.cert_file = keys
+
+
+@pytest.mark.django_db
 def test_the_sign_in_page_offers_saml_idps_beside_the_oidc_ones(settings, idp, world):
     from gvi.signin.config import Provider
 

@@ -17,6 +17,7 @@ SAML 2.0 IdPs (ADFS, a SITHS federation's IdP) beside them, keys distinct from t
     GVI_SAML_PROVIDERS=kommunen
     GVI_SAML_<KEY>_METADATA_URL=https://adfs.kommun.se/FederationMetadata/2007-06/FederationMetadata.xml
     GVI_SAML_<KEY>_METADATA_FILE=/etc/gvi/kommunen-idp.xml      (instead of the URL)
+    GVI_SAML_<KEY>_METADATA_CERT=/etc/gvi/federation.crt   the metadata's signer, checked when set
     GVI_SAML_<KEY>_IDP_ENTITY_ID=...       which IdP, when the metadata (a federation's) lists several
     GVI_SAML_<KEY>_ENTITY_ID=https://gvi.example.se/saml/kommunen   our SP's entity id towards this IdP
     GVI_SAML_<KEY>_LABEL, _ORGANISATION, _ROLE_MAP, _CONTACT   as for OIDC
@@ -107,6 +108,7 @@ class SamlProvider(RoleMapping):
     sp_cert_file: str
     metadata_url: str = ""
     metadata_file: str = ""
+    metadata_cert: str = ""  # the certificate a federation signs its metadata with (checked when set)
     idp_entity_id: str = ""
     user_id_claim: str = "NameID"
     role_claim: str = ADFS_ROLE
@@ -195,6 +197,7 @@ def saml_providers_from_environment(environ) -> dict[str, SamlProvider]:
             sp_cert_file=_getter(environ, "GVI_SAML_")("SP_CERT_FILE"),
             metadata_url=metadata_url,
             metadata_file=metadata_file,
+            metadata_cert=get("METADATA_CERT", ""),
             idp_entity_id=get("IDP_ENTITY_ID", ""),
             user_id_claim=get("USER_ID_ATTRIBUTE", "NameID"),
             role_claim=get("ROLE_ATTRIBUTE", ADFS_ROLE),

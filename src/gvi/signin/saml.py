@@ -18,6 +18,7 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_TRANSIENT
+from saml2.sigver import verify_redirect_signature
 
 from gvi.signin.config import SamlProvider
 
@@ -56,6 +57,7 @@ def sp_settings(provider: SamlProvider, with_metadata: bool = True) -> dict:
         # Assertions the IdP encrypts (ADFS does when it knows our certificate) are decrypted with it.
         "encryption_keypairs": [{"key_file": provider.sp_key_file, "cert_file": provider.sp_cert_file}],
         "accepted_time_diff": 60,  # seconds of clock skew tolerated against the IdP
+        "http_client_timeout": 15,  # fetching the metadata (TLS certificates verified)
         "allow_unknown_attributes": True,
         "signing_algorithm": SIGNING,
         "digest_algorithm": DIGEST,
@@ -78,7 +80,7 @@ def sp_settings(provider: SamlProvider, with_metadata: bool = True) -> dict:
         config["metadata"] = (
             {"local": [provider.metadata_file]}
             if provider.metadata_file
-            else {"remote": [{"url": provider.metadata_url}]}
+            else {"remote": [{"url": provider.metadata_url, "cert": provider.metadata_cert or None}]}
         )
     return config
 
@@ -100,6 +102,7 @@ def client(provider: SamlProvider) -> Saml2Client:
         provider.entity_id,
         provider.metadata_url,
         provider.metadata_file,
+        provider.metadata_cert,
         provider.sp_key_file,
         provider.sp_cert_file,
         settings.GVI_BASE_URL,
@@ -177,3 +180,16 @@ def session_index(response) -> str:
         if statement.session_index:
             return statement.session_index
     return ""
+
+
+def redirect_signed(saml_client: Saml2Client, idp: str, query: dict, message: str) -> bool:
+    """The HTTP-Redirect binding's signature (over the query) by a signing key in the IdP's metadata.
+    pysaml2 checks it only for requests to an IdP: an SP must check the IdP's logout messages itself."""
+    if not query.get("Signature") or not query.get("SigAlg") or not query.get(message):
+        return False
+    signed = {name: query[name] for name in (message, "RelayState", "SigAlg", "Signature") if name in query}
+    backend = saml_client.sec.sec_backend
+    return any(
+        verify_redirect_signature(signed, backend, cert)
+        for _, cert in saml_client.metadata.certs(idp, "idpsso", "signing")
+    )

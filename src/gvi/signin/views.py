@@ -275,17 +275,53 @@ def _saml_logout_url(provider, name_id: str, session_index: str) -> str:
 
 
 def saml_sls(request, provider):
-    """The IdP's answer to our sign-out (LogoutResponse): checked, then on to the sign-in page."""
+    """Single logout from the IdP: its answer to our sign-out (LogoutResponse), checked, then on to the
+    sign-in page; or its request to end the session here (IdP-initiated, LogoutRequest), answered."""
     provider = _saml_provider(provider)
+    query = request.GET.dict()
     try:
-        answer = saml.client(provider).parse_logout_request_response(
-            request.GET.get("SAMLResponse", ""), BINDING_HTTP_REDIRECT
-        )
+        client = saml.client(provider)
+        idp = saml.idp_entity_id(client, provider)
+        kind = "SAMLRequest" if "SAMLRequest" in query else "SAMLResponse"
+        if not saml.redirect_signed(client, idp, query, kind):
+            raise SAMLError("not signed by the IdP")
+        if kind == "SAMLRequest":
+            return _saml_idp_logout(request, provider, client, idp, query)
+        answer = client.parse_logout_request_response(query["SAMLResponse"], BINDING_HTTP_REDIRECT)
         if answer is None:
             raise SAMLError("no response")
     except Exception as error:  # as for the sign-in response: any failure refuses
-        return _failed(request, provider, f"logout response {type(error).__name__}")
+        return _failed(request, provider, f"logout {type(error).__name__}")
     if not cache.delete(_outstanding_key(answer.in_response_to or "")):
         return _failed(request, provider, "logout response to no request of ours")
     logger.info("SAML sign-out at the IdP confirmed: provider=%s", provider.key)
     return redirect(settings.LOGIN_URL)
+
+
+def _saml_idp_logout(request, provider, client, idp: str, query: dict):
+    """The IdP ends its session (the user signed out there, or elsewhere): end ours when this browser's
+    session is that user's from that IdP, and answer the IdP (success either way: no session stays)."""
+    message = client.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT).message
+    name_id = request.session.get(SESSION_SAML_NAME_ID, "")
+    ours = (
+        request.session.get(SESSION_PROTOCOL) == "saml"
+        and request.session.get(SESSION_PROVIDER) == provider.key
+        and bool(name_id)
+        and message.name_id is not None
+        and decode(name_id).text == message.name_id.text
+    )
+    if ours:
+        logger.info("SAML sign-out from the IdP: provider=%s user=%s", provider.key, request.user.pk)
+        logout(request)
+    answer = client.create_logout_response(message, [BINDING_HTTP_REDIRECT])
+    destination = client.metadata.single_logout_service(idp, BINDING_HTTP_REDIRECT, "idpsso")[0]["location"]
+    info = client.apply_binding(
+        BINDING_HTTP_REDIRECT,
+        str(answer),
+        destination,
+        relay_state=query.get("RelayState", ""),
+        response=True,
+        sign=True,
+        sigalg=saml.SIGNING,
+    )
+    return redirect(dict(info["headers"])["Location"])
