@@ -1,7 +1,11 @@
 """OIDC sign-in: to the IdP, back with a code, tokens validated by Authlib (signature against the IdP's
 published keys, issuer, audience = our client id, expiry, and the nonce and state this session sent,
 each usable once), then the local user and its memberships; the second factor from the IdP only when
-configured for it, otherwise the local TOTP as for everyone."""
+configured for it, otherwise the local TOTP as for everyone.
+
+SAML 2.0 (below, with gvi.signin.saml): a signed AuthnRequest to the IdP, its signed assertion back by
+POST, checked by pysaml2 (signature against the IdP's metadata, audience = our entity id, validity, and
+InResponseTo = the request this browser sent, answered once); from there the same path as OIDC (_enter)."""
 
 import logging
 
