@@ -427,3 +427,47 @@ def test_a_transient_name_id_identifies_no_one():
     assert saml.user_id({"NameID": "abc", "NameID.format": NAMEID_FORMAT_TRANSIENT}, provider) is None
     multi = SamlProvider(**{**provider.__dict__, "user_id_claim": "uid"})
     assert saml.user_id({"uid": ["a", "b"]}, multi) is None and saml.user_id({"uid": ["a"]}, multi) == "a"
+
+
+@pytest.mark.django_db
+def test_several_saml_idps_coexist_each_for_its_own_organisation(settings, idp, world, tmp_path, caplog):
+    other_dir = tmp_path / "region"
+    other_dir.mkdir()
+    region_idp = IdentityProvider(other_dir).start()
+    try:
+        kommunen = configure(settings, idp, world)
+        region = SamlProvider(
+            **{
+                **kommunen.__dict__,
+                "key": "region",
+                "label": "Region Exempel",
+                "entity_id": "https://gvi.test/saml/region",
+                "metadata_url": f"{region_idp.base}/metadata",
+                "organisation": world.org_of(Role.CASEWORKER).name,
+                "role_map": parse_role_map("GVI-Handlaggare=caseworker@a", "region"),
+            }
+        )
+        settings.GVI_SAML_PROVIDERS = {"kommunen": kommunen, "region": region}
+        metadata = Client().get(reverse("signin:saml_metadata", kwargs={"provider": "region"}))
+        region_idp.trust(metadata.content.decode())
+        idp.attributes = {ROLE: ["GVI-Analytiker"]}
+        region_idp.name_id = "anna-1"  # the same NameID at another IdP is another person
+        region_idp.attributes = {ROLE: ["GVI-Handlaggare", "GVI-Analytiker"]}
+        sign_in(Client(), idp, "kommunen")
+        sign_in(Client(), region_idp, "region")
+        by_idp = {i.provider: i.user for i in ExternalIdentity.objects.all()}
+        assert set(by_idp) == {"kommunen", "region"} and by_idp["kommunen"] != by_idp["region"]
+        # Each IdP maps into its own organisation only: the region's "GVI-Analytiker" maps to nothing.
+        assert [(m.organisation, m.role) for m in by_idp["region"].memberships.active()] == [
+            (world.org_of(Role.CASEWORKER), Role.CASEWORKER)
+        ]
+        # The region's response posted to the kommun's ACS, in the browser that asked the region: refused.
+        client = Client()
+        _, region_response = at_idp(client, region_idp, "region")
+        acs = reverse("signin:saml_acs", kwargs={"provider": "kommunen"})
+        with caplog.at_level(logging.WARNING, logger="gvi.signin"):
+            assert client.post(acs, {"SAMLResponse": region_response}).status_code == 400
+        assert refusals(caplog)[0].startswith("SAML sign-in refused: provider=kommunen reason=")
+        assert lands_on(client).startswith(reverse("access:login"))
+    finally:
+        region_idp.stop()
