@@ -471,3 +471,14 @@ def test_several_saml_idps_coexist_each_for_its_own_organisation(settings, idp, 
         assert lands_on(client).startswith(reverse("access:login"))
     finally:
         region_idp.stop()
+
+
+@pytest.mark.django_db
+def test_over_https_the_request_cookie_comes_with_the_idps_cross_site_post(settings, idp, world):
+    configure(settings, idp, world)
+    settings.SESSION_COOKIE_SECURE = True
+    client = Client()
+    start = client.get(reverse("signin:saml_start", kwargs={"provider": "kommunen"}), secure=True)
+    cookie = start.cookies["gvi_saml_request"]
+    assert cookie["samesite"] == "None" and cookie["secure"] and cookie["httponly"]
+    assert cookie["path"] == "/konto/saml/"

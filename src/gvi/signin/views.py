@@ -189,17 +189,26 @@ def saml_start(request, provider):
         return _failed(request, provider, f"idp unusable ({type(error).__name__})", status=502)
     cache.set(_outstanding_key(request_id), provider.key, SAML_REQUEST_SECONDS)
     response = redirect(dict(info["headers"])["Location"])
-    secure = settings.SESSION_COOKIE_SECURE
     response.set_signed_cookie(
         SAML_REQUEST_COOKIE,
         f"{provider.key}:{request_id}",
         salt="gvi.signin.saml",
         max_age=SAML_REQUEST_SECONDS,
         path="/konto/saml/",
-        secure=secure,
+        secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
-        samesite="None" if secure else "Lax",  # None needs Secure; over plain http (development) Lax
+        samesite=_request_cookie_samesite(),
     )
+    return response
+
+
+def _request_cookie_samesite() -> str:
+    # None (sent with the IdP's cross-site POST) needs Secure; over plain http (development) only Lax.
+    return "None" if settings.SESSION_COOKIE_SECURE else "Lax"
+
+
+def _forget_request(response):
+    response.delete_cookie(SAML_REQUEST_COOKIE, path="/konto/saml/", samesite=_request_cookie_samesite())
     return response
 
 
@@ -221,9 +230,7 @@ def saml_acs(request, provider):
             raise SAMLError("no response")
     except Exception as error:  # pysaml2 raises bare Exception too (the audience); any failure refuses
         reason = "wrong audience" if "AudienceRestriction" in str(error) else type(error).__name__
-        refused = _failed(request, provider, reason)
-        refused.delete_cookie(SAML_REQUEST_COOKIE, path="/konto/saml/")
-        return refused
+        return _forget_request(_failed(request, provider, reason))
     # Spent once: a copy of the response (or the same browser's back button) finds no request to answer.
     if not cache.delete(_outstanding_key(request_id)):
         return _failed(request, provider, "request already answered")
@@ -238,9 +245,7 @@ def saml_acs(request, provider):
         return refused
     request.session[SESSION_SAML_NAME_ID] = code(response.name_id) if response.name_id is not None else ""
     request.session[SESSION_SAML_SESSION_INDEX] = saml.session_index(response)
-    done = redirect(settings.LOGIN_REDIRECT_URL)  # unverified sessions go on to the local TOTP
-    done.delete_cookie(SAML_REQUEST_COOKIE, path="/konto/saml/")
-    return done
+    return _forget_request(redirect(settings.LOGIN_REDIRECT_URL))  # unverified: on to the local TOTP
 
 
 def saml_metadata(request, provider):
