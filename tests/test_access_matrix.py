@@ -604,6 +604,13 @@ MATRIX.update(
         "signin:oidc_start": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"provider": "okand"}),
         "signin:oidc_callback": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"provider": "okand"}),
         "signin:oidc_logout": Route(only(ALL_ROLES, 302, 0), anon=302, method="post"),
+        # SAML IdPs likewise (tests/signin/test_saml.py against a real IdP): unknown keys are 404.
+        "signin:saml_start": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"provider": "okand"}),
+        "signin:saml_acs": Route(
+            only(ALL_ROLES, 404, 0), anon=404, method="post", kwargs={"provider": "okand"}
+        ),
+        "signin:saml_sls": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"provider": "okand"}),
+        "signin:saml_metadata": Route(only(ALL_ROLES, 404, 0), anon=404, kwargs={"provider": "okand"}),
         "notices:meeting_ics": Route(
             {**only(MEETING_VIEWERS, SITE_WIDE, 403), S: 404}, anon=302, kind="meeting"
         ),

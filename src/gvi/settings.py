@@ -323,6 +323,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": GVI_LOG_LEVEL},
+    # pysaml2 logs whole SAML messages (with the user's attributes) at DEBUG: never person data in logs.
+    "loggers": {"saml2": {"level": "WARNING"}},
 }
 
 # E-mail notices (gvi.notices), sent by the worker. SMTP when GVI_EMAIL_HOST is set, otherwise (and always
@@ -345,7 +347,12 @@ GVI_BASE_URL = os.environ.get("GVI_BASE_URL", f"http://127.0.0.1:{os.environ.get
 GVI_NOTICE_MAX_ATTEMPTS = int(os.environ.get("GVI_NOTICE_MAX_ATTEMPTS", "5"))
 
 # Single sign-on through partner organisations' identity providers (gvi.signin.config documents the
-# variables: GVI_OIDC_PROVIDERS=key1,key2 and GVI_OIDC_<KEY>_ISSUER, _CLIENT_ID, ... for each).
-from gvi.signin.config import providers_from_environment  # noqa: E402 (no Django import in it)
+# variables: GVI_OIDC_PROVIDERS=key1,key2 and GVI_OIDC_<KEY>_ISSUER, _CLIENT_ID, ... for each; SAML 2.0
+# IdPs with GVI_SAML_PROVIDERS and GVI_SAML_<KEY>_METADATA_URL, _ENTITY_ID, ...).
+from gvi.signin.config import (  # noqa: E402 (no Django import in it)
+    providers_from_environment,
+    saml_providers_from_environment,
+)
 
 GVI_OIDC_PROVIDERS = providers_from_environment(os.environ)
+GVI_SAML_PROVIDERS = saml_providers_from_environment(os.environ)
