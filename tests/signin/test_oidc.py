@@ -206,6 +206,17 @@ def test_deactivation_at_the_idp_ends_access_at_the_next_sign_in(settings, idp, 
     response, _ = sign_in(Client(), idp)
     assert response.status_code == 403
     assert not user.memberships.active().exists()
+    # Each membership the IdP gave and ended is in the access log, as an administrator's grant would be.
+    from gvi.access.models import AccessLog
+
+    rows = AccessLog.objects.filter(record_type="partnership.membership", user_id_logged=user.pk)
+    assert sorted((row.action, row.role) for row in rows) == [
+        ("approve", A),
+        ("approve", Role.COORDINATOR),
+        ("end", A),
+        ("end", Role.COORDINATOR),
+    ]
+    assert all(row.purpose.startswith("IdP polisen · ") for row in rows)
 
 
 @pytest.mark.django_db

@@ -353,6 +353,15 @@ def _membership_purpose(membership: Membership) -> str:
     return f"{membership.get_role_display()} · {membership.organisation.short_name} · {site}{extra}"
 
 
+def log_idp_membership(user, membership: Membership, action: str, provider_key: str) -> None:
+    """A membership an identity provider's claims gave, gave back or ended at a sign-in: written to the
+    same log as an administrator's grants (the IdP's configuration is who decided; the user signing in is
+    who was there), so the organisation's log follow-up sees IdP-given access like any other."""
+    append_log_entry(
+        user, membership, action, f"IdP {provider_key} · {_membership_purpose(membership)}", membership
+    )
+
+
 def _issue_link(actor, user, purpose: str, lifetime) -> str:
     raw = secrets.token_urlsafe(32)
     AccountLink.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(

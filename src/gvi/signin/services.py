@@ -7,6 +7,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from gvi.access.models import AccessLog
+from gvi.access.services import log_idp_membership
 from gvi.partnership.models import Membership, Organisation, Site
 from gvi.signin.config import Provider
 from gvi.signin.models import ExternalIdentity, IdPAssurance
@@ -62,15 +64,20 @@ def _sync_memberships(identity: ExternalIdentity, provider: Provider, claims: di
             )
             if created:
                 identity.memberships.add(membership)
-            if membership in identity.memberships.all() and not (
+                log_idp_membership(identity.user, membership, AccessLog.Action.APPROVE, provider.key)
+            elif membership in identity.memberships.all() and not (
                 membership.is_active and membership.approved_at
             ):
                 membership.is_active = True
                 membership.approved_at = membership.approved_at or timezone.now()
                 membership.save(update_fields=["is_active", "approved_at"])
+                log_idp_membership(identity.user, membership, AccessLog.Action.APPROVE, provider.key)
             wanted.add(membership.pk)
     # Memberships this IdP gave that its claims no longer give end now (deactivation at the IdP).
-    identity.memberships.exclude(pk__in=wanted).filter(is_active=True).update(is_active=False)
+    for membership in identity.memberships.exclude(pk__in=wanted).filter(is_active=True):
+        membership.is_active = False
+        membership.save(update_fields=["is_active"])
+        log_idp_membership(identity.user, membership, AccessLog.Action.END, provider.key)
 
 
 @transaction.atomic
