@@ -1,12 +1,14 @@
 """The register extract: what it holds per kind, what is withheld (marked, not dropped), what stays out
 (other organisations' records), the stored production and the access-log row, and who is refused."""
 
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pdfminer.high_level import extract_text
 
 from gvi.access.models import AccessLog, Disclosure
@@ -136,6 +138,7 @@ def test_disclosures_made_about_the_person_are_listed(world, held):
         legal_ground=Disclosure.LegalGround.OSL_10_28,
         purpose="Underlag för villkor",
         decided_by=world.users[Role.ANALYST],
+        expires_at=timezone.now() + timedelta(days=30),
     )
     text = _text(_post(_client(world, Role.ANALYST), person).content)
     assert "Underlag för villkor" in text
@@ -179,9 +182,10 @@ def test_other_organisations_and_roles_are_refused(world, held):
         content_type=ContentType.objects.get_for_model(Person),
         object_id=person.pk,
         site=person.site,
-        legal_ground=Disclosure.LegalGround.OSL_10_18A,
+        legal_ground=Disclosure.LegalGround.OSL_10_2,
         purpose="Samverkan",
         decided_by=world.users[Role.ANALYST],
+        expires_at=timezone.now() + timedelta(days=30),
     )
     assert (
         _client(world, Role.CASEWORKER).get(reverse("groups:person_detail", args=[person.pk])).status_code

@@ -156,9 +156,10 @@ def test_a_disclosure_read_shows_up_for_the_owner_with_the_alias(world):
         to_organisation=world.orgs[("a", MUNI)],
         content_type_id=ContentType.objects.get_for_model(person).pk,
         object_id=person.pk,
-        legal_ground=Disclosure.LegalGround.OSL_10_18A,
+        legal_ground=Disclosure.LegalGround.OSL_10_2,
         purpose="Test",
         decided_by=world.users[Role.ANALYST],
+        expires_at=timezone.now() + timedelta(days=30),
     )
     row = _log(world.users[Role.CASEWORKER], person)
     response = _dpo_client(world).get(

@@ -275,6 +275,7 @@ def test_who_may_change_a_task(world):
         Role.STEERING_MEMBER: False,
         Role.NATIONAL_ANALYST: False,
         Role.ADMINISTRATOR: False,
+        Role.DATA_PROTECTION_OFFICER: False,
     }
     with pytest.raises(PermissionDenied):
         services.set_task_status(world.users[Role.CASEWORKER], task, Task.Status.DONE, 1)
