@@ -316,6 +316,9 @@ class AccessLog(models.Model):
         UNLOCK = "unlock", _("Konto upplåst")
         TOKEN = "token", _("API-nyckel utfärdad")
         TOKEN_END = "token_end", _("API-nyckel återkallad")
+        # Four eyes (gvi.groups.services): a second person's decision on a proposed entry.
+        ENTRY_OK = "entry_ok", _("Registrering godkänd")
+        ENTRY_NO = "entry_no", _("Registrering avslagen")
 
     seq = models.PositiveBigIntegerField(_("löpnummer"), unique=True)
     at = models.DateTimeField(_("tidpunkt"))

@@ -147,6 +147,14 @@ class Membership(models.Model):
             "Dataskyddsansvarig: godkänner medlemskap i den egna organisationen som ger personuppgifter."
         ),
     )
+    approves_entries = models.BooleanField(
+        _("godkänner registreringar"),
+        default=False,
+        help_text=_(
+            "Gruppledare eller arbetsledare: godkänner de personer och gruppmedlemskap som analytiker "
+            "i den egna organisationen föreslår på platsen (fyra ögon)."
+        ),
+    )
     created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -188,7 +196,7 @@ class Membership(models.Model):
     @property
     def needs_approval(self) -> bool:
         """Grants person data or the power to approve such grants: takes effect only when approved."""
-        return self.role in PERSON_DATA_ROLES or self.approves_access
+        return self.role in PERSON_DATA_ROLES or self.approves_access or self.approves_entries
 
     @property
     def is_pending(self) -> bool:
