@@ -106,10 +106,9 @@ class ProposedEntry(RetainedRecord):
     @classmethod
     def expired_proposals(cls, today):
         """Entries never approved whose proposal time is over (used by gvi.access.retention)."""
-        cutoff = timezone.make_aware(
-            datetime.combine(today - timedelta(days=settings.GVI_PROPOSAL_DAYS), time.min)
-        )
-        # proposed_at is compared by local calendar day: proposed on day D, purged from day D + N.
+        # By local calendar day: proposed on day D, purged by the run on day D + N (whatever the hour).
+        day_after_last = today - timedelta(days=settings.GVI_PROPOSAL_DAYS) + timedelta(days=1)
+        cutoff = timezone.make_aware(datetime.combine(day_after_last, time.min))
         return cls._base_manager.filter(
             entry_state__in=[EntryState.PROPOSED, EntryState.REJECTED], proposed_at__lt=cutoff
         )

@@ -240,6 +240,15 @@ def entries_to_approve(user) -> dict:
     }
 
 
+def approvers_of(entry) -> list:
+    """Who may decide on a proposed entry (for "whom to ask"): never its proposer."""
+    from gvi.groups.services import entry_approvers
+
+    if not entry.is_proposed:
+        return []
+    return [m for m in entry_approvers(entry) if m.user_id != entry.proposed_by_id]
+
+
 def approves_entries(user) -> bool:
     return getattr(user, "is_authenticated", False) and user.memberships.active().filter(
         approves_entries=True

@@ -209,6 +209,10 @@ class Membership(models.Model):
             raise ValidationError({"site": _("Den här rollen hör inte till någon plats.")})
         if self.role not in SITELESS_ROLES and not self.site_id:
             raise ValidationError({"site": _("Välj en plats för den här rollen.")})
+        if self.approves_entries and self.role not in PERSON_DATA_ROLES:
+            raise ValidationError(
+                {"approves_entries": _("Bara en roll som ser personposter kan godkänna registreringar.")}
+            )
 
 
 # ----- the governance cycle: meetings, agenda, decisions and tasks -----
