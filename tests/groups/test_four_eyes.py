@@ -342,7 +342,27 @@ def test_the_start_page_of_an_approver_shows_what_waits(world, lead):
     assert "Registreringar att godkänna" not in client_for(world.users[Role.ANALYST]).get("/").content.decode()
 
 
-def test_an_import_by_an_analyst_proposes_its_entries(world):
-    """Imports create persons through services.create_person: the same rule applies."""
-    person = services.create_person(world.users[Role.ANALYST], {"alias": "Import T", "is_victim": True})
-    assert person.is_proposed
+def test_an_import_by_an_analyst_proposes_its_entries(world, settings, tmp_path):
+    from gvi.groups.importers import import_file
+    from tests.groups.test_import import PERSON_HEADER, csv_upload
+
+    settings.DATA_DIR = tmp_path
+    upload = csv_upload([PERSON_HEADER, ["P1", "Importerad I-1", "", "36+", "nej", "ja", ""]])
+    report = import_file(world.users[Role.ANALYST], "personer", upload)
+    assert report.ok, report.errors
+    person = Person.objects.get(alias="Importerad I-1")
+    assert person.is_proposed and person.proposed_by == world.users[Role.ANALYST]
+
+
+def test_the_api_reports_the_entry_state(world):
+    from gvi.access.services import issue_api_token
+
+    raw = issue_api_token(world.users[Role.ANALYST], "test")
+    answer = Client().post(
+        "/api/v1/persons",
+        {"alias": "API T", "is_suspected_perpetrator": True},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {raw}"},
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["entry_state"] == "proposed"
