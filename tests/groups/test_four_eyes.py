@@ -253,6 +253,17 @@ def test_reach_and_the_statistics_do_not_count_a_proposal(world, lead):
     assert site_reach(world.site_a).members == before + 1
 
 
+def test_the_audit_export_holds_approved_entries_only(world, lead):
+    from gvi.groups.exports import MEMBERSHIPS, PERSONS, exportable
+
+    analyst = world.users[Role.ANALYST]
+    person, membership = proposal(world)
+    assert not exportable(analyst, PERSONS).filter(pk=person.pk).exists()
+    assert not exportable(analyst, MEMBERSHIPS).filter(pk=membership.pk).exists()
+    approve_both(lead, person, membership)
+    assert exportable(analyst, MEMBERSHIPS).filter(pk=membership.pk).exists()
+
+
 def test_an_approved_membership_of_a_rejected_person_does_not_count(world):
     person = PersonFactory(site=world.site_a, owner=police_a(world), entry_state=EntryState.REJECTED)
     membership = GroupMembershipFactory(person=person, site=world.site_a, owner=police_a(world))
