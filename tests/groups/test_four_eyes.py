@@ -171,6 +171,18 @@ def test_a_rejection_needs_a_reason_and_keeps_it(world, lead):
     assert not Person.objects.in_force().filter(pk=person.pk).exists()
 
 
+def test_a_decision_on_a_basis_changed_since_it_was_shown_is_a_conflict(world, lead):
+    from gvi.access.services import EditConflict
+
+    person = propose_person(world)
+    shown = person.version
+    services.update_person(world.users[Role.ANALYST], person, {"notes": "Ny uppgift"}, shown)
+    with pytest.raises(EditConflict):
+        services.approve_entry(lead, person, shown)
+    person.refresh_from_db()
+    assert person.is_proposed
+
+
 def test_approves_entries_needs_a_role_that_sees_person_records(world):
     from gvi.partnership.models import Membership
 
@@ -264,6 +276,23 @@ def test_the_audit_export_holds_approved_entries_only(world, lead):
     assert exportable(analyst, MEMBERSHIPS).filter(pk=membership.pk).exists()
 
 
+def test_a_proposed_person_cannot_be_disclosed(world, lead):
+    from gvi.access.models import Disclosure
+    from gvi.access.services import DisclosureRequest, disclose
+
+    person = propose_person(world)
+    request = DisclosureRequest(
+        to_organisation_id=world.orgs[("a", MUNI)].pk,
+        legal_ground=Disclosure.LegalGround.OSL_10_18A,
+        purpose="Samverkan",
+    )
+    with pytest.raises(ValidationError, match="inte är godkänd"):
+        disclose(world.users[Role.ANALYST], person, request)
+    services.approve_entry(lead, person, person.version)
+    person.refresh_from_db()
+    assert disclose(world.users[Role.ANALYST], person, request).object_id == person.pk
+
+
 def test_an_approved_membership_of_a_rejected_person_does_not_count(world):
     person = PersonFactory(site=world.site_a, owner=police_a(world), entry_state=EntryState.REJECTED)
     membership = GroupMembershipFactory(person=person, site=world.site_a, owner=police_a(world))
@@ -330,7 +359,9 @@ def test_approve_and_reject_through_the_queue(world, lead):
     # The proposer cannot decide through the page either.
     other = propose_person(world, alias="Egen T")
     own_url = reverse("groups:entry_decide", kwargs={"kind": "person", "pk": other.pk})
-    answer = client_for(world.users[Role.ANALYST]).post(own_url, {"version": other.version, "beslut": "godkann"})
+    answer = client_for(world.users[Role.ANALYST]).post(
+        own_url, {"version": other.version, "beslut": "godkann"}
+    )
     assert answer.status_code == 404
 
 
@@ -350,7 +381,9 @@ def test_the_start_page_of_an_approver_shows_what_waits(world, lead):
     home = client_for(lead).get(reverse("partnership:home")).content.decode()
     assert "2 föreslagna registreringar väntar på ditt beslut." in home
     assert reverse("groups:entry_queue") in home
-    assert "Registreringar att godkänna" not in client_for(world.users[Role.ANALYST]).get("/").content.decode()
+    assert (
+        "Registreringar att godkänna" not in client_for(world.users[Role.ANALYST]).get("/").content.decode()
+    )
 
 
 def test_an_import_by_an_analyst_proposes_its_entries(world, settings, tmp_path):

@@ -139,6 +139,8 @@ def disclose(user, record: CompartmentedRecord, request: DisclosureRequest) -> D
     membership = granting_membership(user, record, DISCLOSE)
     if membership is None or membership.organisation_id != record.owner_id:
         raise PermissionDenied(_("Endast den ägande organisationen kan lämna ut posten."))
+    if not getattr(record, "is_in_force", True):  # four eyes (gvi.groups): only an approved entry leaves
+        raise ValidationError(_("En registrering som inte är godkänd kan inte lämnas ut."))
     disclosure = Disclosure(
         from_organisation_id=record.owner_id,
         to_organisation_id=request.to_organisation_id,

@@ -231,8 +231,10 @@ def active_memberships(today: date | None = None):
     callers restrict it (visible_to) or use it only for group-level counts."""
     today = today or timezone.localdate()
     # Approved entries only (four eyes): a proposal is nobody's "active member" in reach or statistics.
-    return GroupMembership.objects.in_force().filter(deactivated_at__isnull=True, valid_from__lte=today).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    return (
+        GroupMembership.objects.in_force()
+        .filter(deactivated_at__isnull=True, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
     )
 
 

@@ -1,7 +1,6 @@
 """The group audit: persons, groups, memberships and relations between groups. All compartmented."""
 
 from contextvars import ContextVar
-
 from datetime import datetime, time, timedelta
 
 from django.conf import settings

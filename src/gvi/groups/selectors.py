@@ -250,9 +250,10 @@ def approvers_of(entry) -> list:
 
 
 def approves_entries(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.memberships.active().filter(
-        approves_entries=True
-    ).exists()
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.memberships.active().filter(approves_entries=True).exists()
+    )
 
 
 def waiting_entry_count(user) -> int:

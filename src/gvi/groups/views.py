@@ -540,18 +540,26 @@ def entry_decide(request, kind, pk):
     model = DECIDABLE.get(kind)
     if model is None:
         raise Http404
-    entry = selectors.entries_to_approve(request.user)[
-        "persons" if model is Person else "memberships"
-    ].filter(pk=pk).first()
+    entry = (
+        selectors.entries_to_approve(request.user)["persons" if model is Person else "memberships"]
+        .filter(pk=pk)
+        .first()
+    )
     if entry is None:
         raise Http404
-    form = EntryRejectForm(request.POST) if request.POST.get("beslut") == "avsla" else ConfirmVersionForm(request.POST)
+    form = (
+        EntryRejectForm(request.POST)
+        if request.POST.get("beslut") == "avsla"
+        else ConfirmVersionForm(request.POST)
+    )
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("groups:entry_queue")
     try:
         if isinstance(form, EntryRejectForm):
-            services.reject_entry(request.user, entry, form.cleaned_data["reason"], form.cleaned_data["version"])
+            services.reject_entry(
+                request.user, entry, form.cleaned_data["reason"], form.cleaned_data["version"]
+            )
             messages.success(request, _("Registreringen är avslagen. Skälet syns för den som föreslog den."))
         else:
             services.approve_entry(request.user, entry, form.cleaned_data["version"])
