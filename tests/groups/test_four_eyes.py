@@ -410,3 +410,33 @@ def test_the_api_reports_the_entry_state(world):
     )
     assert answer.status_code == 201, answer.content
     assert answer.json()["entry_state"] == "proposed"
+
+
+def test_the_administrator_grants_approves_entries_and_a_second_person_approves_the_grant(world):
+    from gvi.access.services import approve_membership, request_membership
+
+    user = UserFactory(username="blivande_chef")
+    membership = request_membership(
+        world.users[Role.ADMINISTRATOR],
+        user,
+        organisation=police_a(world),
+        role=Role.ANALYST,
+        site=world.site_a,
+        approves_entries=True,
+    )
+    assert membership.approves_entries and membership.is_pending
+    person = propose_person(world)
+    with pytest.raises(PermissionDenied):  # not in force until approved
+        services.approve_entry(user, person, person.version)
+    data_protection = UserFactory(username="dso")
+    MembershipFactory(
+        user=data_protection,
+        organisation=police_a(world),
+        site=world.site_a,
+        role=Role.ANALYST,
+        approves_access=True,
+    )
+    approve_membership(data_protection, membership)
+    services.approve_entry(user, person, person.version)
+    person.refresh_from_db()
+    assert person.is_in_force and person.decided_by == user
