@@ -527,7 +527,6 @@ def entry_queue(request):
             "memberships_total": entries["memberships"].count(),
             "limit": selectors.ENTRIES_SHOWN,
             "approves": selectors.approves_entries(request.user),
-            "reject_form": EntryRejectForm(),
         },
     )
 
