@@ -68,6 +68,10 @@ class PersonFactory(CompartmentFactory):
     is_suspected_perpetrator = True
     review_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=180))
 
+    class Params:
+        # Four eyes: an analyst's entry waiting for a second person (default: approved, as before).
+        proposed = factory.Trait(entry_state="proposed", proposed_at=factory.LazyFunction(timezone.now))
+
 
 class GroupFactory(CompartmentFactory):
     class Meta:
@@ -89,6 +93,10 @@ class GroupMembershipFactory(CompartmentFactory):
     evidence_note = "Underlag i test"
     confidence = "medium"
     review_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=180))
+
+    class Params:
+        # Four eyes: an analyst's entry waiting for a second person (default: approved, as before).
+        proposed = factory.Trait(entry_state="proposed", proposed_at=factory.LazyFunction(timezone.now))
 
 
 class GroupRelationFactory(CompartmentFactory):

@@ -129,6 +129,18 @@ MATRIX = {
         method="post",
         data=lambda world, role, record: {"version": record.version},
     ),
+    # Four eyes: every person-record role reaches the queue (empty unless it approves entries); a decision
+    # on an entry that is not in the user's queue (the world's entries are approved) is 404. The approver's
+    # own answers (200/302, never for the proposer) are in tests/groups/test_four_eyes.py.
+    "groups:entry_queue": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    "groups:entry_decide": Route(
+        only(PERSON_WORKERS, 404, 403),
+        anon=302,
+        kind="person",
+        kwargs={"kind": "person"},
+        method="post",
+        data=lambda world, role, record: {"version": record.version, "beslut": "godkann"},
+    ),
     "audit_io:import_upload": Route(only([A, CW, P], 200, 403), anon=302),
     "audit_io:import_confirm": Route(only([A, CW, P], 302, 403), anon=302, method="post"),
     # A job is the uploader's own: an importing role gets 404 for anyone else's, the others 403.

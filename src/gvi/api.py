@@ -98,6 +98,7 @@ class PersonOut(Schema):
     is_victim: bool
     is_at_risk: bool
     review_date: date
+    entry_state: str  # four eyes: "proposed" until a second person approves, "approved", "rejected"
 
 
 class PersonPatch(PatchSchema):
@@ -169,6 +170,7 @@ class MembershipRecordOut(Schema):
     confidence: str
     review_date: date
     deactivated_at: datetime | None
+    entry_state: str  # four eyes: only "approved" counts in the audit, network, risk and statistics
 
 
 class MembershipIn(InputSchema):

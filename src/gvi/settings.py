@@ -263,6 +263,9 @@ GVI_REVIEW_DAYS_ADULT = int(os.environ.get("GVI_REVIEW_DAYS_ADULT", "365"))
 GVI_REVIEW_DAYS_MINOR = int(os.environ.get("GVI_REVIEW_DAYS_MINOR", "180"))
 GVI_REVIEW_GRACE_DAYS = int(os.environ.get("GVI_REVIEW_GRACE_DAYS", "30"))  # overdue → deactivated
 GVI_PURGE_AFTER_DAYS = int(os.environ.get("GVI_PURGE_AFTER_DAYS", "30"))  # deactivated → purged
+# Four eyes: an analyst's proposed person or membership entry not approved within this many calendar days
+# (and a rejected one, kept that long with its reason) is purged by the daily retention run.
+GVI_PROPOSAL_DAYS = int(os.environ.get("GVI_PROPOSAL_DAYS", "14"))
 GVI_PAGE_SIZE = 50
 # A proposed sanction episode must be decided within this many hours of the triggering incident.
 GVI_SANCTION_DECISION_HOURS = int(os.environ.get("GVI_SANCTION_DECISION_HOURS", "48"))

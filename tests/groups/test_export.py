@@ -204,6 +204,8 @@ def test_personal_numbers_are_never_exported(world):
     person = create_person(
         analyst, {"alias": "Med nummer", "is_at_risk": True}, personal_number="19870314-1237"
     )
+    # An analyst's entry is proposed (four eyes) and exported only once a second person has approved it.
+    Person.objects.filter(pk=person.pk).update(entry_state="approved")
     for fmt in ("csv", "xlsx"):
         content = export_records(analyst, "personer", fmt).content
         if fmt == "xlsx":

@@ -175,6 +175,14 @@ class MembershipRequestForm(forms.Form):
     approves_access = forms.BooleanField(
         label=_("Godkänner behörigheter i organisationen (dataskyddsansvarig)"), required=False
     )
+    approves_entries = forms.BooleanField(
+        label=_("Godkänner registreringar (gruppledare eller arbetsledare)"),
+        required=False,
+        help_text=_(
+            "Godkänner eller avslår de personer och gruppmedlemskap som analytiker i organisationen föreslår "
+            "på platsen. Rollen måste kunna se personposter."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         from gvi.partnership.models import Role

@@ -389,6 +389,9 @@ class AccessLog(models.Model):
         FOLLOWUP = "followup", _("Logguppföljning påbörjad")
         SIGNOFF = "signoff", _("Logguppföljning signerad")
         LOOKUP = "log_lookup", _("Loggsökning om person")
+        # Four eyes (gvi.groups.services): a second person's decision on a proposed entry.
+        ENTRY_OK = "entry_ok", _("Registrering godkänd")
+        ENTRY_NO = "entry_no", _("Registrering avslagen")
 
     seq = models.PositiveBigIntegerField(_("löpnummer"), unique=True)
     at = models.DateTimeField(_("tidpunkt"))

@@ -118,6 +118,11 @@ def run_retention(today: date | None = None, triggered_by: str = "command") -> R
         doomed = list(
             model._base_manager.filter(deactivated_at__lt=purge_before).values_list("pk", flat=True)
         )
+        # Four eyes (gvi.groups.models.ProposedEntry): proposals never approved in time, and rejected ones
+        # once their reason has been kept as long, go with their history.
+        expired_proposals = getattr(model, "expired_proposals", None)
+        if expired_proposals is not None:
+            doomed = sorted(set(doomed) | set(expired_proposals(today).values_list("pk", flat=True)))
         if doomed:
             cascaded = _cascaded(model, doomed)
             for hook in BEFORE_PURGE.get(label, []):

@@ -143,6 +143,8 @@ def disclose(user, record: CompartmentedRecord, request: DisclosureRequest) -> D
     membership = granting_membership(user, record, DISCLOSE)
     if membership is None or membership.organisation_id != record.owner_id:
         raise PermissionDenied(_("Endast den ägande organisationen kan lämna ut posten."))
+    if not getattr(record, "is_in_force", True):  # four eyes (gvi.groups): only an approved entry leaves
+        raise ValidationError(_("En registrering som inte är godkänd kan inte lämnas ut."))
     disclosure = Disclosure(
         from_organisation_id=record.owner_id,
         to_organisation_id=request.to_organisation_id,
@@ -350,6 +352,8 @@ def _log_account(actor, record, action: str, membership: Membership | None, purp
 def _membership_purpose(membership: Membership) -> str:
     site = membership.site.name if membership.site_id else _("nationellt")
     extra = f" · {_('godkänner behörigheter')}" if membership.approves_access else ""
+    if membership.approves_entries:
+        extra += f" · {_('godkänner registreringar')}"
     return f"{membership.get_role_display()} · {membership.organisation.short_name} · {site}{extra}"
 
 
@@ -393,7 +397,14 @@ def create_account(actor, *, username: str, first_name: str = "", last_name: str
 
 @transaction.atomic
 def request_membership(
-    actor, user, *, organisation, role: str, site=None, approves_access: bool = False
+    actor,
+    user,
+    *,
+    organisation,
+    role: str,
+    site=None,
+    approves_access: bool = False,
+    approves_entries: bool = False,
 ) -> Membership:
     """The administrator records a membership. One that reads person data (or approves such grants) waits
     for a second person of the organisation; an administrator can never request one for itself."""
@@ -404,6 +415,7 @@ def request_membership(
         site=site,
         role=role,
         approves_access=approves_access,
+        approves_entries=approves_entries,
         requested_by=actor,
     )
     if membership.needs_approval and user.pk == actor.pk:

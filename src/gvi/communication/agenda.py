@@ -38,7 +38,7 @@ def _counts_text(counts: dict) -> Phrase:
 
 
 def notification_provider(site, since) -> list:
-    from gvi.groups.models import Group
+    from gvi.groups.models import Group, GroupMembership
     from gvi.partnership.models import AgendaItem, Organisation
     from gvi.partnership.selectors import AgendaEntry, published_counts, site_count
 
@@ -50,6 +50,7 @@ def notification_provider(site, since) -> list:
         return []
     groups = (
         Group.objects.filter(
+            GroupMembership.in_force_q("memberships__"),
             site=site,
             memberships__deactivated_at__isnull=True,
             memberships__person__notifications__in=notifications,
@@ -83,7 +84,9 @@ def notification_provider(site, since) -> list:
     per_group: dict[int, list[dict]] = {}
     for row in (
         notifications.filter(
-            person__memberships__owner_id=F("owner_id"), person__memberships__deactivated_at__isnull=True
+            GroupMembership.in_force_q("person__memberships__"),
+            person__memberships__owner_id=F("owner_id"),
+            person__memberships__deactivated_at__isnull=True,
         )
         .values("owner_id", "person__memberships__group_id", "person__memberships__group__name")
         .annotate(**_counting())

@@ -230,8 +230,11 @@ def active_memberships(today: date | None = None):
     """Current, non-deactivated memberships: the 'active members' of reach and suggestions. Unscoped:
     callers restrict it (visible_to) or use it only for group-level counts."""
     today = today or timezone.localdate()
-    return GroupMembership.objects.filter(deactivated_at__isnull=True, valid_from__lte=today).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    # Approved entries only (four eyes): a proposal is nobody's "active member" in reach or statistics.
+    return (
+        GroupMembership.objects.in_force()
+        .filter(deactivated_at__isnull=True, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
     )
 
 

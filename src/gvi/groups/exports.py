@@ -194,6 +194,8 @@ def exportable(user, kind: str):
         records = records.select_related("person", "group")
     if hasattr(model, "deactivated_at"):
         records = records.filter(deactivated_at__isnull=True)
+    if hasattr(records, "in_force"):  # four eyes: the exported audit holds approved entries only
+        records = records.in_force()
     return records.order_by(*model._meta.ordering, "pk")
 
 

@@ -163,6 +163,17 @@ class ConfirmVersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class EntryRejectForm(ConfirmVersionForm):
+    """Rejecting a proposed entry: the reason is required and stays on the entry until it is purged."""
+
+    reason = forms.CharField(
+        label=_("Skäl för avslag"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Ange skälet till avslaget.")},
+    )
+
+
 class RevealForm(forms.Form):
     purpose = forms.CharField(
         label=_("Ändamål"),

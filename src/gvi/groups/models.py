@@ -1,12 +1,16 @@
 """The group audit: persons, groups, memberships and relations between groups. All compartmented."""
 
 from contextvars import ContextVar
+from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gvi.access.models import CompartmentedRecord, RetainedRecord
+from gvi.access.models import CompartmentedRecord, CompartmentQuerySet, RetainedRecord
 from gvi.importing.text import contains_personal_number, name_key, normalise_name
 from gvi.partnership.models import Organisation
 
@@ -22,7 +26,94 @@ class Confidence(models.TextChoices):
     LOW = "low", _("Låg")
 
 
-class Person(RetainedRecord):
+class EntryState(models.TextChoices):
+    """Four eyes: an analyst's new person or membership entry is proposed until a second person approves it."""
+
+    PROPOSED = "proposed", _("Föreslagen")
+    APPROVED = "approved", _("Godkänd")
+    REJECTED = "rejected", _("Avslagen")
+
+
+class EntryQuerySet(CompartmentQuerySet):
+    """`in_force()` is the one filter every count, network, risk and statistics read goes through: proposed
+    and rejected entries exist for their owner and approver only."""
+
+    def in_force(self):
+        return self.filter(self.model.in_force_q())
+
+
+class ProposedEntry(RetainedRecord):
+    """The four-eyes state of an entry (gvi.groups.services.approve_entry / reject_entry). Existing and
+    non-analyst entries are approved from the start; see README "Fyra ögon"."""
+
+    entry_state = models.CharField(
+        _("registreringsstatus"),
+        max_length=10,
+        choices=EntryState.choices,
+        default=EntryState.APPROVED,
+        db_index=True,
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("föreslagen av"),
+    )
+    proposed_at = models.DateTimeField(_("föreslagen"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("beslutad av"),
+    )
+    decided_at = models.DateTimeField(_("beslutad"), null=True, blank=True)
+    rejection_reason = models.TextField(_("skäl för avslag"), blank=True, max_length=2000)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def in_force_q(cls, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}entry_state": EntryState.APPROVED})
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.entry_state == EntryState.APPROVED
+
+    @property
+    def is_proposed(self) -> bool:
+        return self.entry_state == EntryState.PROPOSED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.entry_state == EntryState.REJECTED
+
+    def proposal_expires_at(self):
+        """The moment a proposed (or rejected) entry is purged: GVI_PROPOSAL_DAYS calendar days after it
+        was proposed, at the start of that local day."""
+        if self.proposed_at is None:
+            return None
+        day = timezone.localtime(self.proposed_at).date() + timedelta(days=settings.GVI_PROPOSAL_DAYS)
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+    @classmethod
+    def expired_proposals(cls, today):
+        """Entries never approved whose proposal time is over (used by gvi.access.retention)."""
+        # By local calendar day: proposed on day D, purged by the run on day D + N (whatever the hour).
+        day_after_last = today - timedelta(days=settings.GVI_PROPOSAL_DAYS) + timedelta(days=1)
+        cutoff = timezone.make_aware(datetime.combine(day_after_last, time.min))
+        return cls._base_manager.filter(
+            entry_state__in=[EntryState.PROPOSED, EntryState.REJECTED], proposed_at__lt=cutoff
+        )
+
+
+class Person(ProposedEntry):
     """A person entry exists only where an operational step needs it; never a permanent list."""
 
     class AgeBand(models.TextChoices):
@@ -148,7 +239,7 @@ class MembershipCriterion(models.TextChoices):
     OTHER = "other", _("Annat (beskrivs i underlaget)")
 
 
-class GroupMembership(RetainedRecord):
+class GroupMembership(ProposedEntry):
     class Role(models.TextChoices):
         CORE = "core", _("Kärnmedlem")
         ASSOCIATE = "associate", _("Associerad")
@@ -199,6 +290,11 @@ class GroupMembership(RetainedRecord):
                 errors["group"] = _("Person, grupp och medlemskap måste höra till samma plats.")
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def in_force_q(cls, prefix: str = "") -> Q:
+        # A membership counts only when it and its person are both approved.
+        return super().in_force_q(prefix) & Person.in_force_q(f"{prefix}person__")
 
     def criteria_labels(self) -> list[str]:
         labels = dict(MembershipCriterion.choices)

@@ -74,10 +74,11 @@ def site_relations(user, site):
 
 
 def current_memberships(user, today: date | None = None):
-    """Memberships the user may see that are in force today and not deactivated."""
+    """Memberships the user may see that are in force today (approved: four eyes) and not deactivated."""
     today = today or timezone.localdate()
     return (
         GroupMembership.objects.visible_to(user)
+        .in_force()
         .filter(deactivated_at__isnull=True, valid_from__lte=today)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
     )

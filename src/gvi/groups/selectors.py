@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from gvi.access.models import compartment_q
 from gvi.access.permissions import CREATE, VIEW, grant_for
-from gvi.groups.models import AuditRound, Group, GroupMembership, GroupRelation, Person
+from gvi.groups.models import AuditRound, EntryState, Group, GroupMembership, GroupRelation, Person
 from gvi.incidents.models import Incident, Involvement
 
 
@@ -33,14 +33,15 @@ def groups_for(user, query: str = "", status: str = ""):
         groups = groups.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
     if status:
         groups = groups.filter(status=status)
-    return groups.annotate(
-        member_count=Count("memberships", filter=Q(memberships__deactivated_at__isnull=True))
-    ).order_by("name")
+    counted = Q(memberships__deactivated_at__isnull=True) & GroupMembership.in_force_q("memberships__")
+    return groups.annotate(member_count=Count("memberships", filter=counted)).order_by("name")
 
 
 def memberships_of_group(user, group):
+    """The group's members in the audit: approved entries only (four eyes)."""
     return (
         GroupMembership.objects.visible_to(user)
+        .in_force()
         .filter(group=group, deactivated_at__isnull=True)
         .select_related("person", "source_organisation")
         .order_by("role", "person__alias")
@@ -172,7 +173,9 @@ def audit_as_of(user, when: date) -> dict:
     moment = timezone.make_aware(datetime.combine(when, time.max))
     groups = list(_scope_history(user, Group.history.as_of(moment), Group).order_by("name"))
     relations = list(_scope_history(user, GroupRelation.history.as_of(moment), GroupRelation))
-    memberships = _scope_history(user, GroupMembership.history.as_of(moment), GroupMembership)
+    memberships = _scope_history(user, GroupMembership.history.as_of(moment), GroupMembership).filter(
+        entry_state=EntryState.APPROVED  # four eyes; approval needs the person approved first
+    )
     counts: dict[int, dict[str, int]] = {}
     for row in memberships:
         if row.deactivated_at is None and (row.valid_to is None or row.valid_to >= when):
@@ -206,3 +209,55 @@ def contacts_context(user, person) -> dict:
         "contacts": contacts_of_person(user, person),
         "may_plan_notification": may_create(user, Notification),
     }
+
+
+# ----- four eyes -----
+
+
+def _approvable(user, model):
+    """Proposed entries of `model` the user may decide on: owned by an organisation in which the user
+    approves entries, at that site, visible to the user, and not proposed by the user."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return model.objects.none()
+    scope = Q(pk__in=[])
+    for membership in user.memberships.active().filter(approves_entries=True, site__isnull=False):
+        scope |= Q(site_id=membership.site_id, owner_id=membership.organisation_id)
+    return (
+        model.objects.visible_to(user)
+        .filter(scope, entry_state=EntryState.PROPOSED)
+        .exclude(proposed_by=user)
+        .select_related("proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def entries_to_approve(user) -> dict:
+    return {
+        "persons": _approvable(user, Person),
+        "memberships": _approvable(user, GroupMembership).select_related(
+            "person", "group", "source_organisation"
+        ),
+    }
+
+
+def approvers_of(entry) -> list:
+    """Who may decide on a proposed entry (for "whom to ask"): never its proposer."""
+    from gvi.groups.services import entry_approvers
+
+    if not entry.is_proposed:
+        return []
+    return [m for m in entry_approvers(entry) if m.user_id != entry.proposed_by_id]
+
+
+def approves_entries(user) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.memberships.active().filter(approves_entries=True).exists()
+    )
+
+
+def waiting_entry_count(user) -> int:
+    """For the start page: how many proposals wait for this approver (0 for everyone else)."""
+    if not approves_entries(user):
+        return 0
+    return sum(queryset.count() for queryset in entries_to_approve(user).values())

@@ -15,10 +15,20 @@ from django.utils.translation import gettext as _
 
 from gvi.access import identity
 from gvi.access.models import AccessLog, CompartmentedRecord, RetainedRecord
-from gvi.access.permissions import CHANGE, CREATE, REVEAL, grant_for
-from gvi.access.services import granting_membership, log_access, save_versioned
-from gvi.groups.models import AuditRound, Group, GroupMembership, GroupRelation, Person
-from gvi.partnership.models import Membership
+from gvi.access.permissions import CHANGE, CREATE, REVEAL, VIEW, grant_for
+from gvi.access.services import append_log_entry, granting_membership, log_access, save_versioned
+from gvi.groups.models import (
+    PERSONAL_NUMBER_IN_TEXT,
+    AuditRound,
+    EntryState,
+    Group,
+    GroupMembership,
+    GroupRelation,
+    Person,
+    ProposedEntry,
+)
+from gvi.importing.text import contains_personal_number
+from gvi.partnership.models import Membership, Role
 
 
 def default_review_date(is_minor: bool, today: date | None = None) -> date:
@@ -46,6 +56,10 @@ def _create(user, record: CompartmentedRecord, site_id: int | None = None) -> Co
     membership = creating_membership(user, type(record), site_id)
     record.site_id = membership.site_id
     record.owner_id = membership.organisation_id
+    if isinstance(record, ProposedEntry) and proposes_entries(membership):
+        record.entry_state = EntryState.PROPOSED
+        record.proposed_by = user
+        record.proposed_at = timezone.now()
     record._history_user = user
     record.full_clean()
     record.save()
@@ -55,6 +69,85 @@ def _create(user, record: CompartmentedRecord, site_id: int | None = None) -> Co
 def _apply(record, changes: dict) -> None:
     for field, value in changes.items():
         setattr(record, field, value)
+
+
+# ----- four eyes: proposed entries -----
+
+
+def proposes_entries(membership: Membership) -> bool:
+    """An analyst's new person or membership entry waits for a second person (README "Fyra ögon"). Always on
+    for analysts, whatever the organisation: no analyst alone can put a person into the audit."""
+    return membership.role == Role.ANALYST
+
+
+def entry_approvers(entry: ProposedEntry):
+    """Memberships that may decide on `entry`: active, marked `approves_entries`, of the owning organisation
+    at the entry's site, with a role that may view the entry type. The proposer is excluded by the caller."""
+    label = type(entry)._meta.label_lower
+    candidates = Membership.objects.active().filter(
+        approves_entries=True, organisation_id=entry.owner_id, site_id=entry.site_id
+    )
+    return [
+        m
+        for m in candidates.select_related("user", "organisation").order_by("pk")
+        if (found := grant_for(m.role, label)) is not None and VIEW in found.actions
+    ]
+
+
+def approving_entry_membership(user, entry: ProposedEntry) -> Membership | None:
+    """The user's membership through which it decides on `entry`: a second person, never the proposer."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if entry.proposed_by_id is not None and user.pk == entry.proposed_by_id:
+        return None
+    return next((m for m in entry_approvers(entry) if m.user_id == user.pk), None)
+
+
+def _locked_proposal(user, entry: ProposedEntry, expected_version: int):
+    approver = approving_entry_membership(user, entry)
+    if approver is None:
+        raise PermissionDenied(_("Du kan inte besluta om den här registreringen."))
+    locked = type(entry)._base_manager.select_for_update().get(pk=entry.pk)
+    if locked.entry_state != EntryState.PROPOSED:
+        raise ValidationError(_("Registreringen väntar inte på godkännande."))
+    return approver, locked
+
+
+def _entry_decided(site_id: int) -> None:
+    """An approved person's involvements now count in the risk model: the worker recomputes it."""
+    from gvi.operations import recompute
+
+    recompute.request(recompute.RISK, site_id)
+
+
+@transaction.atomic
+def approve_entry(user, entry: ProposedEntry, expected_version: int) -> ProposedEntry:
+    """A second person approves a proposed entry with its basis in view: from now on it counts."""
+    approver, locked = _locked_proposal(user, entry, expected_version)
+    if isinstance(locked, GroupMembership) and not locked.person.is_in_force:
+        raise ValidationError(_("Personen är inte godkänd. Godkänn personen först."))
+    locked.entry_state, locked.decided_by, locked.decided_at = EntryState.APPROVED, user, timezone.now()
+    saved = save_versioned(locked, expected_version, user=user)
+    append_log_entry(user, saved, AccessLog.Action.ENTRY_OK, "", approver)
+    _entry_decided(saved.site_id)
+    return saved
+
+
+@transaction.atomic
+def reject_entry(user, entry: ProposedEntry, reason: str, expected_version: int) -> ProposedEntry:
+    """A second person rejects a proposed entry; the reason stays on the entry until it is purged."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Ange skälet till avslaget.")})
+    if contains_personal_number(reason):
+        raise ValidationError({"reason": PERSONAL_NUMBER_IN_TEXT})
+    approver, locked = _locked_proposal(user, entry, expected_version)
+    locked.entry_state, locked.decided_by, locked.decided_at = EntryState.REJECTED, user, timezone.now()
+    locked.rejection_reason = reason
+    saved = save_versioned(locked, expected_version, user=user)
+    append_log_entry(user, saved, AccessLog.Action.ENTRY_NO, "", approver)
+    _entry_decided(saved.site_id)
+    return saved
 
 
 # ----- persons -----
@@ -216,6 +309,8 @@ def audit_changes(site_id: int, since: date | None, until: date) -> dict:
     summary = {}
     for model in (Group, GroupMembership, GroupRelation, Person):
         history = model.history.model.objects.filter(site_id=site_id, history_date__date__lte=until)
+        if issubclass(model, ProposedEntry):  # four eyes: a proposal is not in the audit (until approved)
+            history = history.filter(entry_state=EntryState.APPROVED)
         if since:
             history = history.filter(history_date__date__gt=since)
         counts = {kind: history.filter(history_type=kind).values("id").distinct().count() for kind in "+~-"}

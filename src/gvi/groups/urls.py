@@ -25,4 +25,6 @@ urlpatterns = [
     path("kartlaggning/per-datum/", views.audit_as_of, name="audit_as_of"),
     path("kartlaggning/<str:kind>/<str:pk>/ta-bort/", views.record_remove, name="record_remove"),
     path("kartlaggning/<str:kind>/<str:pk>/omprovad/", views.record_reviewed, name="record_reviewed"),
+    path("registreringar/att-godkanna/", views.entry_queue, name="entry_queue"),
+    path("registreringar/<str:kind>/<str:pk>/beslut/", views.entry_decide, name="entry_decide"),
 ]

@@ -28,6 +28,7 @@ from gvi.groups import selectors, services
 from gvi.groups.forms import (
     AuditRoundForm,
     ConfirmVersionForm,
+    EntryRejectForm,
     GroupForm,
     MembershipForm,
     PersonForm,
@@ -119,6 +120,7 @@ def person_detail(request, pk):
             "history": person.history.select_related("history_user")[:20] if may_disclose else [],
             "reads": access_log_for_record(person) if may_disclose else [],
             "today": timezone.localdate(),
+            "approvers": selectors.approvers_of(person),
             **selectors.contacts_context(request.user, person),
         },
     )
@@ -504,3 +506,67 @@ def audit_as_of(request):
     if when is not None:
         context.update(selectors.audit_as_of(request.user, when))
     return render(request, "groups/audit_as_of.html", context)
+
+
+# ----- four eyes: proposed entries -----
+
+DECIDABLE = {"person": Person, "medlemskap": GroupMembership}
+
+
+@record_permission_required("groups.person")
+def entry_queue(request):
+    """Proposed entries the user may decide on, each with its basis in view (a logged read)."""
+    entries = selectors.entries_to_approve(request.user)
+    persons = _page(request, entries["persons"])
+    memberships = list(entries["memberships"][: selectors.ENTRIES_SHOWN])
+    log_reads(request.user, [*persons.object_list, *memberships])
+    return render(
+        request,
+        "groups/entry_queue.html",
+        {
+            "page": persons,
+            "memberships": memberships,
+            "memberships_total": entries["memberships"].count(),
+            "limit": selectors.ENTRIES_SHOWN,
+            "approves": selectors.approves_entries(request.user),
+        },
+    )
+
+
+@require_POST
+@record_permission_required("groups.person")
+def entry_decide(request, kind, pk):
+    from django.http import Http404
+
+    model = DECIDABLE.get(kind)
+    if model is None:
+        raise Http404
+    entry = (
+        selectors.entries_to_approve(request.user)["persons" if model is Person else "memberships"]
+        .filter(pk=pk)
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    form = (
+        EntryRejectForm(request.POST)
+        if request.POST.get("beslut") == "avsla"
+        else ConfirmVersionForm(request.POST)
+    )
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("groups:entry_queue")
+    try:
+        if isinstance(form, EntryRejectForm):
+            services.reject_entry(
+                request.user, entry, form.cleaned_data["reason"], form.cleaned_data["version"]
+            )
+            messages.success(request, _("Registreringen är avslagen. Skälet syns för den som föreslog den."))
+        else:
+            services.approve_entry(request.user, entry, form.cleaned_data["version"])
+            messages.success(request, _("Registreringen är godkänd och räknas nu i kartläggningen."))
+    except EditConflict as conflict:
+        messages.error(request, str(conflict))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("groups:entry_queue")

@@ -41,6 +41,7 @@ from datetime import datetime, time, timedelta
 
 import numpy as np
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop as N_
@@ -50,7 +51,7 @@ from gvi.access.models import Disclosure
 from gvi.access.permissions import OWN, VIEW, grant_for, role_may
 from gvi.analysis import hawkes
 from gvi.cache_once import get_or_compute
-from gvi.groups.models import Group, GroupRelation
+from gvi.groups.models import Group, GroupRelation, Person
 from gvi.incidents.models import Incident, Involvement, RiskSnapshot, RiskStreamState
 from gvi.partnership.agenda_text import Joined, Moment, Phrase, label
 from gvi.partnership.models import Membership, Site
@@ -395,6 +396,8 @@ def _site_data_from(rows_of, site: Site, now: datetime) -> _SiteData:
     rows = (
         rows_of(Involvement)
         .filter(site=site, incident__in=incidents_qs)
+        # Four eyes: an involvement coded on a person who is only proposed (or rejected) does not count.
+        .filter(Q(person__isnull=True) | Person.in_force_q("person__"))
         .values_list("incident_id", "group_id", "relation_id", "member_status")
     )
     for incident_id, group_id, relation_id, status in rows:

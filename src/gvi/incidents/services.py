@@ -88,9 +88,12 @@ def update_incident(user, incident: Incident, changes: dict, expected_version: i
 
 
 def current_memberships(person, on_date):
-    return GroupMembership.objects.filter(
-        person=person, deactivated_at__isnull=True, valid_from__lte=on_date
-    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on_date))
+    """Approved memberships only (four eyes): a proposal never attributes an incident to a group."""
+    return (
+        GroupMembership.objects.in_force()
+        .filter(person=person, deactivated_at__isnull=True, valid_from__lte=on_date)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on_date))
+    )
 
 
 def _attribute(involvement: Involvement) -> None:

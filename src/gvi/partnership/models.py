@@ -153,6 +153,14 @@ class Membership(models.Model):
             "Dataskyddsansvarig: godkänner medlemskap i den egna organisationen som ger personuppgifter."
         ),
     )
+    approves_entries = models.BooleanField(
+        _("godkänner registreringar"),
+        default=False,
+        help_text=_(
+            "Gruppledare eller arbetsledare: godkänner de personer och gruppmedlemskap som analytiker "
+            "i den egna organisationen föreslår på platsen (fyra ögon)."
+        ),
+    )
     created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -194,7 +202,7 @@ class Membership(models.Model):
     @property
     def needs_approval(self) -> bool:
         """Grants person data or the power to approve such grants: takes effect only when approved."""
-        return self.role in APPROVAL_ROLES or self.approves_access
+        return self.role in APPROVAL_ROLES or self.approves_access or self.approves_entries
 
     @property
     def is_pending(self) -> bool:
@@ -207,6 +215,10 @@ class Membership(models.Model):
             raise ValidationError({"site": _("Den här rollen hör inte till någon plats.")})
         if self.role not in SITELESS_ROLES and not self.site_id:
             raise ValidationError({"site": _("Välj en plats för den här rollen.")})
+        if self.approves_entries and self.role not in PERSON_DATA_ROLES:
+            raise ValidationError(
+                {"approves_entries": _("Bara en roll som ser personposter kan godkänna registreringar.")}
+            )
 
 
 # ----- the governance cycle: meetings, agenda, decisions and tasks -----

@@ -45,6 +45,10 @@ def home(request):
     if any(role_may(role, "incidents.incident", "view") for role in roles):
         context["risk"] = _risk_summary(request.user)
     _add_module_summaries(request.user, roles, context)
+    from gvi.groups.selectors import approves_entries, waiting_entry_count
+
+    if approves_entries(request.user):
+        context["entries_waiting"] = waiting_entry_count(request.user)
     if any(role_may(role, "sanctions.sanctionepisode", "view") for role in roles):
         from gvi.sanctions.selectors import ended_without_communication, overdue_proposals
 
