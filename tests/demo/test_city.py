@@ -34,8 +34,13 @@ def city(db):
 
 
 def test_accounts_cover_every_role_once_for_exempelstad():
-    roles = [a["role"] for a in DEMO_ACCOUNTS if a["site"] in ("exempelstad", None)]
+    roles = [
+        a["role"] for a in DEMO_ACCOUNTS if a["site"] in ("exempelstad", None) and not a.get("approves_entries")
+    ]
     assert sorted(roles) == sorted(Role.values)
+    # Beside them, the police analysts' supervisor, so that a demo analyst's entries can be approved.
+    [supervisor] = [a for a in DEMO_ACCOUNTS if a.get("approves_entries")]
+    assert (supervisor["role"], supervisor["site"]) == (Role.ANALYST, "exempelstad")
     assert any(a["role"] == Role.ANALYST and a["site"] == "norrby" for a in DEMO_ACCOUNTS)
     assert all((a["site"] is None) == (a["role"] in SITELESS_ROLES) for a in DEMO_ACCOUNTS)
 

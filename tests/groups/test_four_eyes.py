@@ -283,8 +283,9 @@ def test_a_proposed_person_cannot_be_disclosed(world, lead):
     person = propose_person(world)
     request = DisclosureRequest(
         to_organisation_id=world.orgs[("a", MUNI)].pk,
-        legal_ground=Disclosure.LegalGround.OSL_10_18A,
+        legal_ground=Disclosure.LegalGround.OSL_10_2,
         purpose="Samverkan",
+        expires_at=timezone.now() + timedelta(days=30),
     )
     with pytest.raises(ValidationError, match="inte är godkänd"):
         disclose(world.users[Role.ANALYST], person, request)

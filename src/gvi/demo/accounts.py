@@ -1,4 +1,5 @@
-"""Demo logins: one account per role in the demo city, plus an analyst at the second site.
+"""Demo logins: one account per role in the demo city, plus the police analysts' supervisor (who approves
+the analysts' entries) and an analyst at the second site.
 
 Every account shares DEMO_PASSWORD. The data behind them is synthetic: see gvi.demo.city.
 """
@@ -89,6 +90,17 @@ DEMO_ACCOUNTS: list[dict] = [
         "first_name": "Dana",
         "last_name": "Skyddsberg",
         "description": "Dataskyddsombud vid Polisen Exempelstad (loggen, inga personuppgifter)",
+    },
+    {
+        # Four eyes: an analyst's new person entries and memberships wait for a second person's approval.
+        "username": "gruppchef",
+        "role": Role.ANALYST,
+        "organisation": "Polisen Exempelstad",
+        "site": "exempelstad",
+        "approves_entries": True,
+        "first_name": "Greta",
+        "last_name": "Granskare",
+        "description": "Gruppchef för analytikerna i Exempelstad: godkänner registreringar (fyra ögon)",
     },
     {
         "username": "analytiker2",

@@ -338,6 +338,7 @@ class _Builder:
                 site=sites[account["site"]] if account["site"] else None,
                 role=account["role"],
                 approves_access=account.get("approves_access", False),
+                approves_entries=account.get("approves_entries", False),
                 approved_at=timezone.now(),
             )
             membership.full_clean()
