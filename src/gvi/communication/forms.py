@@ -8,10 +8,11 @@ from gvi.communication.models import (
     CommunicationBack,
     Notification,
 )
-from gvi.groups.forms import DATE, VersionedModelForm
+from gvi.groups.forms import DATE
 from gvi.groups.models import Group
 from gvi.incidents.forms import DATETIME
 from gvi.partnership.models import Organisation
+from gvi.web.forms import VersionedModelForm
 
 CHECKBOXES = forms.CheckboxSelectMultiple
 

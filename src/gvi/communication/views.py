@@ -40,11 +40,8 @@ from gvi.groups.forms import ConfirmVersionForm
 from gvi.groups.models import Group, Person
 from gvi.groups.services import creating_membership
 from gvi.incidents.models import Incident
-from gvi.paging import capped_page
-
-
-def _page(request, queryset):
-    return capped_page(request, queryset, 50)
+from gvi.web.forms import add_errors, conflict_page, save_form
+from gvi.web.paging import page_of
 
 
 def _nav(user) -> dict:
@@ -59,30 +56,6 @@ def _nav(user) -> dict:
 
 def _render(request, template: str, context: dict, status: int = 200):
     return render(request, template, {"comm_nav": _nav(request.user), **context}, status=status)
-
-
-def _form_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _save(request, form, save, template: str, context: dict, success):
-    """Run a service; conflicts become 409 pages, model errors form errors, refusals 403 pages."""
-    try:
-        record = save()
-    except EditConflict as conflict:
-        return _render(request, template, {**context, "form": form, "conflict": conflict}, status=409)
-    except ValidationError as error:
-        _form_error(form, error)
-        return _render(request, template, {**context, "form": form})
-    except PermissionDenied as error:
-        form.add_error(None, str(error))
-        return _render(request, template, {**context, "form": form}, status=403)
-    messages.success(request, _("Ändringarna är sparade."))
-    return redirect(success(record))
 
 
 def _read_for_change(user, model, pk):
@@ -110,7 +83,7 @@ def callin_list(request):
         request,
         "communication/callin_list.html",
         {
-            "page": _page(request, selectors.call_ins_for(request.user, status, when)),
+            "page": page_of(request, selectors.call_ins_for(request.user, status, when)),
             "visa": when,
             "status": status,
             "statuses": CallIn.Status.choices,
@@ -145,7 +118,7 @@ def callin_create(request):
     formsets = part_formsets(request.POST or None, site=site, defaults=defaults)
     context = _callin_form_context(form, formsets, creating=True)
     if request.method == "POST" and form.is_valid() and _formsets_valid(formsets):
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.plan_call_in(
@@ -154,6 +127,7 @@ def callin_create(request):
             "communication/callin_form.html",
             context,
             lambda call_in: reverse("communication:callin_detail", args=[call_in.pk]),
+            render=_render,
         )
     return _render(request, "communication/callin_form.html", context)
 
@@ -210,7 +184,7 @@ def callin_edit(request, pk):
     formsets = part_formsets(request.POST or None, call_in=call_in, site=call_in.site)
     context = _callin_form_context(form, formsets, call_in=call_in)
     if request.method == "POST" and form.is_valid() and _formsets_valid(formsets):
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_call_in(
@@ -224,6 +198,7 @@ def callin_edit(request, pk):
             "communication/callin_form.html",
             context,
             lambda saved: reverse("communication:callin_detail", args=[saved.pk]),
+            render=_render,
         )
     return _render(request, "communication/callin_form.html", context)
 
@@ -246,9 +221,7 @@ def callin_checklist(request, pk):
             request.user, call_in, set(form.cleaned_data["done"]), form.cleaned_data["version"]
         )
     except EditConflict as conflict:
-        return _render(
-            request, "communication/conflict.html", {"conflict": conflict, "back_url": back}, status=409
-        )
+        return conflict_page(request, conflict, back, render=_render)
     messages.success(request, _("Checklistan är sparad."))
     return redirect(back)
 
@@ -278,7 +251,7 @@ def callin_outcome(request, pk):
         "others": selectors.invitation_counts(call_in).invited - len(invitations),
     }
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.record_call_in_outcome(
@@ -292,6 +265,7 @@ def callin_outcome(request, pk):
             "communication/callin_outcome.html",
             context,
             lambda saved: reverse("communication:callin_detail", args=[saved.pk]),
+            render=_render,
         )
     return _render(request, "communication/callin_outcome.html", context)
 
@@ -310,7 +284,7 @@ def callin_remove(request, pk):
                 request, "communication/remove.html", {**context, "conflict": conflict}, status=409
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_errors(form, error)
             return _render(request, "communication/remove.html", context)
         messages.success(request, _("Stormötet är borttaget."))
         return redirect("communication:callin_list")
@@ -335,13 +309,14 @@ def invitation_create(request, pk):
     }
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.changes().items() if key != "person"}
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.invite(user, call_in, form.cleaned_data["person"], data),
             "communication/invitation_form.html",
             context,
             lambda invitation: reverse("communication:callin_detail", args=[call_in.pk]) + "#inbjudna",
+            render=_render,
         )
     return _render(request, "communication/invitation_form.html", context)
 
@@ -353,7 +328,7 @@ def invitation_edit(request, pk):
     context = {"form": form, "call_in": invitation.call_in, "invitation": invitation}
     if request.method == "POST" and form.is_valid():
         changes = {key: value for key, value in form.changes().items() if key != "person"}
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_invitation(
@@ -362,6 +337,7 @@ def invitation_edit(request, pk):
             "communication/invitation_form.html",
             context,
             lambda saved: reverse("communication:callin_detail", args=[saved.call_in_id]) + "#inbjudna",
+            render=_render,
         )
     return _render(request, "communication/invitation_form.html", context)
 
@@ -398,7 +374,7 @@ def notification_list(request):
         request,
         "communication/notification_list.html",
         {
-            "page": _page(request, notifications),
+            "page": page_of(request, notifications),
             "filter_form": filters,
             "may_create": selectors.may_create(request.user, Notification),
         },
@@ -434,7 +410,7 @@ def notification_create(request):
     }
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.changes().items() if key != "person"}
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.plan_notification(
@@ -443,6 +419,7 @@ def notification_create(request):
             "communication/notification_form.html",
             context,
             lambda notification: reverse("communication:notification_detail", args=[notification.pk]),
+            render=_render,
         )
     return _render(request, "communication/notification_form.html", context)
 
@@ -475,7 +452,7 @@ def notification_edit(request, pk):
     context = {"form": form, "notification": notification}
     if request.method == "POST" and form.is_valid():
         changes = {key: value for key, value in form.changes().items() if key != "person"}
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_notification(
@@ -488,6 +465,7 @@ def notification_edit(request, pk):
             "communication/notification_form.html",
             context,
             lambda saved: reverse("communication:notification_detail", args=[saved.pk]),
+            render=_render,
         )
     return _render(request, "communication/notification_form.html", context)
 
@@ -501,7 +479,7 @@ def notification_outcome(request, pk):
     form = NotificationOutcomeForm(request.POST or None, instance=notification, initial=initial)
     context = {"form": form, "notification": notification, "recording": True}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_notification(
@@ -510,6 +488,7 @@ def notification_outcome(request, pk):
             "communication/notification_form.html",
             context,
             lambda saved: reverse("communication:notification_detail", args=[saved.pk]),
+            render=_render,
         )
     return _render(request, "communication/notification_form.html", context)
 
@@ -554,7 +533,7 @@ def notification_suggestions(request):
 @record_permission_required(COMMUNICATION_BACK)
 def communicationback_list(request):
     group_id = _int_param(request, "grupp")
-    page = _page(request, selectors.communications_back_for(request.user, group_id))
+    page = page_of(request, selectors.communications_back_for(request.user, group_id))
     return _render(
         request,
         "communication/communicationback_list.html",
@@ -612,7 +591,7 @@ def communicationback_create(request):
     )
     context = {"form": form, "creating": True, "episode": episode}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.create_communication_back(
@@ -625,6 +604,7 @@ def communicationback_create(request):
                 if episode is not None
                 else reverse("communication:communicationback_list")
             ),
+            render=_render,
         )
     return _render(request, "communication/communicationback_form.html", context)
 
@@ -638,7 +618,7 @@ def communicationback_edit(request, pk):
     )
     context = {"form": form, "record": record}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_communication_back(
@@ -651,6 +631,7 @@ def communicationback_edit(request, pk):
             "communication/communicationback_form.html",
             context,
             lambda saved: reverse("communication:communicationback_list"),
+            render=_render,
         )
     return _render(request, "communication/communicationback_form.html", context)
 

@@ -36,33 +36,12 @@ from gvi.groups.forms import (
     RevealForm,
 )
 from gvi.groups.models import AuditRound, Group, GroupMembership, GroupRelation, Person
-from gvi.paging import capped_page
-
-
-def _page(request, queryset):
-    return capped_page(request, queryset, 50)
+from gvi.web.forms import save_form
+from gvi.web.paging import page_of
 
 
 def _may(user, record, action) -> bool:
     return granting_membership(user, record, action) is not None
-
-
-def _save(request, form, save, template: str, context: dict, success_url: str):
-    """Run a service with the form's data; turn conflicts into 409 pages and model errors into form errors."""
-    try:
-        record = save()
-    except EditConflict as conflict:
-        context.update({"form": form, "conflict": conflict})
-        return render(request, template, context, status=409)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return render(request, template, {**context, "form": form})
-    messages.success(request, _("Ändringarna är sparade."))
-    return redirect(success_url.format(pk=record.pk) if record is not None else success_url)
 
 
 # ----- persons -----
@@ -73,7 +52,7 @@ def person_list(request):
     query = request.GET.get("q", "")[:100]
     show = request.GET.get("visa", "")
     persons = selectors.persons_for(request.user, query, show)
-    page = _page(request, persons)
+    page = page_of(request, persons)
     log_reads(request.user, page.object_list)  # list reads: one row per record shown, as in the API
     context = {
         "page": page,
@@ -89,13 +68,13 @@ def person_create(request):
     form = PersonForm(request.POST or None)
     context = {"form": form, "creating": True}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.create_person(request.user, form.changes(), form.personal_number_change()),
             "groups/person_edit.html",
             context,
-            "/personer/{pk}/",
+            lambda record: f"/personer/{record.pk}/",
         )
     return render(request, "groups/person_edit.html", context)
 
@@ -132,7 +111,7 @@ def person_edit(request, pk):
     form = PersonForm(request.POST or None, instance=person)
     context = {"form": form, "person": person}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_person(
@@ -144,7 +123,7 @@ def person_edit(request, pk):
             ),
             "groups/person_edit.html",
             context,
-            "/personer/{pk}/",
+            lambda record: f"/personer/{record.pk}/",
         )
     return render(request, "groups/person_edit.html", context)
 
@@ -211,7 +190,7 @@ def group_list(request):
         request,
         "groups/group_list.html",
         {
-            "page": _page(request, groups),
+            "page": page_of(request, groups),
             "q": query,
             "status": status,
             "statuses": Group.Status.choices,
@@ -225,13 +204,13 @@ def group_create(request):
     form = GroupForm(request.POST or None)
     context = {"form": form, "creating": True, "kind": _("grupp"), "kind_slug": "grupp"}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.create_group(request.user, form.changes()),
             "groups/record_form.html",
             context,
-            "/grupper/{pk}/",
+            lambda record: f"/grupper/{record.pk}/",
         )
     return render(request, "groups/record_form.html", context)
 
@@ -274,7 +253,7 @@ def group_members(request, pk):
     """Every member of the group the user may see, a page at a time."""
     group = read_record(request.user, Group, pk)
     memberships = selectors.memberships_of_group(request.user, group)
-    page = _page(request, memberships)
+    page = page_of(request, memberships)
     log_reads(request.user, page.object_list)  # list reads: one row per record shown, as in the API
     return render(
         request, "groups/group_members.html", {"group": group, "page": page, "today": timezone.localdate()}
@@ -289,7 +268,11 @@ def group_relations(request, pk):
     return render(
         request,
         "groups/group_relations.html",
-        {"group": group, "page": _page(request, relations), "may_change": _may(request.user, group, CHANGE)},
+        {
+            "group": group,
+            "page": page_of(request, relations),
+            "may_change": _may(request.user, group, CHANGE),
+        },
     )
 
 
@@ -299,13 +282,13 @@ def group_edit(request, pk):
     form = GroupForm(request.POST or None, instance=group)
     context = {"form": form, "record": group, "kind": _("grupp"), "kind_slug": "grupp"}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_group(request.user, group, form.changes(), form.cleaned_data["version"]),
             "groups/record_form.html",
             context,
-            "/grupper/{pk}/",
+            lambda record: f"/grupper/{record.pk}/",
         )
     return render(request, "groups/record_form.html", context)
 
@@ -330,7 +313,7 @@ def membership_create(request):
     form = MembershipForm(request.POST or None, initial=initial, **_membership_choices(request.user))
     context = {"form": form, "creating": True, "kind": _("medlemskap"), "kind_slug": "medlemskap"}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.create_membership(request.user, form.changes()),
@@ -347,7 +330,7 @@ def membership_edit(request, pk):
     form = MembershipForm(request.POST or None, instance=membership, **_membership_choices(request.user))
     context = {"form": form, "record": membership, "kind": _("medlemskap"), "kind_slug": "medlemskap"}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_membership(
@@ -369,7 +352,7 @@ def relation_create(request):
     form = RelationForm(request.POST or None, initial={"group_a": request.GET.get("grupp")}, groups=groups)
     context = {"form": form, "creating": True, "kind": _("relation"), "kind_slug": "relation"}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.create_relation(request.user, form.changes()),
@@ -386,7 +369,7 @@ def relation_edit(request, pk):
     form = RelationForm(request.POST or None, instance=relation, groups=selectors.groups_for(request.user))
     context = {"form": form, "record": relation, "kind": _("relation"), "kind_slug": "relation"}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_relation(
@@ -517,7 +500,7 @@ DECIDABLE = {"person": Person, "medlemskap": GroupMembership}
 def entry_queue(request):
     """Proposed entries the user may decide on, each with its basis in view (a logged read)."""
     entries = selectors.entries_to_approve(request.user)
-    persons = _page(request, entries["persons"])
+    persons = page_of(request, entries["persons"])
     memberships = list(entries["memberships"][: selectors.ENTRIES_SHOWN])
     log_reads(request.user, [*persons.object_list, *memberships])
     return render(

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gvi.groups.forms import DATE, VersionedModelForm
+from gvi.groups.forms import DATE
 from gvi.incidents.models import Incident, Involvement
+from gvi.web.forms import VersionedModelForm
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

@@ -5,7 +5,6 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
@@ -25,6 +24,7 @@ from gvi.incidents import selectors, services
 from gvi.incidents.forms import IncidentFilterForm, IncidentForm, InvolvementForm
 from gvi.incidents.models import Incident, Involvement
 from gvi.paging import capped_page
+from gvi.web.forms import save_form
 
 TIMELINE_MAX = 400
 MAP_MAX = 2000
@@ -72,25 +72,6 @@ def _quick(form):
     return form
 
 
-def _save(request, form, save, template, context, success):
-    try:
-        record = save()
-    except EditConflict as conflict:
-        return render(request, template, {**context, "form": form, "conflict": conflict}, status=409)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return render(request, template, {**context, "form": form})
-    except PermissionDenied as error:
-        form.add_error(None, str(error))
-        return render(request, template, {**context, "form": form}, status=403)
-    messages.success(request, _("Ändringarna är sparade."))
-    return redirect(success(record))
-
-
 def _filters(request):
     form = IncidentFilterForm(request.GET or None)
     return form, form.filters() if request.GET else {}
@@ -122,7 +103,7 @@ def incident_create(request):
     )
     context = {"form": form, "creating": True}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.register_incident(request.user, form.changes(), site_id=site_id),
@@ -158,7 +139,7 @@ def incident_edit(request, pk):
     form = IncidentForm(request.POST or None, instance=incident)
     context = {"form": form, "incident": incident}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_incident(
@@ -178,7 +159,7 @@ def involvement_create(request, pk):
     context = {"form": form, "incident": incident, "creating": True}
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in InvolvementForm.Meta.fields}
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.code_involvement(request.user, incident, data),
@@ -200,7 +181,7 @@ def involvement_edit(request, pk):
     )
     context = {"form": form, "incident": incident, "involvement": involvement}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_involvement(

@@ -6,33 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from gvi.partnership import selectors
 from gvi.partnership.models import AgendaItem, Decision, Meeting, Task
+from gvi.web.forms import VersionedModelForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-class VersionedModelForm(forms.ModelForm):
-    """Carries the version the user started from, so a stale save becomes a conflict."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["version"] = self.instance.version
-
-    def clean_version(self):
-        version = self.cleaned_data.get("version")
-        if self.instance.pk and not version:
-            raise forms.ValidationError(_("Formuläret saknar version. Ladda om sidan."))
-        return version
-
-    def changes(self) -> dict:
-        return {
-            name: self.cleaned_data[name]
-            for name in self._meta.fields
-            if name in self.cleaned_data and name not in getattr(self, "m2m_names", ())
-        }
 
 
 class UserChoiceField(forms.ModelChoiceField):

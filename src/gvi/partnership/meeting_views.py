@@ -32,6 +32,7 @@ from gvi.partnership.forms import (
 )
 from gvi.partnership.minutes_pdf import build_minutes_pdf
 from gvi.partnership.models import Decision, Meeting, Task
+from gvi.web.forms import conflict_page, save_form
 
 meeting_page = roles_required(*(selectors.MEETING_ROLES | selectors.STEERING_ROLES))
 runner_page = roles_required(*selectors.RUNNER_ROLES)
@@ -70,28 +71,6 @@ def _task(user, pk, change: bool = False) -> Task:
 
 def _safe_next(request, fallback: str) -> str:
     return safe_next(request, fallback)
-
-
-def _save(request, form, save, template: str, context: dict, success_url):
-    """Run a service with the form's data; conflicts become 409 pages, model errors form errors."""
-    try:
-        record = save()
-    except EditConflict as conflict:
-        context.update({"form": form, "conflict": conflict})
-        return render(request, template, context, status=409)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return render(request, template, {**context, "form": form})
-    messages.success(request, _("Ändringarna är sparade."))
-    return redirect(success_url(record) if callable(success_url) else success_url)
-
-
-def _conflict(request, conflict: EditConflict, back_url: str):
-    return render(request, "meetings/conflict.html", {"conflict": conflict, "back_url": back_url}, status=409)
 
 
 def _default_start():
@@ -136,7 +115,7 @@ def meeting_create(request):
     form = MeetingForm(request.POST or None, site=site, initial=initial)
     context = {"form": form, "creating": True, "site": site, "sites": sites}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.create_meeting(
@@ -158,7 +137,7 @@ def meeting_edit(request, pk):
     form = MeetingForm(request.POST or None, instance=meeting, site=meeting.site)
     context = {"form": form, "meeting": meeting, "site": meeting.site}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_meeting(
@@ -251,7 +230,7 @@ def meeting_status(request, pk):
     try:
         services.change_meeting_status(request.user, meeting, status, form.cleaned_data["version"])
     except EditConflict as conflict:
-        return _conflict(request, conflict, detail_url)
+        return conflict_page(request, conflict, detail_url)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(detail_url)
@@ -281,7 +260,7 @@ def decision_create(request, pk):
         return reverse("meetings:meeting_detail", args=[meeting.pk]) + f"#beslut-{decision.pk}"
 
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.record_decision(
@@ -323,7 +302,7 @@ def task_create(request, pk):
     )
     context = {"form": form, "creating": True, "decision": decision, "meeting": meeting}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.create_task(request.user, decision, form.changes()),
@@ -423,7 +402,7 @@ def task_edit(request, pk):
         "visible_groups": selectors.visible_group_ids(request.user, [task.group_id]),
     }
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_task(request.user, task, form.changes(), form.cleaned_data["version"]),
@@ -448,7 +427,7 @@ def task_status(request, pk):
             request.user, task, form.cleaned_data["status"], form.cleaned_data["version"]
         )
     except EditConflict as conflict:
-        return _conflict(request, conflict, edit_url)
+        return conflict_page(request, conflict, edit_url)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(edit_url)

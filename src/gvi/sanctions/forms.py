@@ -2,10 +2,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gvi.groups.forms import DATE, VersionedModelForm
+from gvi.groups.forms import DATE
 from gvi.incidents.models import Incident
 from gvi.sanctions.levers import Lever, levers_for
 from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
+from gvi.web.forms import VersionedModelForm
 
 
 class IncidentChoiceField(forms.ModelMultipleChoiceField):

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +21,6 @@ from gvi.access.selectors import read_record, visible_record
 from gvi.access.services import EditConflict, granting_membership
 from gvi.groups.forms import ConfirmVersionForm
 from gvi.groups.models import Group
-from gvi.paging import capped_page
 from gvi.partnership.models import Role, Site
 from gvi.sanctions import charts, metrics, selectors, services
 from gvi.sanctions.forms import (
@@ -34,6 +33,8 @@ from gvi.sanctions.forms import (
 )
 from gvi.sanctions.levers import CATALOGUE, CATALOGUE_LABELS, lever_label
 from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
+from gvi.web.forms import save_form
+from gvi.web.paging import page_of
 
 EPISODE = "sanctions.sanctionepisode"
 ACTION = "sanctions.sanctionaction"
@@ -47,32 +48,8 @@ METRICS_ROLES = (
 )
 
 
-def _page(request, queryset):
-    return capped_page(request, queryset, 25)
-
-
 def _may(user, record, action) -> bool:
     return granting_membership(user, record, action) is not None
-
-
-def _save(request, form, save, template: str, context: dict, success):
-    """Run a service; conflicts become 409 pages, model errors form errors, refusals 403 pages."""
-    try:
-        record = save()
-    except EditConflict as conflict:
-        return render(request, template, {**context, "form": form, "conflict": conflict}, status=409)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return render(request, template, {**context, "form": form})
-    except PermissionDenied as error:
-        form.add_error(None, str(error))
-        return render(request, template, {**context, "form": form}, status=403)
-    messages.success(request, _("Ändringarna är sparade."))
-    return redirect(success(record))
 
 
 def _communications(user, episode):
@@ -110,7 +87,7 @@ def episode_list(request):
         request,
         "sanctions/episode_list.html",
         {
-            "page": _page(request, episodes),
+            "page": page_of(request, episodes),
             "show": show,
             "filters": [(key, label) for key, (label, _q) in selectors.EPISODE_FILTERS.items()],
             "groups": Group.objects.visible_to(request.user).order_by("name"),
@@ -134,7 +111,7 @@ def episode_create(request):
     context = {"form": form, "creating": True}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.create_episode(
@@ -212,7 +189,7 @@ def episode_edit(request, pk):
     )
     context = {"form": form, "episode": episode}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_episode(
@@ -252,7 +229,7 @@ def episode_decide(request, pk):
     context = {"form": form, "episode": episode, "suggested": suggested, "now": timezone.now()}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.decide_episode(
@@ -294,7 +271,7 @@ def episode_close(request, pk):
     }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.close_episode(
@@ -346,7 +323,7 @@ def action_create(request, pk):
     )
     context = {"form": form, "episode": episode, "organisation": organisation, "creating": True}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.create_action(user, episode, form.changes()),
@@ -366,7 +343,7 @@ def action_edit(request, pk):
     )
     context = {"form": form, "episode": action.episode, "organisation": action.owner, "action": action}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_action(user, action, form.changes(), form.cleaned_data["version"]),
@@ -405,7 +382,7 @@ def rule_list(request):
         request,
         "sanctions/rule_list.html",
         {
-            "page": _page(request, rules),
+            "page": page_of(request, rules),
             "may_create": selectors.may(request.user, AnnouncedRule, CREATE),
             "today": timezone.localdate(),
             "catalogue": [
@@ -429,7 +406,7 @@ def rule_create(request):
     )
     context = {"form": form, "creating": True}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.create_rule(user, form.changes(), form.cleaned_data["groups"]),
@@ -449,7 +426,7 @@ def rule_edit(request, pk):
     )
     context = {"form": form, "rule": rule}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_rule(

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gvi.access.models import Disclosure
-from gvi.groups.forms import DATE, VersionedModelForm
+from gvi.groups.forms import DATE
 from gvi.support.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -19,6 +19,7 @@ from gvi.support.models import (
     SupportCase,
     SupportFactDisclosure,
 )
+from gvi.web.forms import VersionedModelForm
 
 CASE_SECTIONS = [
     (

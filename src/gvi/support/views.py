@@ -10,8 +10,6 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +22,7 @@ from gvi.access.decorators import record_permission_required, roles_required
 from gvi.access.models import AccessLog
 from gvi.access.permissions import CHANGE, CREATE, EXPORT
 from gvi.access.selectors import access_log_for_record, parse_id, read_record, visible_record
-from gvi.access.services import EditConflict, granting_membership, log_access
+from gvi.access.services import granting_membership, log_access
 from gvi.groups.exports import neutralise
 from gvi.groups.models import Person
 from gvi.groups.services import creating_membership
@@ -49,39 +47,16 @@ from gvi.support.models import (
     SupportFactDisclosure,
 )
 from gvi.support.statistics import STATISTICS_ROLES
+from gvi.web.forms import save_form
+from gvi.web.paging import page_of
 
 CASE = "support.supportcase"
-PAGE_SIZE = 50
 STATUS_CHOICES = [
     ("", _("Alla")),
     ("oppna", _("Öppna ärenden")),
     ("avslutade", _("Avslutade ärenden")),
     *CaseStatus.choices,
 ]
-
-
-def _page(request, items, size: int = PAGE_SIZE):
-    return Paginator(items, size).get_page(request.GET.get("sida"))
-
-
-def _save(request, form, save, template: str, context: dict, success):
-    """Run a service; conflicts become 409 pages, model errors form errors, refusals 403."""
-    try:
-        record = save()
-    except EditConflict as conflict:
-        return render(request, template, {**context, "form": form, "conflict": conflict}, status=409)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return render(request, template, {**context, "form": form})
-    except PermissionDenied as error:
-        form.add_error(None, str(error))
-        return render(request, template, {**context, "form": form}, status=403)
-    messages.success(request, _("Ändringarna är sparade."))
-    return redirect(success(record))
 
 
 def _case_url(record) -> str:
@@ -138,7 +113,7 @@ def case_list(request):
         request,
         "support/case_list.html",
         {
-            "page": _page(request, cases),
+            "page": page_of(request, cases),
             "status": status,
             "route": route,
             "overdue": overdue,
@@ -160,7 +135,7 @@ def case_create(request):
     form = _case_form(request, site_id=membership.site_id, owner_id=membership.organisation_id)
     context = {"form": form, "creating": True}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.open_case(request.user, form.changes()),
@@ -191,7 +166,7 @@ def case_detail(request, pk):
                 1 for n in needs if n.status in (NeedStatus.IDENTIFIED, NeedStatus.IN_PROGRESS)
             ),
             "plan": selectors.plan_of(user, case),
-            "contacts": _page(request, selectors.contacts_of(user, case), 20),
+            "contacts": page_of(request, selectors.contacts_of(user, case), 20),
             "facts": selectors.fact_disclosures_of(user, case) if is_owner else [],
             "may_change": may_change,
             "is_owner": is_owner,
@@ -209,7 +184,7 @@ def case_edit(request, pk):
     form = _case_form(request, case)
     context = {"form": form, "case": case}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_case(request.user, case, form.changes(), form.cleaned_data["version"]),
@@ -232,7 +207,7 @@ def case_close(request, pk):
     context = {"form": form, "case": case}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.close_case(
@@ -261,7 +236,7 @@ def needs_edit(request, pk):
         return case
 
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             save,
@@ -278,7 +253,7 @@ def plan_item_create(request, pk):
     form = PlanItemForm(request.POST or None, initial={"start": timezone.localdate()})
     context = {"form": form, "case": case, "creating": True}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.add_plan_item(request.user, case, form.changes()),
@@ -295,7 +270,7 @@ def plan_item_edit(request, pk):
     form = PlanItemForm(request.POST or None, instance=item)
     context = {"form": form, "case": item.case, "item": item}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.update_plan_item(
@@ -314,7 +289,7 @@ def contact_create(request, pk):
     form = ContactForm(request.POST or None)
     context = {"form": form, "case": case}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.log_contact(request.user, case, form.cleaned_data),
@@ -334,7 +309,7 @@ def fact_create(request, pk):
     form = FactForm(request.POST or None, organisations=selectors.recipient_organisations(case))
     context = {"form": form, "case": case}
     if request.method == "POST" and form.is_valid():
-        return _save(
+        return save_form(
             request,
             form,
             lambda: services.record_fact_disclosure(request.user, case, form.data_for_service()),
@@ -361,7 +336,7 @@ def fact_revoke(request, pk):
 @roles_required(*RECIPIENT_ROLES)
 def facts_received(request):
     """Facts disclosed to the user's organisation: the statement only. Each fact shown is logged."""
-    page = _page(request, selectors.facts_received(request.user))
+    page = page_of(request, selectors.facts_received(request.user))
     facts = selectors.present_facts(request.user, page.object_list)
     return render(request, "support/facts_received.html", {"page": page, "facts": facts})
 
