@@ -161,7 +161,9 @@ class TaskTitleForm(VersionedModelForm):
 
 @pytest.mark.django_db
 def test_versioned_form_carries_the_version_and_leaves_m2m_names_out(world):
-    task = TaskFactory(decision=DecisionFactory(meeting=MeetingFactory(site=world.site_a)))
+    task = TaskFactory(
+        decision=DecisionFactory(meeting=MeetingFactory(site=world.site_a)), owner=world.orgs[("a", "police")]
+    )
     assert TaskTitleForm(instance=task).initial["version"] == task.version
     missing = TaskTitleForm({"title": "T", "note": "N"}, instance=task)
     assert not missing.is_valid() and "version" in missing.errors

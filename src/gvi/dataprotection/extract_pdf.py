@@ -1,53 +1,33 @@
-"""A register extract as a PDF (reportlab), in Swedish, with the standard fonts as the minutes use
-(gvi.partnership.minutes_pdf: nothing fetched or embedded). Withheld items are not dropped: each is a line
+"""A register extract as a PDF (reportlab), in Swedish, built with gvi.web.pdf (the standard fonts:
+nothing fetched or embedded). Withheld items are not dropped: each is a line
 saying that information has been withheld and on what ground."""
-
-from io import BytesIO
-from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
 
 from gvi.dataprotection.selectors import ACCESS_LOG_KEY
-from gvi.partnership.minutes_pdf import BOLD, FONT, GRID, pdf_safe
 from gvi.partnership.selectors import display_name
-
-
-def _p(value, style) -> Paragraph:
-    return Paragraph(escape(pdf_safe(value)).replace("\n", "<br/>"), style)
+from gvi.web.pdf import BOLD, build_document, grid_table, styles
+from gvi.web.pdf import paragraph as _p
 
 
 def _styles() -> dict:
-    base = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13)
-    return {
-        "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=18, leading=22, spaceAfter=6),
-        "h2": ParagraphStyle(
-            "h2", parent=base, fontName=BOLD, fontSize=13, leading=16, spaceBefore=10, spaceAfter=4
-        ),
-        "h3": ParagraphStyle(
-            "h3", parent=base, fontName=BOLD, fontSize=11, leading=14, spaceBefore=6, spaceAfter=2
-        ),
-        "body": base,
-        "withheld": ParagraphStyle("withheld", parent=base, fontName=BOLD),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11),
-        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=BOLD, fontSize=9, leading=11),
-    }
+    s = styles()
+    s["h3"] = ParagraphStyle("h3", parent=s["h3"], spaceAfter=2)
+    s["withheld"] = ParagraphStyle("withheld", parent=s["body"], fontName=BOLD)
+    return s
 
 
 def _when(value) -> str:
     return date_format(timezone.localtime(value), "Y-m-d H:i") if value else "–"
 
 
-def _table(rows, s, widths) -> Table:
-    table = Table(rows, colWidths=widths, hAlign="LEFT", repeatRows=0)
-    table.setStyle(GRID)
-    return table
+def _table(rows, s, widths):
+    return grid_table(rows, widths)
 
 
 def _withheld_line(ground: str, s) -> Paragraph:
@@ -102,40 +82,14 @@ def _reads(content, withheld, s) -> list:
                 _p(row.get_action_display(), s["cell"]),
             ]
         )
-    table = Table(rows, colWidths=[32 * mm, 40 * mm, None, 35 * mm], repeatRows=1, hAlign="LEFT")
-    table.setStyle(GRID)
-    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 1, colors.black)]))
-    return [*flow, table]
+    return [*flow, grid_table(rows, [32 * mm, 40 * mm, None, 35 * mm], header=True)]
 
 
 def build_extract_pdf(
     content, *, extract, organisation, withheld: dict[str, str], compress: bool = True
 ) -> bytes:
     s = _styles()
-    buffer = BytesIO()
     title = _("Registerutdrag")
-    footer = pdf_safe(f"{title} – {organisation.name} – {_when(extract.produced_at)}")
-
-    def on_page(canvas, document):
-        canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.drawString(20 * mm, 10 * mm, footer)
-        canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, pdf_safe(_("Sida %(n)s") % {"n": document.page}))
-        canvas.restoreState()
-
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=pdf_safe(title),
-        author=pdf_safe(organisation.name),
-        subject=pdf_safe(title),
-        lang="sv",
-        pageCompression=1 if compress else 0,
-    )
     story = [
         _p(title, s["title"]),
         _p(_("Enligt artikel 15 i dataskyddsförordningen och 5 kap. brottsdatalagen"), s["body"]),
@@ -162,5 +116,11 @@ def build_extract_pdf(
         )
     story += _sections(content, withheld, s)
     story += _reads(content, withheld, s)
-    document.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    return build_document(
+        story,
+        title=title,
+        footer=f"{title} – {organisation.name} – {_when(extract.produced_at)}",
+        author=organisation.name,
+        subject=title,
+        compress=compress,
+    )

@@ -4,17 +4,14 @@ statistics page.
 A4 portrait; every table cell is a Paragraph so that text wraps inside its column, and the columns of each
 table add up to the frame width. The charts are vector drawings (reportlab.graphics) from the same
 geometry as the page's SVG (gvi.analysis.charts). Every number goes through gvi.formatting ("39,8",
-"75 000 000 kr", "−2,4 %"). The text font is Bitstream Vera (shipped with reportlab), which has the minus
-sign and the no-break space that Swedish number format needs and the standard PDF fonts lack.
+"75 000 000 kr", "−2,4 %"). The text font is Bitstream Vera (shipped with reportlab; gvi.web.pdf's SANS),
+which has the minus sign and the no-break space that Swedish number format needs and the standard PDF fonts
+lack. The document set-up (fonts, footer with page numbers) is gvi.web.pdf's.
 """
 
-import os
 from dataclasses import dataclass
 from datetime import date
-from io import BytesIO
-from xml.sax.saxutils import escape
 
-import reportlab
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -26,14 +23,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from gvi import formatting
 from gvi.analysis.charts import BarChart, ImpactChart, value_axis
-from gvi.partnership.minutes_pdf import pdf_safe
+from gvi.web.pdf import SANS, SANS_BOLD, build_document, paragraph, register_sans, sans_safe
 
-FONT, BOLD = "GVISans", "GVISans-Bold"
+FONT, BOLD = SANS, SANS_BOLD
 MARGIN = 20 * mm
 FRAME_WIDTH = A4[0] - 2 * MARGIN  # 170 mm
 INK = colors.HexColor("#1b1b1b")
@@ -42,23 +38,6 @@ ACCENT = colors.HexColor("#0b4f8a")
 LIGHT = colors.HexColor("#dce7f2")
 GRID = colors.HexColor("#c8c8c8")
 WARN = colors.HexColor("#8a1c0b")
-_CMAP: dict[int, int] = {}
-
-
-def _fonts() -> None:
-    if _CMAP:
-        return
-    folder = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
-    regular = TTFont(FONT, os.path.join(folder, "Vera.ttf"))
-    pdfmetrics.registerFont(regular)
-    pdfmetrics.registerFont(TTFont(BOLD, os.path.join(folder, "VeraBd.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD)
-    _CMAP.update(regular.face.charToGlyph)
-
-
-def _safe(value) -> str:
-    """Text the embedded font can show: characters it lacks lose their diacritics (as in the minutes)."""
-    return "".join(char if ord(char) in _CMAP else pdf_safe(char) for char in str(value or ""))
 
 
 def _language() -> str:
@@ -122,7 +101,7 @@ class _Styles:
 
 
 def _p(value, style) -> Paragraph:
-    return Paragraph(escape(_safe(value)), style)
+    return paragraph(value, style, safe=sans_safe, line_breaks=False)
 
 
 def _table(styles: _Styles, rows: list[list], fractions: list[float], numeric: set[int] = frozenset()):
@@ -207,7 +186,7 @@ def _axis(drawing: Drawing, chart_left: float, right: float, ticks, height: floa
 
 def _fit(text: str, width: float, size: float) -> str:
     """`text` cut with "…" to fit `width` points."""
-    text = _safe(text)
+    text = sans_safe(text)
     if pdfmetrics.stringWidth(text, FONT, size) <= width:
         return text
     while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
@@ -253,13 +232,15 @@ def bar_drawing(chart: BarChart, labels: bool = True, bar_labels: bool = False) 
                 )
             )
     elif labels and chart.bars:
-        drawing.add(String(chart.left, 3, _safe(chart.first.label), fontName=FONT, fontSize=7, fillColor=INK))
+        drawing.add(
+            String(chart.left, 3, sans_safe(chart.first.label), fontName=FONT, fontSize=7, fillColor=INK)
+        )
         if len(chart.bars) > 1:
             drawing.add(
                 String(
                     chart.width,
                     3,
-                    _safe(chart.last.label),
+                    sans_safe(chart.last.label),
                     fontName=FONT,
                     fontSize=7,
                     textAnchor="end",
@@ -319,9 +300,11 @@ def impact_drawing(chart: ImpactChart, labels: list[str], left: float) -> Drawin
     line(chart.fitted, INK, None)
     line(chart.counterfactual, WARN, [4, 2.5])
     if labels:
-        drawing.add(String(left, 3, _safe(labels[0]), fontName=FONT, fontSize=7, fillColor=INK))
+        drawing.add(String(left, 3, sans_safe(labels[0]), fontName=FONT, fontSize=7, fillColor=INK))
         drawing.add(
-            String(width, 3, _safe(labels[-1]), fontName=FONT, fontSize=7, textAnchor="end", fillColor=INK)
+            String(
+                width, 3, sans_safe(labels[-1]), fontName=FONT, fontSize=7, textAnchor="end", fillColor=INK
+            )
         )
     return drawing
 
@@ -407,7 +390,7 @@ def _change(now, before) -> str:
 
 
 def report_pdf(data: ReportData) -> bytes:
-    _fonts()
+    register_sans()
     styles = _Styles()
     site = data.site
     period = _("%(first)s – %(last)s (den pågående månaden räknad till och med %(day)s)") % {
@@ -554,28 +537,20 @@ def report_pdf(data: ReportData) -> bytes:
 
     story += _process(styles, data)
 
-    footer = _safe(_("Uppföljning av GVI: %(site)s") % {"site": site.name})
+    title = _("Uppföljning av GVI: %(site)s") % {"site": site.name}
 
-    def on_page(canvas, document) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 7.5)
-        canvas.setFillColor(MUTED)
-        canvas.drawString(MARGIN, 10 * mm, footer)
-        canvas.drawRightString(A4[0] - MARGIN, 10 * mm, _safe(_("Sida %(n)s") % {"n": document.page}))
-        canvas.restoreState()
-
-    buffer = BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=_safe(_("Uppföljning av GVI: %(site)s") % {"site": site.name}),
+    return build_document(
+        story,
+        title=title,
+        footer=title,
+        margin=MARGIN,
+        top_margin=MARGIN,
+        font=FONT,
+        footer_size=7.5,
+        footer_color=MUTED,
+        safe=sans_safe,
         lang=_language(),
-    ).build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    )
 
 
 def report_data(user, site) -> ReportData:

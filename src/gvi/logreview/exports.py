@@ -1,20 +1,18 @@
-"""A follow-up round as CSV (semicolon, UTF-8 with BOM, for Excel) and as PDF (reportlab, standard fonts as
-the meeting minutes). Both hold what the round page shows: identifiers only, never record content. Each
+"""A follow-up round as CSV (semicolon, UTF-8 with BOM, for Excel) and as PDF (gvi.web.pdf, landscape, the
+standard fonts). Both hold what the round page shows: identifiers only, never record content. Each
 export is a row in the access-log chain."""
 
 import csv
 import io
 from datetime import datetime
-from io import BytesIO
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer
 
 from gvi.access.models import AccessLog
 from gvi.access.services import append_log_entry
@@ -22,8 +20,9 @@ from gvi.groups.exports import neutralise
 from gvi.logreview.flags import KIND_LABELS
 from gvi.logreview.selectors import person_aliases
 from gvi.logreview.services import dpo_membership_for
-from gvi.partnership.minutes_pdf import FONT, GRID, _p, _styles, pdf_safe
 from gvi.partnership.templatetags.gvi_format import record_type_label, role_label
+from gvi.web.pdf import build_document, grid_table, styles
+from gvi.web.pdf import paragraph as _p
 
 
 def _when(value) -> str:
@@ -133,42 +132,16 @@ def round_csv(user, followup) -> str:
 def round_pdf(user, followup, *, compress: bool = True, invariant: bool = False) -> bytes:
     _log_export(user, followup, "PDF")
     rows, aliases = _sample(followup)
-    s = _styles()
-    buffer = BytesIO()
+    s = styles()
     title = _("Logguppföljning %(org)s, %(start)s – %(end)s") % {
         "org": followup.organisation.short_name,
         "start": f"{followup.period_start:%Y-%m-%d}",
         "end": f"{followup.period_end:%Y-%m-%d}",
     }
-
-    def on_page(canvas, document):
-        canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.drawString(15 * mm, 8 * mm, pdf_safe(title))
-        canvas.drawRightString(
-            landscape(A4)[0] - 15 * mm, 8 * mm, pdf_safe(_("Sida %(n)s") % {"n": document.page})
-        )
-        canvas.restoreState()
-
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=pdf_safe(title),
-        author="GVI",
-        lang="sv",
-        invariant=1 if invariant else 0,
-        pageCompression=1 if compress else 0,
-    )
-    facts = Table(
+    facts = grid_table(
         [[_p(label, s["cell_bold"]), _p(value, s["cell"])] for label, value in _facts(followup)],
-        colWidths=[50 * mm, None],
-        hAlign="LEFT",
+        [50 * mm, None],
     )
-    facts.setStyle(GRID)
     flow: list = [_p(title, s["title"]), facts, _p(_("Flaggor"), s["h2"])]
     if followup.flags:
         table = [
@@ -188,10 +161,7 @@ def round_pdf(user, followup, *, compress: bool = True, invariant: bool = False)
                     _p(seqs, s["cell"]),
                 ]
             )
-        grid = Table(table, colWidths=[90 * mm, 40 * mm, 35 * mm, None], repeatRows=1, hAlign="LEFT")
-        grid.setStyle(GRID)
-        grid.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 1, colors.black)]))
-        flow.append(grid)
+        flow.append(grid_table(table, [90 * mm, 40 * mm, 35 * mm, None], header=True))
     else:
         flow.append(_p(_("Inga flaggor i perioden."), s["body"]))
     flow.append(_p(_("Stickprov"), s["h2"]))
@@ -219,17 +189,20 @@ def round_pdf(user, followup, *, compress: bool = True, invariant: bool = False)
                 row.purpose,
             )
             table.append([_p(value, s["cell"]) for value in values])
-        grid = Table(
-            table,
-            colWidths=[18 * mm, 32 * mm, 30 * mm, 30 * mm, 35 * mm, 30 * mm, 30 * mm, None],
-            repeatRows=1,
-            hAlign="LEFT",
-        )
-        grid.setStyle(GRID)
-        grid.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 1, colors.black)]))
-        flow.append(grid)
+        widths = [18 * mm, 32 * mm, 30 * mm, 30 * mm, 35 * mm, 30 * mm, 30 * mm, None]
+        flow.append(grid_table(table, widths, header=True))
     else:
         flow.append(_p(_("Inga läsningar i perioden."), s["body"]))
     flow.append(Spacer(1, 4 * mm))
-    document.build(flow, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    return build_document(
+        flow,
+        title=title,
+        footer=title,
+        pagesize=landscape(A4),
+        margin=15 * mm,
+        top_margin=15 * mm,
+        footer_y=8 * mm,
+        author="GVI",
+        invariant=invariant,
+        compress=compress,
+    )

@@ -1,73 +1,20 @@
 """Minutes of a meeting as a PDF (reportlab): site, date, participants, agenda, decisions and tasks.
 
-The PDF uses the standard Helvetica fonts with WinAnsi encoding, so nothing is fetched or embedded and
-every Swedish letter (å ä ö, é ü ...) renders. Characters outside that encoding are written without their
-diacritics (ş → s, ł → l), or as "?" when there is no base letter: never as empty boxes.
+The document set-up (standard fonts with WinAnsi encoding, nothing fetched or embedded; styles, footer
+with page numbers) is gvi.web.pdf's; this module holds only the minutes' content.
 """
-
-import unicodedata
-from io import BytesIO
-from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Spacer, Table
 
 from gvi.partnership.selectors import display_name
+from gvi.web.pdf import build_document, grid_table, pdf_safe, styles
+from gvi.web.pdf import paragraph as _p
 
-FONT, BOLD = "Helvetica", "Helvetica-Bold"
-ENCODING = "cp1252"  # WinAnsiEncoding of the standard PDF fonts
-# Letters without a Unicode decomposition to a WinAnsi base letter.
-FALLBACK = {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "‐": "-", "−": "-"}
-
-
-def pdf_safe(value) -> str:
-    """`value` as text the standard fonts can show: WinAnsi characters stay, others lose diacritics."""
-    text = str(value or "")
-    out = []
-    for char in text:
-        try:
-            char.encode(ENCODING)
-            out.append(char)
-            continue
-        except UnicodeEncodeError:
-            pass
-        char = FALLBACK.get(char, char)
-        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-        try:
-            base.encode(ENCODING)
-            out.append(base or "?")
-        except UnicodeEncodeError:
-            out.append("?")
-    return "".join(out)
-
-
-def _p(value, style) -> Paragraph:
-    """A paragraph of user text: escaped (reportlab parses markup) and with line breaks kept."""
-    return Paragraph(escape(pdf_safe(value)).replace("\n", "<br/>"), style)
-
-
-def _styles() -> dict:
-    base = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13, alignment=TA_LEFT)
-    return {
-        "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=18, leading=22, spaceAfter=6),
-        "h2": ParagraphStyle(
-            "h2", parent=base, fontName=BOLD, fontSize=13, leading=16, spaceBefore=10, spaceAfter=4
-        ),
-        "h3": ParagraphStyle("h3", parent=base, fontName=BOLD, fontSize=11, leading=14, spaceBefore=6),
-        "body": base,
-        "small": ParagraphStyle(
-            "small", parent=base, fontSize=8.5, leading=11, textColor=colors.HexColor("#333333")
-        ),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11),
-        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=BOLD, fontSize=9, leading=11),
-    }
+__all__ = ["build_minutes_pdf", "pdf_safe"]  # pdf_safe: the name the minutes tests use
 
 
 def _when(value) -> str:
@@ -76,16 +23,6 @@ def _when(value) -> str:
 
 def _day(value) -> str:
     return date_format(value, "Y-m-d") if value else ""
-
-
-GRID = TableStyle(
-    [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]
-)
 
 
 def _facts(meeting, participants, s) -> Table:
@@ -102,13 +39,9 @@ def _facts(meeting, participants, s) -> Table:
         rows.append(
             (_("Dagordningen omfattar"), _("tiden från %(when)s") % {"when": _when(meeting.agenda_since)})
         )
-    table = Table(
-        [[_p(label, s["cell_bold"]), _p(value, s["cell"])] for label, value in rows],
-        colWidths=[45 * mm, None],
-        hAlign="LEFT",
+    return grid_table(
+        [[_p(label, s["cell_bold"]), _p(value, s["cell"])] for label, value in rows], [45 * mm, None]
     )
-    table.setStyle(GRID)
-    return table
 
 
 def _agenda(items, decisions_by_item, s) -> list:
@@ -161,10 +94,7 @@ def _tasks(tasks, s) -> list:
                 _p(task.get_status_display(), s["cell"]),
             ]
         )
-    table = Table(rows, colWidths=[None, 40 * mm, 32 * mm, 22 * mm, 20 * mm], repeatRows=1, hAlign="LEFT")
-    table.setStyle(GRID)
-    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 1, colors.black)]))
-    return [*flow, table]
+    return [*flow, grid_table(rows, [None, 40 * mm, 32 * mm, 22 * mm, 20 * mm], header=True)]
 
 
 def build_minutes_pdf(
@@ -172,36 +102,12 @@ def build_minutes_pdf(
 ) -> bytes:
     """The minutes as PDF bytes. `invariant` and `compress=False` make the output reproducible and the
     page content readable (tests)."""
-    s = _styles()
-    buffer = BytesIO()
+    s = styles()
     title = _("Protokoll: %(type)s, %(site)s, %(date)s") % {
         "type": meeting.get_type_display(),
         "site": meeting.site.name,
         "date": _day(timezone.localtime(meeting.starts_at).date()),
     }
-    footer = pdf_safe(title)
-
-    def on_page(canvas, document):
-        canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.drawString(20 * mm, 10 * mm, footer)
-        canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, pdf_safe(_("Sida %(n)s") % {"n": document.page}))
-        canvas.restoreState()
-
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=pdf_safe(title),
-        author="GVI",
-        subject=pdf_safe(_("Mötesprotokoll")),
-        lang="sv",
-        invariant=1 if invariant else 0,
-        pageCompression=1 if compress else 0,
-    )
     items = list(items)
     decisions = list(decisions)
     numbers = {item.pk: number for number, item in enumerate(items, start=1)}
@@ -220,5 +126,12 @@ def build_minutes_pdf(
     ]
     if meeting.notes:
         story += [_p(_("Anteckningar"), s["h2"]), _p(meeting.notes, s["body"])]
-    document.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    return build_document(
+        story,
+        title=title,
+        footer=title,
+        author="GVI",
+        subject=_("Mötesprotokoll"),
+        invariant=invariant,
+        compress=compress,
+    )
