@@ -3,8 +3,6 @@
 The groups and meeting pages did not catch a refusal raised by their services (PermissionDenied went
 through to the bare 403 page); with save_form they show the form again with the refusal's message."""
 
-from datetime import timedelta
-
 import pytest
 from django import forms
 from django.contrib.messages.storage.fallback import FallbackStorage
@@ -14,7 +12,6 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from gvi.access.services import EditConflict
 from gvi.groups import services as group_services
@@ -24,6 +21,7 @@ from gvi.partnership.models import Meeting, Role, Task
 from gvi.web.forms import VersionedModelForm, add_errors, save_form
 from gvi.web.paging import page_of
 from tests.factories import GroupFactory, verified_login
+from tests.groups.test_audit_pages import _group_data
 from tests.partnership.factories import DecisionFactory, MeetingFactory, TaskFactory
 
 
@@ -96,14 +94,7 @@ def test_a_refusal_renders_the_form_with_the_message_and_403():
 @pytest.mark.django_db
 def test_a_refused_group_edit_shows_the_form_with_the_refusal(world, monkeypatch):
     analyst = verified_login(Client(), world.users[Role.ANALYST])
-    data = {
-        "name": "Testgruppen",
-        "aliases": "",
-        "area": "Centrum",
-        "status": "active",
-        "violence_tier": 2,
-        "next_review": (timezone.localdate() + timedelta(days=90)).isoformat(),
-    }
+    data = _group_data()
     assert analyst.post(reverse("groups:group_create"), data).status_code == 302
     group = Group.objects.get(name="Testgruppen")
 

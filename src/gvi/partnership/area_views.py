@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from gvi.partnership import selectors, services
 from gvi.partnership.models import Area
+from gvi.web.forms import add_errors
 
 
 class AreaForm(forms.Form):
@@ -62,14 +63,6 @@ def _initial(area: Area) -> dict:
     }
 
 
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _chosen_site(request, sites):
     slug = request.GET.get("plats") or request.POST.get("plats")
     if slug:
@@ -94,7 +87,7 @@ def area_list(request):
                 request.user, site, data["name"], data["aliases"], data["code"], data["outline"]
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Området %(name)s är tillagt.") % {"name": area.name})
             return redirect(f"{request.path}?plats={site.slug}")
@@ -135,7 +128,7 @@ def area_edit(request, pk):
             return redirect(back)
     except ValidationError as error:
         if action == "save":
-            _apply(form, error)
+            add_errors(form, error)
         else:
             for message in error.messages:
                 messages.error(request, message)
