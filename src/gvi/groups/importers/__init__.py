@@ -71,7 +71,7 @@ from gvi.groups.importers.persons import _PersonImporter
 from gvi.groups.importers.reading import check_header, read_table  # noqa: F401
 from gvi.groups.importers.report import ImportReport, RowError, report_from_outcome, report_to_outcome  # noqa: F401
 from gvi.groups.importers.rows import Row, _Importer, _is_minor  # noqa: F401
-from gvi.groups.importers.run import _Rollback, _run, dry_run, import_file  # noqa: F401
+from gvi.groups.importers.run import _Rollback, _run, dry_run, import_file, run_tables  # noqa: F401
 from gvi.groups.services import creating_membership, default_review_date  # noqa: F401 - used by the views
 from gvi.importing.files import ImportFileError, Table, file_too_big_message  # noqa: F401 - used by the views
 

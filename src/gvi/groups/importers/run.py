@@ -12,7 +12,7 @@ from gvi.groups.importers.reading import check_header, read_table
 from gvi.groups.importers.report import ImportReport, RowError
 from gvi.groups.importers.rows import Row, _Importer
 from gvi.groups.services import creating_membership
-from gvi.importing.files import ImportFileError
+from gvi.importing.files import ImportFileError, Table
 
 logger = logging.getLogger("gvi.groups.importers")
 
@@ -163,3 +163,44 @@ def _import_row(importer: _Importer, report: ImportReport, number: int, cells: l
     elif description is not None:
         report.created.append((number, description))
         report.note_dates(number, row)
+
+
+def run_tables(user, tables: list[tuple[str, Table]], commit: bool, filename: str = "") -> list[ImportReport]:
+    """Several kinds from tables already read (the import assistant), in ONE transaction: each table in
+    turn through its kind's importer (so a later kind sees the records an earlier one created), and
+    nothing is written unless every row of every table passed. One report per table, in order."""
+    reports = []
+    prepared = []
+    for kind, table in tables:
+        report = ImportReport(kind=kind, dry_run=not commit, filename=filename)
+        reports.append(report)
+        try:
+            membership = creating_membership(user, MODELS[kind])
+        except PermissionDenied:
+            report.file_errors.append(_("Din roll får inte importera %(kind)s.") % {"kind": kind_label(kind)})
+            continue
+        report.site = membership.site.name
+        report.organisation = membership.organisation.name
+        report.rows = len(table.rows)
+        try:
+            positions = check_header(kind, table.header)
+        except ImportFileError as error:
+            report.file_errors.extend(error.messages)
+            continue
+        prepared.append((report, table, positions, membership))
+    if any(not report.ok for report in reports):
+        return reports
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            for report, table, positions, membership in prepared:
+                importer = IMPORTERS[report.kind](user, membership, today)
+                for number, cells in table.rows:
+                    _import_row(importer, report, number, cells, positions)
+            if not commit or not all(report.ok for report in reports):
+                raise _Rollback
+            for report in reports:
+                report.committed = True
+    except _Rollback:
+        pass
+    return reports
