@@ -362,3 +362,23 @@ def test_the_upload_step_shows_an_empty_state_and_file_errors(client):
     )
     assert bad.status_code == 200
     assert "(.xls) stöds inte" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_ordinary_import_page_links_to_the_assistant_for_analysts_only(client, world):
+    assert (
+        reverse("audit_io:assistant_upload") in client.get(reverse("audit_io:import_upload")).content.decode()
+    )
+    caseworker = verified_login(Client(), world.users[Role.CASEWORKER])
+    page = caseworker.get(reverse("audit_io:import_upload"))
+    assert page.status_code == 200
+    assert reverse("audit_io:assistant_upload") not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_pages_render_in_english(client, settings):
+    upload(client)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("audit_io:assistant_map"))
+    assert "Import assistant: map the sheet" in page.content.decode()
+    assert "Membership: confidence" in page.content.decode()
