@@ -382,3 +382,44 @@ def test_the_pages_render_in_english(client, settings):
     page = client.get(reverse("audit_io:assistant_map"))
     assert "Import assistant: map the sheet" in page.content.decode()
     assert "Membership: confidence" in page.content.decode()
+
+
+def guessed_mapping(sheet, **defaults):
+    mapping = assistant.initial_mapping(sheet)
+    mapping.defaults = {
+        "evidence": "Kartläggning",
+        "confidence": "medel",
+        "person_suspected": "ja",
+        **defaults,
+    }
+    return mapping
+
+
+@pytest.mark.django_db
+def test_the_next_round_reuses_the_groups_and_persons_already_there(analyst):
+    sheet = assistant.read_sheet(workbook_bytes(), "runda1.xlsx")
+    _built, reports = assistant.run(
+        analyst, sheet, guessed_mapping(sheet, group_status="vilande"), commit=True
+    )
+    assert all(report.committed for report in reports)
+    norra = Group.objects.get(name="Norra gänget")
+    assert norra.status == Group.Status.DORMANT
+    assert norra.sources == "(standardvärde vid import: status)"
+    before = counts()
+    second = {
+        "Norra gänget": [("Nykomlingen", None, "Medlem", "Polisen", "2026-09-01")],
+        "Nya gruppen": [
+            ("Ekot", "19990312123", "Ledare", "Soc", "2026-09-02"),
+            ("Ekot", None, "Kärna", "Soc", "2026-09-03"),
+        ],
+    }
+    sheet = assistant.read_sheet(workbook_bytes(second), "runda2.xlsx")
+    built, reports = assistant.run(analyst, sheet, guessed_mapping(sheet), commit=False)
+    assert built.reused_groups == ["Norra gänget"]
+    assert built.reused_persons == 1  # Ekot, known by personnummer (also on the row without it)
+    assert [report.errors for report in reports] == [
+        [],
+        [],
+        ["Rad 9: 'Ekot' är redan registrerad i gruppen 'Nya gruppen' under samma period"],
+    ]
+    assert counts() == before

@@ -208,7 +208,7 @@ FIELDS = [
 FIELDS_BY_KEY = {item.key: item for item in FIELDS}
 SYNONYMS = {synonym: item.key for item in FIELDS for synonym in item.synonyms}
 # The column of each kind that carries the note that a value was defaulted.
-NOTE_COLUMNS = {MEMBERSHIPS: "underlag", PERSONS: "anteckning"}
+NOTE_COLUMNS = {GROUPS: "kallor", MEMBERSHIPS: "underlag", PERSONS: "anteckning"}
 # The fields a default can stand in for (never a name, an alias or a personal number).
 DEFAULTABLE = {
     "group_status",
@@ -472,6 +472,7 @@ def build_tables(user, sheet: Sheet, mapping: Mapping) -> Built:
     groups = Group.objects.visible_to(user).filter(site_id=site_id)
     persons = Person.objects.visible_to(user).filter(site_id=site_id)
     seen_groups, seen_persons = set(), set()
+    numbered_aliases = {}  # folded alias -> the personnummer it was given with earlier in the sheet
     for number, cells in sheet.data_rows(mapping.header_row):
         values, defaulted = _row_values(cells, mapping)
         if not any(_as_text(value) for value in values.values()):
@@ -486,6 +487,11 @@ def build_tables(user, sheet: Sheet, mapping: Mapping) -> Built:
             else:
                 rows[GROUPS].append((number, _kind_cells(GROUPS, columns[GROUPS], values, defaulted)))
         person_key, reference, exists = _person_key(user, persons, values)
+        alias_key = _key(_as_text(values.get("person_alias")))
+        if person_key.startswith("pnr:"):
+            numbered_aliases.setdefault(alias_key, (person_key, reference))
+        elif alias_key in numbered_aliases:  # the same alias given without its number on a later row
+            person_key, reference = numbered_aliases[alias_key]
         if person_key not in seen_persons:
             seen_persons.add(person_key)
             if exists:
