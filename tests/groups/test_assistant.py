@@ -143,7 +143,7 @@ def mapping_post(client, action="preview", **extra):
     for key, _label, entries, _allowed in context["values"]:
         for position, _value, chosen in entries:
             data[f"value_{key}_{position}"] = chosen
-    for item, value, _allowed in context["defaults"]:
+    for item, value, _allowed, _needed in context["defaults"]:
         data[f"default_{item.key}"] = value
     data.update(extra)
     return client.post(reverse("audit_io:assistant_map"), data)
@@ -181,7 +181,7 @@ def test_the_workbook_imports_with_only_the_mapping_choices(client):
     page = client.get(reverse("audit_io:assistant_map"))
     assert page.context["mapping"].header_row == HEADER_ROW
     # Without the defaults for the facts the sheet lacks, nothing can be previewed.
-    assert [str(item.label) for item, _value, _allowed in page.context["defaults"] if item.required] == [
+    assert [str(item.label) for item, _value, _allowed, needed in page.context["defaults"] if needed] == [
         "Medlemskap: underlag",
         "Medlemskap: tillförlitlighet",
     ]
@@ -423,3 +423,22 @@ def test_the_next_round_reuses_the_groups_and_persons_already_there(analyst):
         ["Rad 9: 'Ekot' är redan registrerad i gruppen 'Nya gruppen' under samma period"],
     ]
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_a_default_fills_an_empty_cell_of_a_mapped_column_and_says_so(analyst):
+    groups = {
+        "Norra gänget": [
+            ("Ekot", "19990312123", "Ledare", None, "2026-03-01"),
+            ("Blixten", None, "Kärna", "Soc", "2026-03-02"),
+        ]
+    }
+    sheet = assistant.read_sheet(workbook_bytes(groups), "k.xlsx")
+    built, reports = assistant.run(analyst, sheet, guessed_mapping(sheet, criteria="iakttagen"), commit=True)
+    assert all(report.committed for report in reports)
+    assert built.defaulted["Medlemskap: grund"] == [HEADER_ROW + 1]
+    ekot = GroupMembership.objects.get(person__alias="Ekot")
+    assert ekot.criteria == [MembershipCriterion.OBSERVED_WITH_GROUP]
+    assert ekot.evidence_note.endswith("(standardvärde vid import: grund, underlag, tillförlitlighet)")
+    blixten = GroupMembership.objects.get(person__alias="Blixten")
+    assert blixten.criteria == [MembershipCriterion.PARTNER_INFORMATION]

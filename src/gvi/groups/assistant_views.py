@@ -206,6 +206,7 @@ def _mapping_from_post(post, sheet: assistant.Sheet, previous: assistant.Mapping
 def _map_context(request, sheet, mapping, pending, **extra) -> dict:
     header = sheet.header(mapping.header_row)
     unknown = assistant.unknown_values(sheet, mapping)
+    missing = assistant.missing_fields(mapping)
     choices = [("", _("Ignorera"))] + [(item.key, str(item.label)) for item in assistant.FIELDS]
     return {
         "name": pending["name"],
@@ -234,9 +235,23 @@ def _map_context(request, sheet, mapping, pending, **extra) -> dict:
             )
             for key, values in unknown.items()
         ],
+        # Every field a default can stand in for: the ones without a column first (a required one must have
+        # a default), then the mapped ones (their default fills the sheet's empty cells).
         "defaults": [
-            (item, mapping.defaults.get(item.key, ""), list(item.choices.values()) if item.choices else None)
-            for item in assistant.missing_fields(mapping)
+            (
+                item,
+                mapping.defaults.get(item.key, ""),
+                list(item.choices.values()) if item.choices else None,
+                item.required and item in missing,
+            )
+            for item in [
+                *missing,
+                *(
+                    item
+                    for item in assistant.FIELDS
+                    if item.key in assistant.DEFAULTABLE and item not in missing
+                ),
+            ]
         ],
         "errors": assistant.mapping_errors(mapping),
         **extra,
