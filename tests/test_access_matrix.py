@@ -670,6 +670,18 @@ MATRIX.update(
     }
 )
 
+# The import assistant (gvi.groups.assistant_views): analysts only, the roles that import groups, persons
+# and memberships alike. Without an uploaded sheet the mapping page and the confirmation send back to the
+# upload (302); an unknown saved mapping is not found (tests/groups/test_assistant.py covers real ones).
+MATRIX.update(
+    {
+        "audit_io:assistant_upload": Route(only([A], 200, 403), anon=302),
+        "audit_io:assistant_map": Route(only([A], 302, 403), anon=302),
+        "audit_io:assistant_confirm": Route(only([A], 302, 403), anon=302, method="post"),
+        "audit_io:assistant_mapping_delete": Route(only([A], 404, 403), anon=302, kwargs={"pk": 999999}),
+    }
+)
+
 # The Django admin's own model pages are guarded by is_staff (only administrators) and list no person-data
 # model; test_admin_registers_no_person_data checks the latter. Its index is in the matrix above.
 ADMIN_PREFIX = "admin:"

@@ -215,7 +215,11 @@ def import_upload(request):
     return render(
         request,
         "groups/import_upload.html",
-        {"form": form, "columns": [(kind, importers.COLUMNS[kind]) for kind in kinds]},
+        {
+            "form": form,
+            "columns": [(kind, importers.COLUMNS[kind]) for kind in kinds],
+            "assistant": {importers.GROUPS, importers.PERSONS, importers.MEMBERSHIPS} <= set(kinds),
+        },
     )
 
 

@@ -408,3 +408,34 @@ class NetworkGroupMetrics(models.Model):
 
     def __str__(self) -> str:
         return f"group {self.group_id} in snapshot {self.snapshot_id}"
+
+
+class ImportMapping(models.Model):
+    """A saved mapping of the import assistant (gvi.groups.assistant): how a practitioner's workbook maps
+    onto the import columns, reused for the next audit round. It holds no person data: the header row, the
+    sheet's column headings -> fields, the sheet's choice values -> allowed values, and the defaults."""
+
+    site = models.ForeignKey("partnership.Site", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("namn"), max_length=100)
+    header_row = models.PositiveIntegerField(_("rubrikrad"), default=1)
+    columns = models.JSONField(_("kolumner"), default=dict)  # folded heading -> field key
+    values = models.JSONField(_("värden"), default=dict)  # field key -> {folded value: allowed value}
+    defaults = models.JSONField(_("standardvärden"), default=dict)  # field key -> value
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "organisation", "name"], name="import_mapping_unique_name"
+            )
+        ]
+        verbose_name = _("sparad importmappning")
+        verbose_name_plural = _("sparade importmappningar")
+
+    def __str__(self) -> str:
+        return self.name
