@@ -682,6 +682,16 @@ MATRIX.update(
     }
 )
 
+# Search pickers of the incident coding form (gvi.pickers): a search in persons, groups or conflicts is for
+# whoever may read them at all; the matches come from visible_to (tests/incidents/test_pickers.py).
+MATRIX.update(
+    {
+        "incidents:pick_person": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+        "incidents:pick_group": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+        "incidents:pick_relation": Route(only(PERSON_WORKERS, 200, 403), anon=302),
+    }
+)
+
 # The Django admin's own model pages are guarded by is_staff (only administrators) and list no person-data
 # model; test_admin_registers_no_person_data checks the latter. Its index is in the matrix above.
 ADMIN_PREFIX = "admin:"

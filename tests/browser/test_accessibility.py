@@ -226,3 +226,24 @@ def test_checkbox_groups_are_named_by_their_question(sessions, user, route, ques
     reader announces "Utlösande incidenter, group" before the options, not the options alone."""
     page = sessions(user).visit(support.require_route(route))
     expect(page.get_by_role("group", name=question)).to_have_count(1)
+
+
+def test_involvement_form_with_search_picker_matches_has_no_violations(sessions, incident_path):
+    """The coding form's search pickers (gvi.pickers) pass with matches shown by htmx, with a match
+    chosen, and on the no-JavaScript fallback page (matches as radio buttons)."""
+    analyst = sessions("analytiker")
+    page = analyst.visit(incident_path + "inblandning/ny/")
+    page.locator("#id_group").press_sequentially("Exempel", delay=20)
+    expect(page.locator("#id_group_results button").first).to_be_visible()
+    violations = analyst.axe_violations()
+    assert not violations, "picker with matches:\n" + support.format_violations(violations)
+    page.locator("#id_group_results button").first.click()
+    expect(page.locator("#id_group_chosen")).to_contain_text("Vald:")
+    violations = analyst.axe_violations()
+    assert not violations, "picker with a choice:\n" + support.format_violations(violations)
+    analyst.visit(incident_path + "inblandning/ny/?sok_group=Exempel")
+    expect(page.locator("#id_group_chosen input[type=radio]").nth(1)).to_be_visible()
+    violations = analyst.axe_violations()
+    assert not violations, "no-JavaScript fallback:\n" + support.format_violations(violations)
+    assert not support.unlabelled_choice_groups(page), "choice groups without a legend"
+    analyst.assert_clean()

@@ -1,8 +1,12 @@
+from urllib.parse import urlencode
+
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gvi.groups.forms import DATE
 from gvi.incidents.models import Incident, Involvement
+from gvi.pickers import SearchPicker, search_param
 from gvi.web.forms import VersionedModelForm
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -60,11 +64,32 @@ class InvolvementForm(VersionedModelForm):
             "relation": _("Konflikten som incidenten hör till, om den är känd."),
         }
 
-    def __init__(self, *args, persons=None, groups=None, relations=None, **kwargs):
+    def __init__(
+        self, *args, persons=None, groups=None, relations=None, site_id=None, searches=None, **kwargs
+    ):
+        """Persons, groups and conflicts are chosen with search pickers (gvi.pickers), never from a select
+        of every visible row; the posted id is still validated against the scoped queryset. `searches`
+        (the page's GET) carries the no-JavaScript searches; `shown` lists the records they showed."""
+        from gvi.incidents.selectors import picker_matches
+
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = persons
-        self.fields["group"].queryset = groups
-        self.fields["relation"].queryset = relations
+        self.shown = []
+        searches = searches or {}
+        for name, queryset in (("person", persons), ("group", groups), ("relation", relations)):
+            field = self.fields[name]
+            field.queryset = queryset
+            query = {"falt": name, **({"plats": site_id} if site_id else {})}
+            widget = SearchPicker(
+                search_url=f"{reverse(f'incidents:pick_{name}')}?{urlencode(query)}",
+                label_from_instance=field.label_from_instance,
+            )
+            widget.is_required, widget.queryset = field.required, queryset
+            text = str(searches.get(search_param(name), ""))[:120]
+            if text.strip() and queryset is not None:
+                widget.query = text
+                widget.matches, _more = picker_matches(name, queryset, text)
+                self.shown += widget.matches
+            field.widget = widget
 
     # "A group, a person or both" is the model's rule (Involvement.clean), said once from there.
 

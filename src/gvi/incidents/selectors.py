@@ -41,15 +41,56 @@ def involvements_of(user, incident):
 
 def coding_choices(user, incident) -> dict:
     """What an involvement at this incident may point to: visible records at the incident's site."""
-    return {
-        "persons": Person.objects.visible_to(user).filter(
-            site_id=incident.site_id, deactivated_at__isnull=True
-        ),
-        "groups": Group.objects.visible_to(user).filter(site_id=incident.site_id),
-        "relations": GroupRelation.objects.visible_to(user)
-        .filter(site_id=incident.site_id, deactivated_at__isnull=True)
-        .select_related("group_a", "group_b"),
-    }
+    return {f"{kind}s": picker_rows(user, kind, incident.site_id) for kind in PICKER_KINDS}
+
+
+def picker_rows(user, kind: str, site_id=None):
+    """The rows an involvement's `kind` field may name: visible, in use (not deactivated), at the site."""
+    if kind == "person":
+        rows = Person.objects.visible_to(user).filter(deactivated_at__isnull=True)
+    elif kind == "group":
+        rows = Group.objects.visible_to(user)
+    else:
+        rows = (
+            GroupRelation.objects.visible_to(user)
+            .filter(deactivated_at__isnull=True)
+            .select_related("group_a", "group_b")
+        )
+    return rows if site_id is None else rows.filter(site_id=site_id)
+
+
+PICKER_KINDS = ("person", "group", "relation")
+
+
+def picker_matches(kind: str, queryset, query: str) -> tuple[list, bool]:
+    """At most `pickers.LIMIT` rows of `queryset` (already scoped by `visible_to`) matching the search
+    text, and whether there were more. Persons by alias (never by personal number), groups by name or
+    other names and conflicts by either group's name, both compared by `name_key` (case and white space
+    aside, å, ä and ö alike on every database); names that begin with the text first. Nothing is asked
+    of the database for a text shorter than `pickers.MIN_LENGTH`."""
+    from gvi.importing.text import name_key, normalise_name
+    from gvi.pickers import LIMIT, MIN_LENGTH
+
+    query = normalise_name(query)
+    if len(query) < MIN_LENGTH:
+        return [], False
+    if kind == "person":
+        found = list(queryset.filter(alias__icontains=query).order_by("alias", "pk")[: LIMIT + 1])
+        return found[:LIMIT], len(found) > LIMIT
+    key = name_key(query)
+    if kind == "group":
+        names = queryset.values_list("pk", "name", "aliases")
+    else:
+        names = queryset.values_list("pk", "group_a__name", "group_b__name")
+    ranked = []
+    for pk, *texts in names:
+        keys = [name_key(text) for text in texts if text]
+        if any(key in text for text in keys):
+            ranked.append((not any(text.startswith(key) for text in keys), keys[0] if keys else "", pk))
+    ranked.sort()
+    ids = [pk for _starts, _name, pk in ranked[:LIMIT]]
+    by_pk = queryset.in_bulk(ids)
+    return [by_pk[pk] for pk in ids if pk in by_pk], len(ranked) > LIMIT
 
 
 def groups_for_filter(user):

@@ -1,20 +1,18 @@
 """Incident pages: list with filters, registration, coding of involvement, timeline and map."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from gvi.access.decorators import record_permission_required
 from gvi.access.permissions import CHANGE, CREATE
 from gvi.access.selectors import read_record, visible_record
-from gvi.access.services import EditConflict, granting_membership, remove_record
+from gvi.access.services import EditConflict, granting_membership, log_reads, remove_record
 from gvi.analysis.charts import timeline
 from gvi.analysis.geo import fit_view
 from gvi.groups.forms import ConfirmVersionForm
@@ -24,52 +22,13 @@ from gvi.incidents import selectors, services
 from gvi.incidents.forms import IncidentFilterForm, IncidentForm, InvolvementForm
 from gvi.incidents.models import Incident, Involvement
 from gvi.paging import capped_page
+from gvi.pickers import MIN_LENGTH, field_name, search_param
 from gvi.web.forms import save_form
 
 TIMELINE_MAX = 400
 MAP_MAX = 2000
 
 
-class QuickSelect(forms.Select):
-    """Django's Select with the same HTML, but the options written directly instead of one template render
-    each: a site's coding choices run to thousands of persons, groups and conflicts."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        choices = list(iter(self.choices))  # not list(choices): that asks a queryset for its length first
-        if any(isinstance(label, (list, tuple)) for _value, label in choices):
-            return super().render(name, value, attrs, renderer)  # option groups: the ordinary way
-        self.choices = []
-        try:
-            empty = super().render(name, value, attrs, renderer)
-        finally:
-            self.choices = choices
-        selected_values = set(self.format_value(value))
-        options, has_selected = [], False
-        for option_value, label in choices:
-            option_value = "" if option_value is None else option_value
-            selected = not has_selected and str(option_value) in selected_values
-            has_selected |= selected
-            options.append(
-                format_html(
-                    '\n  <option value="{}"{}>{}</option>\n',
-                    option_value,
-                    mark_safe(" selected") if selected else "",
-                    label,
-                )
-            )
-        head, end, tail = empty.rpartition("\n</select>")
-        return mark_safe(head + "".join(options) + end + tail)
-
-
-def _quick(form):
-    """The involvement form with its choice fields rendered by QuickSelect (same HTML, same validation)."""
-    for name in ("person", "group", "relation"):
-        widget = form.fields[name].widget
-        quick = QuickSelect(attrs=widget.attrs)
-        quick.choices = widget.choices
-        quick.is_required = widget.is_required
-        form.fields[name].widget = quick
-    return form
 
 
 def _filters(request):
@@ -155,7 +114,7 @@ def incident_edit(request, pk):
 @record_permission_required("incidents.involvement", CREATE)
 def involvement_create(request, pk):
     incident = visible_record(request.user, Incident, pk)
-    form = _quick(InvolvementForm(request.POST or None, **selectors.coding_choices(request.user, incident)))
+    form = _involvement_form(request, incident)
     context = {"form": form, "incident": incident, "creating": True}
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in InvolvementForm.Meta.fields}
@@ -170,15 +129,68 @@ def involvement_create(request, pk):
     return render(request, "incidents/involvement_form.html", context)
 
 
+def _involvement_form(request, incident, **kwargs) -> InvolvementForm:
+    """The coding form with its search pickers; the records a no-JavaScript search showed are logged as
+    read, one row each, like any list of persons."""
+    form = InvolvementForm(
+        request.POST or None,
+        site_id=incident.site_id,
+        searches=request.GET,
+        **selectors.coding_choices(request.user, incident),
+        **kwargs,
+    )
+    log_reads(request.user, form.shown)
+    return form
+
+
+def _pick(request, kind: str):
+    """A search picker's partial: the matches for the search text, or (`vald`) the chosen record."""
+    name = field_name(request.GET.get("falt")) or kind
+    site = request.GET.get("plats", "")
+    rows = selectors.picker_rows(
+        request.user, kind, int(site) if site.isdigit() and len(site) <= 18 else None
+    )
+    query = {"falt": name, **({"plats": site} if site.isdigit() else {})}
+    context = {"name": name, "id": f"id_{name}", "search_url": f"{request.path}?{urlencode(query)}"}
+    if "vald" in request.GET:
+        raw = request.GET["vald"]
+        chosen = rows.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) <= 18 else None
+        if chosen is not None:
+            log_reads(request.user, [chosen])
+        context.update(value=chosen.pk if chosen else "", label=str(chosen) if chosen else "")
+        return render(request, "includes/_picker_chosen.html", context)
+    text = request.GET.get(search_param(name)) or request.GET.get("q", "")
+    matches, capped = selectors.picker_matches(kind, rows, text[:120])
+    log_reads(request.user, matches)
+    context.update(
+        matches=[(record.pk, str(record)) for record in matches],
+        capped=capped,
+        too_short=len(text.strip()) < MIN_LENGTH,
+        min_length=MIN_LENGTH,
+    )
+    return render(request, "includes/_picker_results.html", context)
+
+
+@record_permission_required("groups.person")
+def pick_person(request):
+    return _pick(request, "person")
+
+
+@record_permission_required("groups.group")
+def pick_group(request):
+    return _pick(request, "group")
+
+
+@record_permission_required("groups.grouprelation")
+def pick_relation(request):
+    return _pick(request, "relation")
+
+
 @record_permission_required("incidents.involvement", CHANGE)
 def involvement_edit(request, pk):
     involvement = visible_record(request.user, Involvement, pk, CHANGE)
     incident = involvement.incident
-    form = _quick(
-        InvolvementForm(
-            request.POST or None, instance=involvement, **selectors.coding_choices(request.user, incident)
-        )
-    )
+    form = _involvement_form(request, incident, instance=involvement)
     context = {"form": form, "incident": incident, "involvement": involvement}
     if request.method == "POST" and form.is_valid():
         return save_form(

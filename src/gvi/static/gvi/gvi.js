@@ -1,7 +1,8 @@
 // Behaviour without inline scripts (CSP). Every page works without this file; it adds:
 // - confirmation before destructive acts (forms with data-confirm);
 // - a collapsed main menu on narrow screens, opened by a disclosure button (aria-expanded);
-// - wide tables that scroll inside their own labelled, focusable region instead of the page.
+// - wide tables that scroll inside their own labelled, focusable region instead of the page;
+// - search pickers whose combobox says (aria-expanded) whether its matches are showing.
 document.documentElement.classList.add("js");
 
 document.addEventListener("submit", function (event) {
@@ -102,3 +103,11 @@ ready(function () { wrapTables(null); });
 window.addEventListener("resize", focusable);
 // Content htmx swaps in (live lists, meeting mode) gets the same treatment.
 document.addEventListener("htmx:load", function (event) { wrapTables(event.target); });
+
+// Search pickers (gvi.pickers): the combobox says whether its list of matches is showing.
+document.addEventListener("htmx:afterSwap", function (event) {
+  var target = event.detail && event.detail.target;
+  if (!target || !target.classList || !target.classList.contains("picker-results")) return;
+  var field = document.querySelector('[aria-controls="' + target.id + '"]');
+  if (field) field.setAttribute("aria-expanded", target.querySelector("li") ? "true" : "false");
+});
