@@ -22,7 +22,6 @@ from gvi.communication.models import (
     Notification,
 )
 from gvi.groups.models import Group, GroupMembership, Person
-from gvi.groups.selectors import may_create  # noqa: F401 - re-exported for views
 from gvi.incidents.models import Incident, Involvement
 
 logger = logging.getLogger(__name__)
