@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from gvi.demo.accounts import DEMO_PASSWORD
 from gvi.incidents.models import Incident, Involvement
-from gvi.incidents.services import GROUP_INVOLVED
 from gvi.partnership.models import Membership, Organisation, Role, Site
 from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
 from gvi.sanctions.selectors import applicable_rule
@@ -188,9 +187,7 @@ class _Loader:
     def _sanctionable(self, site: Site) -> list[tuple[Incident, int]]:
         """(incident, group id) for every incident with an answerable group, oldest first."""
         rows = (
-            Involvement.objects.filter(
-                site=site, group__isnull=False, member_status__in=GROUP_INVOLVED, role__in=ANSWERABLE_ROLES
-            )
+            Involvement.objects.filter(Involvement.group_involved_q(), site=site, role__in=ANSWERABLE_ROLES)
             .select_related("incident")
             .order_by("incident__occurred_at", "pk")
         )

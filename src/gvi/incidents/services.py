@@ -27,7 +27,6 @@ from gvi.groups.services import creating_membership
 from gvi.incidents.models import Incident, Involvement
 from gvi.operations import recompute
 
-GROUP_INVOLVED = (Involvement.MemberStatus.CONFIRMED, Involvement.MemberStatus.SUSPECTED)
 BATCH_SIZE = 1000  # rows per INSERT in the batched path
 # Foreign keys the batched path does not look up again in full_clean: the caller passes the membership
 # (site, owner), loaded objects (group, person) or records created in the same batch (incident).
@@ -129,7 +128,7 @@ def _check(involvement: Involvement) -> None:
             errors["relation"] = _("Måste höra till samma plats som incidenten.")
         elif involvement.group_id not in (relation.group_a_id, relation.group_b_id):
             errors["relation"] = _("Gruppen är inte part i den valda relationen.")
-    if involvement.member_status in GROUP_INVOLVED and not involvement.group_id:
+    if involvement.member_status in Involvement.GROUP_INVOLVED_STATUSES and not involvement.group_id:
         errors["member_status"] = _("Ange gruppen när gruppkopplingen är bekräftad eller misstänkt.")
     if errors:
         raise ValidationError(errors)
@@ -211,7 +210,7 @@ def update_involvement(user, involvement: Involvement, changes: dict, expected_v
 
 def group_involved(incident: Incident) -> bool:
     """The police definition used by later measures: a group member confirmed or suspected as involved."""
-    return incident.involvements.filter(group__isnull=False, member_status__in=GROUP_INVOLVED).exists()
+    return incident.involvements.filter(Involvement.group_involved_q()).exists()
 
 
 # ----- the batched path (imports): the same checks and rules, written with a few bulk statements -----
