@@ -24,6 +24,7 @@ from gvi.access.permissions import CHANGE
 from gvi.access.services import granting_membership, save_versioned
 from gvi.groups.models import Confidence, GroupMembership, GroupRelation
 from gvi.groups.services import creating_membership
+from gvi.incidents import consequences
 from gvi.incidents.models import Incident, Involvement
 from gvi.operations import recompute
 
@@ -183,16 +184,9 @@ def code_involvement(user, incident: Incident, data: dict) -> Involvement:
     _link_conflict(incident, user)
     involvement.refresh_from_db()
     _note_evidence(involvement.relation, incident, user)
-    _propose_sanctions(incident)
+    consequences.propose_sanctions(incident)
     recompute.request(recompute.RISK, incident.site_id)
     return involvement
-
-
-def _propose_sanctions(incident: Incident) -> None:
-    """Group involvement proposes a sanction episode for the group (decided by people, within a deadline)."""
-    from gvi.sanctions.services import propose_episodes  # imported here: sanctions builds on incidents
-
-    propose_episodes(incident)
 
 
 @transaction.atomic
@@ -203,7 +197,7 @@ def update_involvement(user, involvement: Involvement, changes: dict, expected_v
     _check(involvement)
     saved = save_versioned(involvement, expected_version, user=user)
     _note_evidence(saved.relation, saved.incident, user)
-    _propose_sanctions(saved.incident)
+    consequences.propose_sanctions(saved.incident)
     recompute.request(recompute.RISK, saved.site_id)
     return saved
 
@@ -365,9 +359,7 @@ def save_prepared(user, prepared: list[tuple[Incident, list[Involvement]]]) -> N
 
     # Sanction proposals: only incidents inside the proposal window propose anything (propose_episodes
     # checks again); a day's margin so that none is left out by the clock moving on.
-    from gvi.sanctions.services import PROPOSAL_WINDOW_DAYS
-
-    since = timezone.now() - timedelta(days=PROPOSAL_WINDOW_DAYS + 1)
+    since = timezone.now() - timedelta(days=consequences.proposal_window_days() + 1)
     for incident, coded in prepared:
         if coded and incident.occurred_at >= since:
-            _propose_sanctions(incident)
+            consequences.propose_sanctions(incident)
