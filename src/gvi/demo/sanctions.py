@@ -13,25 +13,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from gvi.demo.accounts import DEMO_PASSWORD
+from gvi.demo.accounts import DEMO_PASSWORD, KRONOFOGDEN_ACCOUNT
 from gvi.incidents.models import Incident, Involvement
-from gvi.partnership.models import Membership, Organisation, Role, Site
+from gvi.partnership.models import Membership, Organisation, Site
 from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
 from gvi.sanctions.selectors import applicable_rule
 from gvi.sanctions.services import ANSWERABLE_ROLES, decision_hours
 
 KRONOFOGDEN = ("Kronofogdemyndigheten", "Kronofogden")
-# In the format of gvi.demo.accounts.DEMO_ACCOUNTS, for the list of demo logins. The user is created here
-# (not by load_demo_city), because the organisation is.
-KRONOFOGDEN_ACCOUNT = {
-    "username": "kronofogden",
-    "role": Role.ANALYST,
-    "organisation": "Kronofogden",
-    "site": "exempelstad",
-    "first_name": "Karin",
-    "last_name": "Fogdesson",
-    "description": "Analytiker vid Kronofogden i Exempelstad (egna åtgärder vid ökat fokus)",
-}
 
 # (days before today of the triggering incident, outcome)
 PLAN = {
