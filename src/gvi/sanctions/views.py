@@ -180,9 +180,7 @@ def episode_detail(request, pk):
                 "communication": facts.days_to(facts.communicated_on),
             },
             "communications": communications,
-            "may_communicate": may(
-                user, SanctionEpisode.communications.field.related_model, CREATE
-            ),
+            "may_communicate": may(user, SanctionEpisode.communications.field.related_model, CREATE),
             "may_change": _may(user, episode, CHANGE),
             "may_lead": services.may_lead(user, episode),
             "changeable_ids": set(
