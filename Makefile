@@ -35,8 +35,13 @@ install-test: $(VENV)/.installed-test
 demo: install
 	GVI_DEMO_MODE=true $(PY) -m gvi.cli demo --port $(PORT)
 
+# Before the tests: lint and format, the import contracts of pyproject.toml ([tool.importlinter], see
+# docs/architecture.md), Django's system checks and no missing migration.
 test: install-test
 	$(PY) -m ruff check src tests soak
+	$(PY) -m ruff format --check src tests soak
+	$(VENV)/bin/lint-imports
+	$(PY) -m gvi.cli check
 	$(PY) -m gvi.cli makemigrations --check --dry-run
 	$(PY) -m pytest -m "not browser and not slow" --ignore=tests/browser $(PYTEST_PARALLEL) $(PYTEST_REUSE)
 	$(PY) -m pytest tests/browser

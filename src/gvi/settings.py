@@ -11,16 +11,27 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+_TRUE, _FALSE = {"true", "1"}, {"false", "0"}
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """A switch from the environment: `true` or `false` (any case; `1`/`0` kept for compatibility).
+    Unset or empty gives the default; anything else (`yes`, `on`, a typo) refuses to start, so a
+    misspelt switch never silently leaves a hardening off."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} måste vara true eller false, inte {os.environ[name]!r}.")
 
 
 def env_list(name: str, default: str = "") -> list[str]:

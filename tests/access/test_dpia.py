@@ -114,3 +114,22 @@ def _person_type():
     from gvi.groups.models import Person
 
     return ContentType.objects.get_for_model(Person).pk
+
+
+def test_support_registers_its_fact_disclosures_with_the_access_layer():
+    """The access layer imports no domain app: support hands its model over at ready()."""
+    from gvi.support.models import SupportFactDisclosure
+
+    assert dpia.FACT_DISCLOSURE_MODELS == [SupportFactDisclosure]
+
+
+@pytest.mark.django_db
+def test_the_count_of_disclosed_facts_comes_from_the_registered_model(world):
+    from gvi.support.models import SupportFactDisclosure
+
+    fact = world.records[("supportfact", "a", "municipality")]
+    label = str(Disclosure.LegalGround(fact.legal_ground).label)
+    total = SupportFactDisclosure.objects.filter(legal_ground=fact.legal_ground).count()
+    rows = [line for line in dpia.markdown().splitlines() if line.startswith(f"| {label} |")]
+    counts = rows[-1]  # the second table: counts per ground
+    assert counts.split("|")[4].strip() == str(total) and total >= 1

@@ -4,6 +4,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
+from gvi.access.selectors import may_create
 from gvi.communication import selectors
 from gvi.communication.models import Notification
 from gvi.partnership.models import Role
@@ -40,7 +41,7 @@ def test_home_summary_and_person_section_for_the_analyst(comm_world):
         {
             "person": person,
             "contacts": selectors.contacts_of_person(analyst, person),
-            "may_plan_notification": selectors.may_create(analyst, Notification),
+            "may_plan_notification": may_create(analyst, Notification),
         },
         request=_request(analyst),
     )

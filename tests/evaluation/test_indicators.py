@@ -8,7 +8,8 @@ import pytest
 from gvi.evaluation import selectors as s
 from gvi.evaluation import services
 from gvi.evaluation.models import SurveyValue, UnitCost
-from gvi.incidents.models import Incident
+from gvi.incidents.models import Incident, Involvement
+from gvi.incidents.services import group_involved
 from tests.factories import (
     GroupFactory,
     IncidentFactory,
@@ -18,6 +19,8 @@ from tests.factories import (
 )
 
 TODAY = date(2026, 6, 15)
+CONFIRMED, SUSPECTED = Involvement.MemberStatus.CONFIRMED, Involvement.MemberStatus.SUSPECTED
+UNKNOWN = Involvement.MemberStatus.UNKNOWN
 
 
 def at(year, month, day):
@@ -31,10 +34,15 @@ def fixture(db):
     kw = {"site": site, "owner": police}
     shooting = IncidentFactory(occurred_at=at(2026, 6, 3), dead=1, injured=2, **kw)
     group = GroupFactory(**kw)
-    InvolvementFactory(incident=shooting, group=group, **kw)
-    InvolvementFactory(incident=shooting, group=GroupFactory(**kw), **kw)  # two groups: still one incident
+    InvolvementFactory(incident=shooting, group=group, member_status=CONFIRMED, **kw)
+    InvolvementFactory(  # two groups: still one incident
+        incident=shooting, group=GroupFactory(**kw), member_status=SUSPECTED, **kw
+    )
     IncidentFactory(type=Incident.Type.EXPLOSION, occurred_at=at(2026, 6, 10), **kw)
-    IncidentFactory(type=Incident.Type.LETHAL, occurred_at=at(2026, 5, 20), dead=1, **kw)
+    lethal = IncidentFactory(type=Incident.Type.LETHAL, occurred_at=at(2026, 5, 20), dead=1, **kw)
+    # A group named without a confirmed or suspected membership is no known group involvement.
+    InvolvementFactory(incident=lethal, group=group, member_status=Involvement.MemberStatus.NONE, **kw)
+    InvolvementFactory(incident=lethal, group=GroupFactory(**kw), member_status=UNKNOWN, **kw)
     IncidentFactory(occurred_at=at(2026, 1, 20), injured=1, **kw)
     IncidentFactory(occurred_at=at(2025, 5, 1), injured=5, **kw)  # outside a 12-month window
     IncidentFactory(occurred_at=at(2026, 6, 5), dead=3, site=other, owner=police)  # another site
@@ -54,6 +62,19 @@ def test_violence_by_month_counts_each_indicator_exactly(fixture):
         "serious": 4, "lethal": 2, "group_involved": 1, "dead": 2, "injured": 3, "explosions": 1, "shootings": 2,
     }  # fmt: skip
     assert s.previous_12_months(rows) is None
+
+
+def test_the_group_involved_figure_counts_what_the_incident_page_calls_group_involved(fixture):
+    """The statistics' "med känd gruppkoppling" and the incident page's "Gruppkoppling" use one definition
+    (Involvement.GROUP_INVOLVED_STATUSES): a group named with membership "none" or "unknown" counts in
+    neither (the figure used to count every incident naming a group)."""
+    incidents = Incident.objects.filter(site=fixture)
+    rows = s.violence_by_month(incidents, months=12, today=TODAY)
+    in_window = incidents.filter(occurred_at__date__gte=date(2025, 7, 1))
+    assert sum(row.group_involved for row in rows) == sum(map(group_involved, in_window)) == 1
+    may = rows[-2]
+    assert may.serious == 1 and may.group_involved == 0
+    assert Involvement.objects.filter(incident__occurred_at__month=5, group__isnull=False).count() == 2
 
 
 def test_monthly_incident_counts_keeps_its_signature(fixture):

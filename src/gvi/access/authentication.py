@@ -56,10 +56,9 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["demo_mode"] = settings.DEMO_MODE
         if settings.DEMO_MODE:
-            from gvi.demo.accounts import DEMO_ACCOUNTS
-            from gvi.demo.loader import extra_accounts
+            from gvi.demo.accounts import login_accounts
 
-            context["demo_accounts"] = [*DEMO_ACCOUNTS, *extra_accounts()]
+            context["demo_accounts"] = login_accounts()
         return context
 
 

@@ -231,9 +231,19 @@ def _retention() -> list[Block]:
     ]
 
 
-def _disclosures(at) -> list[Block]:
-    from gvi.support.models import SupportFactDisclosure
+# The models of disclosed single facts (a fact out of a support case), registered by the app that owns
+# them at ready() (gvi.support.apps): the access layer imports no domain app.
+FACT_DISCLOSURE_MODELS: list = []
 
+
+def register_fact_disclosures(model) -> None:
+    """Count `model`'s disclosures (fields `legal_ground`, `decided_at`, `expires_at`, `revoked_at`) in the
+    DPIA's table of disclosed facts."""
+    if model not in FACT_DISCLOSURE_MODELS:
+        FACT_DISCLOSURE_MODELS.append(model)
+
+
+def _disclosures(at) -> list[Block]:
     active = Q(revoked_at__isnull=True, decided_at__lte=at) & (
         Q(expires_at__isnull=True) | Q(expires_at__gt=at)
     )
@@ -243,12 +253,14 @@ def _disclosures(at) -> list[Block]:
             n=Count("pk"), active=Count("pk", filter=active)
         )
     }
-    facts = {
-        row["legal_ground"]: row
-        for row in SupportFactDisclosure.objects.values("legal_ground").annotate(
+    facts: dict[str, dict] = {}
+    for model in FACT_DISCLOSURE_MODELS:
+        for row in model.objects.values("legal_ground").annotate(
             n=Count("pk"), active=Count("pk", filter=active)
-        )
-    }
+        ):
+            fact = facts.setdefault(row["legal_ground"], {"n": 0, "active": 0})
+            fact["n"] += row["n"]
+            fact["active"] += row["active"]
     rule_rows, count_rows = [], []
     for rule in disclosure_rules.RULES:
         label = str(Disclosure.LegalGround(rule.ground).label)

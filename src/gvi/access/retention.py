@@ -3,7 +3,7 @@
 Purging deletes the record, what cascades from it, and the version history of all of it. Removed records
 (deleted by a user) keep their history for the purge period, then that history is purged too. A run is
 reported by counts only. Runs from `gvi purge` and daily as a scheduled job of `gvi worker`
-(gvi.access.tasks.purge, gvi.operations.schedule).
+(gvi.operations.tasks.purge, gvi.operations.schedule).
 """
 
 import logging

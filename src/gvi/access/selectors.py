@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from gvi.access.models import AccessLog, CompartmentedRecord, Disclosure
+from gvi.access.permissions import CREATE, grant_for
 from gvi.access.services import log_access
 from gvi.partnership.models import Role
 
@@ -17,6 +18,21 @@ def parse_id(raw) -> int:
     if value <= 0 or value > 2**63 - 1:
         raise Http404
     return value
+
+
+def may(user, model, action: str) -> bool:
+    """Whether any of the user's site roles may `action` records of `model` at all (to offer a link or a
+    button; the record itself is still checked by `visible_to` when it is opened or written)."""
+    record_type = model._meta.label_lower
+    return any(
+        (found := grant_for(m.role, record_type)) and action in found.actions and m.site_id
+        for m in user.memberships.active()
+    )
+
+
+def may_create(user, model) -> bool:
+    """Whether the user may create records of `model` at one of their sites."""
+    return may(user, model, CREATE)
 
 
 def visible_record(user, model: type[CompartmentedRecord], pk, action: str = "view"):

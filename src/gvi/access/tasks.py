@@ -1,28 +1,15 @@
-"""Background jobs of the access model, run by `gvi worker` on the schedule in gvi.operations.schedule."""
+"""Background jobs of the access model, run by `gvi worker` on the schedule in gvi.operations.schedule.
+
+The daily retention run lives in gvi.operations.tasks (it asks the worker to recompute the network and the
+risk model afterwards, which is the worker's business, not the access layer's). The only import from
+gvi.operations here is the task decorator's facade (gvi.operations.background), listed in the import
+contracts of pyproject.toml."""
 
 import logging
 
 from gvi.operations.background import task
 
 logger = logging.getLogger(__name__)
-
-
-@task()
-def purge() -> dict:
-    """The daily retention run (as `gvi purge`); counts only."""
-    from gvi.access.retention import run_retention
-    from gvi.operations import recompute
-
-    result = run_retention(triggered_by="daily")
-    if result.deactivated or result.purged:  # relations and codings left the network and the risk model
-        recompute.request_everywhere(recompute.NETWORK)
-        recompute.request_everywhere(recompute.RISK)
-    return {
-        "today": result.today.isoformat(),
-        "deactivated": result.deactivated,
-        "purged": result.purged,
-        "history_purged": result.history_purged,
-    }
 
 
 @task()

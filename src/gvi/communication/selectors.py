@@ -22,14 +22,12 @@ from gvi.communication.models import (
     Notification,
 )
 from gvi.groups.models import Group, GroupMembership, Person
-from gvi.groups.selectors import may_create  # noqa: F401 - re-exported for views
 from gvi.incidents.models import Incident, Involvement
 
 logger = logging.getLogger(__name__)
 
 SUGGESTION_INCIDENT_DAYS = 30  # incidents this recent suggest a notification ...
 SUGGESTION_QUIET_DAYS = 90  # ... to a group none of whose members had one in this many days
-LINKED_STATUSES = (Involvement.MemberStatus.CONFIRMED, Involvement.MemberStatus.SUSPECTED)
 
 CALL_IN = "communication.callin"
 INVITATION = "communication.callininvitation"
@@ -296,7 +294,9 @@ def notification_suggestions(user, today: date | None = None, now: datetime | No
     )
     involvements = (
         Involvement.objects.filter(
-            incident__in=recent, group__in=visible_groups, member_status__in=LINKED_STATUSES
+            incident__in=recent,
+            group__in=visible_groups,
+            member_status__in=Involvement.GROUP_INVOLVED_STATUSES,
         )
         .select_related("incident__area", "group")
         .order_by("-incident__occurred_at")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from gvi.access.decorators import record_permission_required, roles_required, user_roles
 from gvi.access.permissions import CHANGE, CREATE, role_may
-from gvi.access.selectors import read_record, visible_record
+from gvi.access.selectors import may_create, read_record, visible_record
 from gvi.access.services import EditConflict, log_access, log_reads
 from gvi.analysis.charts import Bar
 from gvi.communication import selectors, services
@@ -87,7 +87,7 @@ def callin_list(request):
             "visa": when,
             "status": status,
             "statuses": CallIn.Status.choices,
-            "may_create": selectors.may_create(request.user, CallIn),
+            "may_create": may_create(request.user, CallIn),
             "my_items": selectors.my_checklist_items(request.user),
             "today": timezone.localdate(),
         },
@@ -376,7 +376,7 @@ def notification_list(request):
         {
             "page": page_of(request, notifications),
             "filter_form": filters,
-            "may_create": selectors.may_create(request.user, Notification),
+            "may_create": may_create(request.user, Notification),
         },
     )
 
@@ -540,7 +540,7 @@ def communicationback_list(request):
         {
             "page": page,
             "changeable_ids": selectors.changeable_ids(request.user, CommunicationBack, page.object_list),
-            "may_create": selectors.may_create(request.user, CommunicationBack),
+            "may_create": may_create(request.user, CommunicationBack),
             "group": Group.objects.visible_to(request.user).filter(pk=group_id).first() if group_id else None,
         },
     )

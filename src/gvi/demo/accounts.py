@@ -112,3 +112,21 @@ DEMO_ACCOUNTS: list[dict] = [
         "description": "Analytiker vid lokalpolisområdet i Norrby (annan plats, annat fack)",
     },
 ]
+
+# The analyst of Kronofogden, an "other authority" in the demo sanctions: created by gvi.demo.sanctions (not
+# by load_demo_city), because the organisation is.
+KRONOFOGDEN_ACCOUNT = {
+    "username": "kronofogden",
+    "role": Role.ANALYST,
+    "organisation": "Kronofogden",
+    "site": "exempelstad",
+    "first_name": "Karin",
+    "last_name": "Fogdesson",
+    "description": "Analytiker vid Kronofogden i Exempelstad (egna åtgärder vid ökat fokus)",
+}
+
+
+def login_accounts() -> list[dict]:
+    """Every demo login, for the sign-in page in demo mode and `gvi demo`'s list (a data module: it imports
+    only partnership, so the access layer may show it)."""
+    return [*DEMO_ACCOUNTS, KRONOFOGDEN_ACCOUNT]

@@ -6,10 +6,11 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from gvi.demo.accounts import KRONOFOGDEN_ACCOUNT
 from gvi.demo.city import load_demo_city
 from gvi.demo.communication import load_demo_communication
 from gvi.demo.evaluation import load_demo_surveys
-from gvi.demo.sanctions import KRONOFOGDEN_ACCOUNT, load_demo_sanctions
+from gvi.demo.sanctions import load_demo_sanctions
 from gvi.demo.support_cases import load_demo_support_cases
 
 

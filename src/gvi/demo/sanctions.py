@@ -13,26 +13,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from gvi.demo.accounts import DEMO_PASSWORD
+from gvi.demo.accounts import DEMO_PASSWORD, KRONOFOGDEN_ACCOUNT
 from gvi.incidents.models import Incident, Involvement
-from gvi.incidents.services import GROUP_INVOLVED
-from gvi.partnership.models import Membership, Organisation, Role, Site
+from gvi.partnership.models import Membership, Organisation, Site
 from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
 from gvi.sanctions.selectors import applicable_rule
 from gvi.sanctions.services import ANSWERABLE_ROLES, decision_hours
 
 KRONOFOGDEN = ("Kronofogdemyndigheten", "Kronofogden")
-# In the format of gvi.demo.accounts.DEMO_ACCOUNTS, for the list of demo logins. The user is created here
-# (not by load_demo_city), because the organisation is.
-KRONOFOGDEN_ACCOUNT = {
-    "username": "kronofogden",
-    "role": Role.ANALYST,
-    "organisation": "Kronofogden",
-    "site": "exempelstad",
-    "first_name": "Karin",
-    "last_name": "Fogdesson",
-    "description": "Analytiker vid Kronofogden i Exempelstad (egna åtgärder vid ökat fokus)",
-}
 
 # (days before today of the triggering incident, outcome)
 PLAN = {
@@ -188,9 +176,7 @@ class _Loader:
     def _sanctionable(self, site: Site) -> list[tuple[Incident, int]]:
         """(incident, group id) for every incident with an answerable group, oldest first."""
         rows = (
-            Involvement.objects.filter(
-                site=site, group__isnull=False, member_status__in=GROUP_INVOLVED, role__in=ANSWERABLE_ROLES
-            )
+            Involvement.objects.filter(Involvement.group_involved_q(), site=site, role__in=ANSWERABLE_ROLES)
             .select_related("incident")
             .order_by("incident__occurred_at", "pk")
         )

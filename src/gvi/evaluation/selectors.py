@@ -333,7 +333,9 @@ def site_incidents(user, site):
 def violence_by_month(incidents, months: int = 60, today: date | None = None) -> list[MonthRow]:
     """Per calendar month over the last `months` months, zero-filled, oldest first. Aggregate queries only."""
     starts = month_starts(months, today)
-    group_involved = Exists(Involvement.objects.filter(incident=OuterRef("pk"), group__isnull=False))
+    group_involved = Exists(
+        Involvement.objects.filter(Involvement.group_involved_q(), incident=OuterRef("pk"))
+    )
     rows = (
         incidents.filter(occurred_at__date__gte=starts[0])
         .annotate(month=TruncMonth("occurred_at"), has_group=group_involved)

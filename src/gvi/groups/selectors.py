@@ -6,17 +6,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from gvi.access.models import compartment_q
-from gvi.access.permissions import CREATE, VIEW, grant_for
+from gvi.access.permissions import VIEW
 from gvi.groups.models import AuditRound, EntryState, Group, GroupMembership, GroupRelation, Person
-from gvi.incidents.models import Incident, Involvement
-
-
-def may_create(user, model) -> bool:
-    record_type = model._meta.label_lower
-    return any(
-        (found := grant_for(m.role, record_type)) and CREATE in found.actions and m.site_id
-        for m in user.memberships.active()
-    )
 
 
 def persons_for(user, query: str = "", show: str = "", action: str = VIEW):
@@ -57,30 +48,11 @@ def memberships_of_person(user, person):
     return GroupMembership.objects.visible_to(user).filter(person=person).select_related("group")
 
 
-def involvements_of_person(user, person):
-    return (
-        Involvement.objects.visible_to(user)
-        .filter(person=person)
-        .select_related("incident", "group")
-        .order_by("-incident__occurred_at")
-    )
-
-
 def relations_of_group(user, group):
     return (
         GroupRelation.objects.visible_to(user)
         .filter(Q(group_a=group) | Q(group_b=group), deactivated_at__isnull=True)
         .select_related("group_a", "group_b")
-    )
-
-
-def incidents_of_group(user, group):
-    incident_ids = Involvement.objects.filter(group=group).values("incident_id")
-    return (
-        Incident.objects.visible_to(user)
-        .filter(pk__in=incident_ids)
-        .select_related("area")
-        .order_by("-occurred_at")
     )
 
 
@@ -189,25 +161,6 @@ def audit_as_of(user, when: date) -> dict:
             if r.deactivated_at is None
         ],
         "rounds_before": AuditRound.objects.visible_to(user).filter(held_on__lte=when)[:5],
-    }
-
-
-def retaliation_risk_for(user, group):
-    """The group's retaliation-risk alerts for its page (group-level only; never a person)."""
-    from gvi.incidents.risk import group_risk
-
-    found = group_risk(user, group)
-    return found.alerts if found else []
-
-
-def contacts_context(user, person) -> dict:
-    """The communication module's contacts with the person (invitations, notifications) the user may see."""
-    from gvi.communication.models import Notification
-    from gvi.communication.selectors import contacts_of_person
-
-    return {
-        "contacts": contacts_of_person(user, person),
-        "may_plan_notification": may_create(user, Notification),
     }
 
 

@@ -1,4 +1,8 @@
-"""Pages of the group audit. Views parse, call a service or selector, and render."""
+"""Pages of the group audit. Views parse, call a service or selector, and render.
+
+The person and group pages are assembled here from the selectors of the apps whose records they show
+(incidents, communication): the groups app's models, services and selectors import neither (see the
+import contracts in pyproject.toml and docs/architecture.md)."""
 
 from datetime import date
 
@@ -15,7 +19,7 @@ from gvi.access.forms import DisclosureForm
 from gvi.access.models import Disclosure
 from gvi.access.permissions import CHANGE, CREATE, DISCLOSE, REVEAL
 from gvi.access.redirects import safe_next
-from gvi.access.selectors import access_log_for_record, read_record, visible_record
+from gvi.access.selectors import access_log_for_record, may_create, read_record, visible_record
 from gvi.access.services import (
     DisclosureRequest,
     EditConflict,
@@ -24,6 +28,8 @@ from gvi.access.services import (
     log_reads,
     remove_record,
 )
+from gvi.communication import selectors as communication_selectors
+from gvi.communication.models import Notification
 from gvi.groups import selectors, services
 from gvi.groups.forms import (
     AuditRoundForm,
@@ -36,6 +42,7 @@ from gvi.groups.forms import (
     RevealForm,
 )
 from gvi.groups.models import AuditRound, Group, GroupMembership, GroupRelation, Person
+from gvi.incidents import selectors as incident_selectors
 from gvi.web.forms import save_form
 from gvi.web.paging import page_of
 
@@ -58,7 +65,7 @@ def person_list(request):
         "page": page,
         "q": query,
         "visa": show,
-        "may_create": selectors.may_create(request.user, Person),  # no link that ends in "Ingen behörighet"
+        "may_create": may_create(request.user, Person),  # no link that ends in "Ingen behörighet"
     }
     return render(request, "groups/person_list.html", context)
 
@@ -89,7 +96,7 @@ def person_detail(request, pk):
         {
             "person": person,
             "memberships": selectors.memberships_of_person(request.user, person),
-            "involvements": selectors.involvements_of_person(request.user, person),
+            "involvements": incident_selectors.involvements_of_person(request.user, person),
             "may_change": _may(request.user, person, CHANGE),
             "may_disclose": may_disclose,
             "may_reveal": _may(request.user, person, REVEAL) and bool(person.personal_number_encrypted),
@@ -100,7 +107,9 @@ def person_detail(request, pk):
             "reads": access_log_for_record(person) if may_disclose else [],
             "today": timezone.localdate(),
             "approvers": selectors.approvers_of(person),
-            **selectors.contacts_context(request.user, person),
+            # The communication module's contacts with the person (invitations, notifications).
+            "contacts": communication_selectors.contacts_of_person(request.user, person),
+            "may_plan_notification": may_create(request.user, Notification),
         },
     )
 
@@ -194,7 +203,7 @@ def group_list(request):
             "q": query,
             "status": status,
             "statuses": Group.Status.choices,
-            "may_create": selectors.may_create(request.user, Group),
+            "may_create": may_create(request.user, Group),
         },
     )
 
@@ -237,12 +246,12 @@ def group_detail(request, pk):
             "relations": list(relations.order_by("-intensity", "pk")[:GROUP_PAGE_LIST]),
             "relation_count": relations.count(),
             "shown": GROUP_PAGE_LIST,
-            "incidents": selectors.incidents_of_group(request.user, group)[:20],
+            "incidents": incident_selectors.incidents_of_group(request.user, group)[:20],
             "status_history": selectors.status_history(group),
             "may_change": _may(request.user, group, CHANGE),
-            "may_add_member": selectors.may_create(request.user, GroupMembership),
+            "may_add_member": may_create(request.user, GroupMembership),
             "metrics": selectors.network_metrics(request.user, group),
-            "alerts": selectors.retaliation_risk_for(request.user, group),
+            "alerts": incident_selectors.retaliation_risk_for(request.user, group),
             "today": timezone.localdate(),
         },
     )
@@ -454,7 +463,7 @@ def audit_overview(request):
             "rounds": AuditRound.objects.visible_to(user).prefetch_related("participants")[:20],
             "overdue": selectors.oldest_first(selectors.overdue_entries(user)),
             "deactivated": selectors.oldest_first(selectors.deactivated_entries(user)),
-            "may_record_round": selectors.may_create(user, AuditRound),
+            "may_record_round": may_create(user, AuditRound),
             "today": timezone.localdate(),
         },
     )

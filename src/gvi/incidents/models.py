@@ -94,6 +94,19 @@ class Involvement(CompartmentedRecord):
         NONE = "none", _("Ingen")
         UNKNOWN = "unknown", _("Okänd")
 
+    # A group was involved in the incident ("gruppkoppling"): its membership is confirmed or suspected.
+    # The one definition: the incident page, sanctions, the risk model, communication's suggestions and the
+    # statistics' "med känd gruppkoppling" all count this set.
+    GROUP_INVOLVED_STATUSES = (MemberStatus.CONFIRMED, MemberStatus.SUSPECTED)
+
+    @classmethod
+    def group_involved_q(cls, prefix: str = "") -> models.Q:
+        """Involvements that name a group with a confirmed or suspected membership (`prefix`: a path to
+        the involvement, e.g. "involvements__")."""
+        return models.Q(
+            **{f"{prefix}group__isnull": False, f"{prefix}member_status__in": cls.GROUP_INVOLVED_STATUSES}
+        )
+
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="involvements", verbose_name=_("incident")
     )

@@ -59,7 +59,6 @@ from gvi.partnership.models import Membership, Site
 WINDOW_DAYS = 3 * 365  # the model is fitted on the last three years
 MIN_STREAM_DAYS = 90  # a conflict registered recently is still observed over at least this long
 MIN_EVENTS = 10  # fewer events in all streams together: no model
-LINKED_STATUSES = (Involvement.MemberStatus.CONFIRMED, Involvement.MemberStatus.SUSPECTED)
 
 # An alert ("raised above usual"): the self-exciting model beats the constant-rate baseline at the site
 # (AIC gain > 0), the intensity is at least RATIO times the stream's usual (long-run) level μ/(1 − α), and
@@ -403,7 +402,7 @@ def _site_data_from(rows_of, site: Site, now: datetime) -> _SiteData:
     for incident_id, group_id, relation_id, status in rows:
         if incident_id not in incidents:
             continue
-        if group_id in groups and status in LINKED_STATUSES:
+        if group_id in groups and status in Involvement.GROUP_INVOLVED_STATUSES:
             linked.setdefault(incident_id, set()).add(group_id)
         if relation_id in relations:
             by_relation.setdefault(relation_id, set()).add(incident_id)

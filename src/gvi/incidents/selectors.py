@@ -27,6 +27,35 @@ def incidents_for(user, filters: dict | None = None):
     return incidents.order_by("-occurred_at", "-pk")
 
 
+def involvements_of_person(user, person):
+    """The person's involvements in incidents the user may see, newest first (for the person page)."""
+    return (
+        Involvement.objects.visible_to(user)
+        .filter(person=person)
+        .select_related("incident", "group")
+        .order_by("-incident__occurred_at")
+    )
+
+
+def incidents_of_group(user, group):
+    """The incidents the user may see in which the group was involved, newest first (for the group page)."""
+    incident_ids = Involvement.objects.filter(group=group).values("incident_id")
+    return (
+        Incident.objects.visible_to(user)
+        .filter(pk__in=incident_ids)
+        .select_related("area")
+        .order_by("-occurred_at")
+    )
+
+
+def retaliation_risk_for(user, group) -> list:
+    """The group's retaliation-risk alerts for its page (group-level only; never a person)."""
+    from gvi.incidents.risk import group_risk
+
+    found = group_risk(user, group)
+    return found.alerts if found else []
+
+
 def start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 

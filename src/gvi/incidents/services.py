@@ -24,10 +24,10 @@ from gvi.access.permissions import CHANGE
 from gvi.access.services import granting_membership, save_versioned
 from gvi.groups.models import Confidence, GroupMembership, GroupRelation
 from gvi.groups.services import creating_membership
+from gvi.incidents import consequences
 from gvi.incidents.models import Incident, Involvement
 from gvi.operations import recompute
 
-GROUP_INVOLVED = (Involvement.MemberStatus.CONFIRMED, Involvement.MemberStatus.SUSPECTED)
 BATCH_SIZE = 1000  # rows per INSERT in the batched path
 # Foreign keys the batched path does not look up again in full_clean: the caller passes the membership
 # (site, owner), loaded objects (group, person) or records created in the same batch (incident).
@@ -129,7 +129,7 @@ def _check(involvement: Involvement) -> None:
             errors["relation"] = _("Måste höra till samma plats som incidenten.")
         elif involvement.group_id not in (relation.group_a_id, relation.group_b_id):
             errors["relation"] = _("Gruppen är inte part i den valda relationen.")
-    if involvement.member_status in GROUP_INVOLVED and not involvement.group_id:
+    if involvement.member_status in Involvement.GROUP_INVOLVED_STATUSES and not involvement.group_id:
         errors["member_status"] = _("Ange gruppen när gruppkopplingen är bekräftad eller misstänkt.")
     if errors:
         raise ValidationError(errors)
@@ -184,16 +184,9 @@ def code_involvement(user, incident: Incident, data: dict) -> Involvement:
     _link_conflict(incident, user)
     involvement.refresh_from_db()
     _note_evidence(involvement.relation, incident, user)
-    _propose_sanctions(incident)
+    consequences.propose_sanctions(incident)
     recompute.request(recompute.RISK, incident.site_id)
     return involvement
-
-
-def _propose_sanctions(incident: Incident) -> None:
-    """Group involvement proposes a sanction episode for the group (decided by people, within a deadline)."""
-    from gvi.sanctions.services import propose_episodes  # imported here: sanctions builds on incidents
-
-    propose_episodes(incident)
 
 
 @transaction.atomic
@@ -204,14 +197,14 @@ def update_involvement(user, involvement: Involvement, changes: dict, expected_v
     _check(involvement)
     saved = save_versioned(involvement, expected_version, user=user)
     _note_evidence(saved.relation, saved.incident, user)
-    _propose_sanctions(saved.incident)
+    consequences.propose_sanctions(saved.incident)
     recompute.request(recompute.RISK, saved.site_id)
     return saved
 
 
 def group_involved(incident: Incident) -> bool:
     """The police definition used by later measures: a group member confirmed or suspected as involved."""
-    return incident.involvements.filter(group__isnull=False, member_status__in=GROUP_INVOLVED).exists()
+    return incident.involvements.filter(Involvement.group_involved_q()).exists()
 
 
 # ----- the batched path (imports): the same checks and rules, written with a few bulk statements -----
@@ -366,9 +359,7 @@ def save_prepared(user, prepared: list[tuple[Incident, list[Involvement]]]) -> N
 
     # Sanction proposals: only incidents inside the proposal window propose anything (propose_episodes
     # checks again); a day's margin so that none is left out by the clock moving on.
-    from gvi.sanctions.services import PROPOSAL_WINDOW_DAYS
-
-    since = timezone.now() - timedelta(days=PROPOSAL_WINDOW_DAYS + 1)
+    since = timezone.now() - timedelta(days=consequences.proposal_window_days() + 1)
     for incident, coded in prepared:
         if coded and incident.occurred_at >= since:
-            _propose_sanctions(incident)
+            consequences.propose_sanctions(incident)

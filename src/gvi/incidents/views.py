@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 
 from gvi.access.decorators import record_permission_required
 from gvi.access.permissions import CHANGE, CREATE
-from gvi.access.selectors import read_record, visible_record
+from gvi.access.selectors import may_create, read_record, visible_record
 from gvi.access.services import EditConflict, granting_membership, log_reads, remove_record
 from gvi.analysis.charts import timeline
 from gvi.analysis.geo import fit_view
 from gvi.groups.forms import ConfirmVersionForm
-from gvi.groups.selectors import may_create
 from gvi.groups.services import creating_membership
 from gvi.incidents import selectors, services
 from gvi.incidents.forms import IncidentFilterForm, IncidentForm, InvolvementForm

@@ -81,7 +81,7 @@ class Job:
 
 
 SCHEDULE = [
-    Job("purge", "gvi.access.tasks.purge", Daily(3, 30), _("Gallring enligt reglerna för omprövning")),
+    Job("purge", "gvi.operations.tasks.purge", Daily(3, 30), _("Gallring enligt reglerna för omprövning")),
     Job(
         "audit-verify",
         "gvi.access.tasks.verify_access_log",

@@ -1,4 +1,4 @@
-"""Housekeeping of the task tables themselves."""
+"""Housekeeping: the task tables themselves, and the daily retention run of the access model."""
 
 from datetime import timedelta
 
@@ -20,3 +20,21 @@ def prune() -> dict[str, int]:
     results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=before).delete()
     runs, _ = ScheduledRun.objects.filter(slot__lt=before).delete()
     return {"task_results": results, "scheduled_runs": runs, "import_jobs": imports.prune()}
+
+
+@task()
+def purge() -> dict:
+    """The daily retention run (as `gvi purge`); counts only."""
+    from gvi.access.retention import run_retention
+    from gvi.operations import recompute
+
+    result = run_retention(triggered_by="daily")
+    if result.deactivated or result.purged:  # relations and codings left the network and the risk model
+        recompute.request_everywhere(recompute.NETWORK)
+        recompute.request_everywhere(recompute.RISK)
+    return {
+        "today": result.today.isoformat(),
+        "deactivated": result.deactivated,
+        "purged": result.purged,
+        "history_purged": result.history_purged,
+    }

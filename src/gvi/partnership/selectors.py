@@ -407,7 +407,7 @@ def incident_provider(site, since) -> list[AgendaEntry]:
     )
     groups_by_incident: dict[int, list] = {}
     # Incidents and groups are site-level records every meeting role reads; the incident-group link is
-    # read as on the group page (groups.selectors.incidents_of_group), as (incident, group) only: persons
+    # read as on the group page (incidents.selectors.incidents_of_group), as (incident, group) only: persons
     # are never read.
     site_groups = Group.objects.filter(site=site)
     for involvement in (

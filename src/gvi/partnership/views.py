@@ -7,7 +7,7 @@ from django.utils import timezone
 from gvi.access.audit import verify_chain
 from gvi.access.decorators import user_roles
 from gvi.access.permissions import role_may
-from gvi.access.selectors import received_disclosures
+from gvi.access.selectors import may_create, received_disclosures
 from gvi.analysis.charts import axis_bar_chart
 from gvi.evaluation.selectors import monthly_incident_counts
 from gvi.groups.models import Group, GroupRelation, Person
@@ -73,7 +73,6 @@ def _add_module_summaries(user, roles, context) -> None:
 
 def _may_communicate_back(user) -> bool:
     from gvi.communication.models import CommunicationBack
-    from gvi.communication.selectors import may_create
 
     return may_create(user, CommunicationBack)
 

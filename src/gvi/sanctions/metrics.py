@@ -17,7 +17,6 @@ from django.utils import timezone
 from gvi.analysis import deterrence
 from gvi.groups.models import Group
 from gvi.incidents.models import Involvement
-from gvi.incidents.services import GROUP_INVOLVED
 from gvi.sanctions.models import SanctionAction, SanctionEpisode
 from gvi.sanctions.selectors import communications_referring_to, rule_match
 from gvi.sanctions.services import ANSWERABLE_ROLES
@@ -109,9 +108,8 @@ def episode_facts(episode: SanctionEpisode, referring=None) -> deterrence.Episod
 def incident_facts(site_ids, start: date | None = None, end: date | None = None) -> list:
     """Every sanctionable incident at the sites in the window, with the groups that answered for it."""
     involvements = Involvement.objects.filter(
+        Involvement.group_involved_q(),
         site_id__in=list(site_ids),
-        group__isnull=False,
-        member_status__in=GROUP_INVOLVED,
         role__in=ANSWERABLE_ROLES,
     )
     if start:

@@ -34,15 +34,6 @@ OUTCOME_LABELS = {
 TRIGGER_WINDOW_DAYS = 180  # incidents offered as triggers when proposing an episode by hand
 
 
-def may(user, model, action: str) -> bool:
-    """Whether any of the user's site roles may `action` records of `model` at all."""
-    record_type = model._meta.label_lower
-    return any(
-        (found := grant_for(m.role, record_type)) and action in found.actions and m.site_id
-        for m in user.memberships.active()
-    )
-
-
 def _with_counts(episodes):
     return episodes.select_related("group", "site", "decided_by").annotate(
         first_trigger=Min("trigger_incidents__occurred_at"),

@@ -19,7 +19,6 @@ from gvi.access.services import EditConflict, granting_membership, remove_record
 from gvi.groups.models import Group
 from gvi.groups.services import creating_membership
 from gvi.incidents.models import Incident, Involvement
-from gvi.incidents.services import GROUP_INVOLVED
 from gvi.partnership.models import is_active_member
 from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
 
@@ -42,9 +41,7 @@ def decision_deadline(incident: Incident):
 def sanctionable_groups(incident: Incident) -> list[Group]:
     """Groups involved in `incident` on the perpetrator side with confirmed or suspected membership."""
     group_ids = (
-        incident.involvements.filter(
-            group__isnull=False, member_status__in=GROUP_INVOLVED, role__in=ANSWERABLE_ROLES
-        )
+        incident.involvements.filter(Involvement.group_involved_q(), role__in=ANSWERABLE_ROLES)
         .values_list("group_id", flat=True)
         .distinct()
     )

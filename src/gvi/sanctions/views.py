@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from gvi.access.decorators import record_permission_required, roles_required
 from gvi.access.permissions import CHANGE, CREATE
-from gvi.access.selectors import read_record, visible_record
+from gvi.access.selectors import may, read_record, visible_record
 from gvi.access.services import EditConflict, granting_membership
 from gvi.groups.forms import ConfirmVersionForm
 from gvi.groups.models import Group
@@ -92,7 +92,7 @@ def episode_list(request):
             "filters": [(key, label) for key, (label, _q) in selectors.EPISODE_FILTERS.items()],
             "groups": Group.objects.visible_to(request.user).order_by("name"),
             "group_id": group_id,
-            "may_create": selectors.may(request.user, SanctionEpisode, CREATE),
+            "may_create": may(request.user, SanctionEpisode, CREATE),
             "overdue_count": selectors.overdue_proposals(request.user).count(),
             "now": timezone.now(),
         },
@@ -157,9 +157,7 @@ def episode_detail(request, pk):
                 "communication": facts.days_to(facts.communicated_on),
             },
             "communications": communications,
-            "may_communicate": selectors.may(
-                user, SanctionEpisode.communications.field.related_model, CREATE
-            ),
+            "may_communicate": may(user, SanctionEpisode.communications.field.related_model, CREATE),
             "may_change": _may(user, episode, CHANGE),
             "may_lead": services.may_lead(user, episode),
             "changeable_ids": set(
@@ -266,7 +264,7 @@ def episode_close(request, pk):
     context = {
         "form": form,
         "episode": episode,
-        "may_communicate": selectors.may(user, communications.model, CREATE),
+        "may_communicate": may(user, communications.model, CREATE),
         "first_trigger": selectors.first_trigger(episode),
     }
     if request.method == "POST" and form.is_valid():
@@ -383,7 +381,7 @@ def rule_list(request):
         "sanctions/rule_list.html",
         {
             "page": page_of(request, rules),
-            "may_create": selectors.may(request.user, AnnouncedRule, CREATE),
+            "may_create": may(request.user, AnnouncedRule, CREATE),
             "today": timezone.localdate(),
             "catalogue": [
                 (CATALOGUE_LABELS[key], [lever_label(code) for code in codes])
@@ -496,6 +494,6 @@ def metrics_page(request):
             "certainty_chart": charts.quarter_chart(
                 report.quarters, lambda f: f.certainty.percent, maximum=100, unit="%"
             ),
-            "may_see_episodes": selectors.may(user, SanctionEpisode, "view"),
+            "may_see_episodes": may(user, SanctionEpisode, "view"),
         },
     )

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gvi.access.models import AccessLog
-from gvi.access.permissions import CREATE, EXPORT, VIEW, grant_for, role_may
+from gvi.access.permissions import EXPORT, VIEW, role_may
 from gvi.access.services import log_access
 from gvi.groups.models import Person
 from gvi.partnership.models import Organisation
@@ -42,13 +42,6 @@ from gvi.support.statistics import (  # noqa: F401  (re-exported for other modul
 )
 
 CASE_TYPE = "support.supportcase"
-
-
-def may_create(user) -> bool:
-    return any(
-        (found := grant_for(m.role, CASE_TYPE)) and CREATE in found.actions and m.site_id
-        for m in user.memberships.active()
-    )
 
 
 def nav_flags(roles) -> dict:

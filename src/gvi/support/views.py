@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from gvi.access.decorators import record_permission_required, roles_required
 from gvi.access.models import AccessLog
 from gvi.access.permissions import CHANGE, CREATE, EXPORT
-from gvi.access.selectors import access_log_for_record, parse_id, read_record, visible_record
+from gvi.access.selectors import access_log_for_record, may_create, parse_id, read_record, visible_record
 from gvi.access.services import granting_membership, log_access
 from gvi.groups.exports import neutralise
 from gvi.groups.models import Person
@@ -121,7 +121,7 @@ def case_list(request):
             "visa": show,
             "status_choices": STATUS_CHOICES,
             "route_choices": INTAKE_CHOICES,
-            "may_create": selectors.may_create(request.user),
+            "may_create": may_create(request.user, SupportCase),
             "may_export": selectors.exportable_cases(request.user).exists(),
             "summary": selectors.case_summary(request.user),
             "today": timezone.localdate(),
