@@ -112,6 +112,7 @@ LISTS = {
     "access:unlock_request": Check(),
     "audit_io:export": Check(),  # the form (the downloads: EXPORTS)
     "audit_io:import_upload": Check(),  # the upload form
+    "audit_io:assistant_upload": Check(),  # the import assistant's upload form
     "communication:callin_create": Check(_p("group", PW)),  # target groups to choose from
     "communication:callin_list": Check({"callin": [C, A, CW, P, CP], "group": [C, A, CW, P, CP]}),
     "communication:communicationback_create": Check({"group": [C, A], "callin": [C, A]}),
@@ -138,6 +139,10 @@ LISTS = {
     "incidents:incident_create": Check(),
     "incidents:incident_list": Check(_p("group", PW)),  # the involved groups
     "incidents:map": Check(_p("group", PW)),
+    # the coding form's search pickers, searched for the markers' common prefix (every marker matches)
+    "incidents:pick_person": Check(_p("person", PW), requests=[("get", {"q": "MRK"})]),
+    "incidents:pick_group": Check(_p("group", PW), requests=[("get", {"q": "MRK"})]),
+    "incidents:pick_relation": Check(_p("group", PW), requests=[("get", {"q": "MRK"})]),
     "incidents:timeline": Check(_p("group", PW)),
     "meetings:meeting_create": Check(),
     "meetings:meeting_list": Check(),
