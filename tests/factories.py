@@ -223,6 +223,13 @@ class World:
 WORLD_AREAS = ("Centrum", "Hamnen", "Torget")
 
 
+def marker(kind: str, slug: str, org_type: str) -> str:
+    """The recognisable name the world gives its record of `kind` owned by `org_type` at site `slug`, in
+    the field lists and exports show (alias, name, summary, pseudonym, title). tests/test_list_compartments.py
+    looks for them: no list may show another organisation's (owner-only kinds) or another site's markers."""
+    return f"MRK-{kind.upper()}-{slug.upper()}-{org_type.upper()}"
+
+
 def build_world(with_relations: bool = True) -> World:
     site_a = SiteFactory(name="Ort A", slug="a")
     site_b = SiteFactory(name="Ort B", slug="b")
@@ -247,9 +254,9 @@ def build_world(with_relations: bool = True) -> World:
             continue
         site = site_a if slug == "a" else site_b
         kw = {"site": site, "owner": org}
-        person = PersonFactory(**kw)
-        group = GroupFactory(**kw)
-        incident = IncidentFactory(**kw)
+        person = PersonFactory(alias=marker("person", slug, org_type), **kw)
+        group = GroupFactory(name=marker("group", slug, org_type), **kw)
+        incident = IncidentFactory(summary=marker("incident", slug, org_type), **kw)
         world.records[("person", slug, org_type)] = person
         world.records[("group", slug, org_type)] = group
         world.records[("incident", slug, org_type)] = incident

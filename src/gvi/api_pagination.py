@@ -20,9 +20,10 @@ class LoggedPagination(BoundedPagination):
     as a detail read does."""
 
     def paginate_queryset(self, queryset, pagination, request, **params):
-        from gvi.access.services import log_reads
+        from gvi.access.selectors import logged_list
 
         page = super().paginate_queryset(queryset, pagination, request, **params)
-        page[self.items_attribute] = list(page[self.items_attribute])
-        log_reads(request.user, page[self.items_attribute], action=AccessLog.Action.API)
+        page[self.items_attribute] = logged_list(
+            request.user, page[self.items_attribute], via=AccessLog.Action.API
+        )
         return page

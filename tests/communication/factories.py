@@ -24,7 +24,7 @@ from gvi.communication.models import (
     Notification,
 )
 from gvi.partnership.models import Organisation
-from tests.factories import CompartmentFactory, PersonFactory
+from tests.factories import CompartmentFactory, PersonFactory, marker
 
 
 class CallInFactory(CompartmentFactory):
@@ -77,7 +77,7 @@ def add_communication_records(world) -> None:
             continue
         site = world.site_a if slug == "a" else world.site_b
         kw = {"site": site, "owner": org}
-        call_in = CallInFactory(title=f"Stormöte {org.name}", **kw)
+        call_in = CallInFactory(title=f"Stormöte {org.name} {marker('callin', slug, org_type)}", **kw)
         call_in.target_groups.add(world.records[("group", slug, org_type)])
         CallInSpeaker.objects.create(call_in=call_in, category="community", name="Mamma Exempel")
         CallInMessagePoint.objects.create(call_in=call_in, text="Vi vill inte att du ska dö.")

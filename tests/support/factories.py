@@ -33,7 +33,7 @@ from gvi.support.models import (
     SupportCase,
     SupportFactDisclosure,
 )
-from tests.factories import CompartmentFactory, PersonFactory, UserFactory
+from tests.factories import CompartmentFactory, PersonFactory, UserFactory, marker
 
 
 def _today():
@@ -120,6 +120,7 @@ def add_support_records(world):
             continue
         site = world.site_a if slug == "a" else world.site_b
         case = SupportCaseFactory(
+            pseudonym=marker("supportcase", slug, org_type),
             site=site,
             owner=org,
             person=PersonFactory(alias=f"Stödperson {org.pk}", site=site, owner=org),

@@ -5,7 +5,7 @@ from django.http import Http404
 
 from gvi.access.models import AccessLog, CompartmentedRecord, Disclosure
 from gvi.access.permissions import CREATE, grant_for
-from gvi.access.services import log_access
+from gvi.access.services import log_access, log_reads
 from gvi.partnership.models import Role
 
 
@@ -51,6 +51,20 @@ def read_record(
     if record.logs_reads:
         log_access(user, record, action=via, purpose=purpose)
     return record
+
+
+# Stored in the log as written (the log's rows are data, not interface text).
+LIST_PURPOSE = "Listvisning"
+
+
+def logged_list(user, records, *, via: str = AccessLog.Action.VIEW) -> list:
+    """The rule for every list of person-level records, HTML page or API page alike: each record shown
+    (those with `logs_reads`; group-level records log nothing) gets one access-log row, action `via`
+    ("view" on a page, "api" in the API) and purpose LIST_PURPOSE, written in one bulk append before the
+    page is rendered. Returns the records as a list (evaluated once, so what is logged is what is shown)."""
+    shown = list(records)
+    log_reads(user, shown, action=via, purpose=LIST_PURPOSE)
+    return shown
 
 
 def access_log_for_record(record) -> list[AccessLog]:

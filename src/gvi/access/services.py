@@ -66,9 +66,17 @@ def log_access(
 @transaction.atomic
 def append_log_entry(user, record, action: str, purpose: str, membership) -> AccessLog:
     head, _created = AccessLogHead.objects.select_for_update().get_or_create(pk=1)
+    entry = _chained_entry(head, user, record, action, purpose, membership, timezone.now())
+    entry.save()
+    head.save(update_fields=["seq", "hash"])
+    return entry
+
+
+def _chained_entry(head, user, record, action: str, purpose: str, membership, at) -> AccessLog:
+    """The next row of the chain after `head` (locked by the caller), hashed; `head` moves on to it."""
     entry = AccessLog(
         seq=head.seq + 1,
-        at=timezone.now(),
+        at=at,
         user_id_logged=user.pk,
         username=user.get_username(),
         organisation_id_logged=membership.organisation_id if membership else None,
@@ -80,16 +88,52 @@ def append_log_entry(user, record, action: str, purpose: str, membership) -> Acc
         prev_hash=head.hash,
     )
     entry.hash = entry.compute_hash()
-    entry.save()
     head.seq, head.hash = entry.seq, entry.hash
-    head.save(update_fields=["seq", "hash"])
     return entry
 
 
-def log_reads(user, records, action: str = AccessLog.Action.VIEW, purpose: str = "") -> None:
+def granting_memberships(user, records, action: str = VIEW) -> dict:
+    """(model, pk) -> the membership through which `user` may act on each record (as `granting_membership`:
+    the first in force, by id, that opens it), in one query per model and membership, not per record."""
+    granted: dict = {}
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return granted
+    by_model: dict = {}
     for record in records:
-        if getattr(record, "logs_reads", False):
-            log_access(user, record, action=action, purpose=purpose)
+        by_model.setdefault(type(record), set()).add(record.pk)
+    memberships = list(user.memberships.active().select_related("organisation").order_by("pk"))
+    for model, pks in by_model.items():
+        for membership in memberships:
+            if not pks:
+                break
+            opened = set(
+                model._base_manager.filter(pk__in=pks)
+                .filter(membership_q(membership, model, action))
+                .values_list("pk", flat=True)
+            )
+            for pk in opened:
+                granted[(model, pk)] = membership
+            pks -= opened
+    return granted
+
+
+@transaction.atomic
+def log_reads(user, records, action: str = AccessLog.Action.VIEW, purpose: str = "") -> list[AccessLog]:
+    """One access-log row per person-level record (`logs_reads`) in `records`, appended to the chain in one
+    bulk insert under one lock of its head, in the caller's transaction (no log, no data)."""
+    shown = [record for record in records if getattr(record, "logs_reads", False)]
+    if not shown:
+        return []
+    memberships = granting_memberships(user, shown)
+    head, _created = AccessLogHead.objects.select_for_update().get_or_create(pk=1)
+    at = timezone.now()
+    entries = [
+        _chained_entry(head, user, record, action, purpose, memberships.get((type(record), record.pk)), at)
+        for record in shown
+    ]
+    AccessLog.objects.bulk_create(entries)
+    head.save(update_fields=["seq", "hash"])
+    return entries
 
 
 @transaction.atomic

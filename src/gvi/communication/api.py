@@ -15,8 +15,7 @@ from ninja.responses import Status
 
 from gvi.access import scopes
 from gvi.access.models import AccessLog
-from gvi.access.selectors import read_record, visible_record
-from gvi.access.services import log_reads
+from gvi.access.selectors import logged_list, read_record, visible_record
 from gvi.api_auth import scoped
 from gvi.api_input import ID_MAX, InputSchema, PatchSchema
 from gvi.communication import services
@@ -62,7 +61,7 @@ class PageParams(Schema):
 def _page(request, queryset, params: PageParams, log: bool = False) -> dict:
     items = list(queryset[params.offset : params.offset + params.limit])
     if log:
-        log_reads(request.user, items, action=AccessLog.Action.API)
+        items = logged_list(request.user, items, via=AccessLog.Action.API)
     return {"items": items, "count": queryset.count()}
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from gvi.access.decorators import record_permission_required, roles_required, user_roles
 from gvi.access.permissions import CHANGE, CREATE, role_may
-from gvi.access.selectors import may_create, read_record, visible_record
+from gvi.access.selectors import logged_list, may_create, read_record, visible_record
 from gvi.access.services import EditConflict, log_access, log_reads
 from gvi.analysis.charts import Bar
 from gvi.communication import selectors, services
@@ -370,11 +370,13 @@ def notification_list(request):
     notifications = selectors.notifications_for(
         request.user, values.get("utfall") or "", values.get("q") or "", values.get("grupp")
     )
+    page = page_of(request, notifications)
+    page.object_list = logged_list(request.user, page.object_list)
     return _render(
         request,
         "communication/notification_list.html",
         {
-            "page": page_of(request, notifications),
+            "page": page,
             "filter_form": filters,
             "may_create": may_create(request.user, Notification),
         },

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from gvi.access.decorators import record_permission_required, roles_required
 from gvi.access.permissions import CHANGE, CREATE
-from gvi.access.selectors import read_record, visible_record
+from gvi.access.selectors import logged_list, read_record, visible_record
 from gvi.access.services import EditConflict, log_access
 from gvi.dataprotection import selectors, services
 from gvi.dataprotection.forms import DecisionForm, DoneForm, ExtractForm, RequestForm
@@ -90,6 +90,7 @@ def request_create(request, pk):
 def request_list(request):
     show_all = request.GET.get("visa") == "alla"
     page = capped_page(request, selectors.requests_for(request.user, show_all), 50)
+    page.object_list = logged_list(request.user, page.object_list)
     today = timezone.localdate()
     rows = []
     for item in page.object_list:

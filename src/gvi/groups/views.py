@@ -19,7 +19,13 @@ from gvi.access.forms import DisclosureForm
 from gvi.access.models import Disclosure
 from gvi.access.permissions import CHANGE, CREATE, DISCLOSE, REVEAL
 from gvi.access.redirects import safe_next
-from gvi.access.selectors import access_log_for_record, may_create, read_record, visible_record
+from gvi.access.selectors import (
+    access_log_for_record,
+    logged_list,
+    may_create,
+    read_record,
+    visible_record,
+)
 from gvi.access.services import (
     DisclosureRequest,
     EditConflict,
@@ -60,7 +66,7 @@ def person_list(request):
     show = request.GET.get("visa", "")
     persons = selectors.persons_for(request.user, query, show)
     page = page_of(request, persons)
-    log_reads(request.user, page.object_list)  # list reads: one row per record shown, as in the API
+    page.object_list = logged_list(request.user, page.object_list)
     context = {
         "page": page,
         "q": query,
@@ -263,7 +269,7 @@ def group_members(request, pk):
     group = read_record(request.user, Group, pk)
     memberships = selectors.memberships_of_group(request.user, group)
     page = page_of(request, memberships)
-    log_reads(request.user, page.object_list)  # list reads: one row per record shown, as in the API
+    page.object_list = logged_list(request.user, page.object_list)
     return render(
         request, "groups/group_members.html", {"group": group, "page": page, "today": timezone.localdate()}
     )

@@ -21,7 +21,14 @@ from django.views.decorators.http import require_POST
 from gvi.access.decorators import record_permission_required, roles_required
 from gvi.access.models import AccessLog
 from gvi.access.permissions import CHANGE, CREATE, EXPORT
-from gvi.access.selectors import access_log_for_record, may_create, parse_id, read_record, visible_record
+from gvi.access.selectors import (
+    access_log_for_record,
+    logged_list,
+    may_create,
+    parse_id,
+    read_record,
+    visible_record,
+)
 from gvi.access.services import granting_membership, log_access
 from gvi.groups.exports import neutralise
 from gvi.groups.models import Person
@@ -109,11 +116,13 @@ def case_list(request):
     query = request.GET.get("q", "")[:80]
     show = "inaktiverade" if request.GET.get("visa") == "inaktiverade" else ""
     cases = selectors.cases_for(request.user, status, route, overdue, query, show)
+    page = page_of(request, cases)
+    page.object_list = logged_list(request.user, page.object_list)
     return render(
         request,
         "support/case_list.html",
         {
-            "page": page_of(request, cases),
+            "page": page,
             "status": status,
             "route": route,
             "overdue": overdue,
