@@ -245,7 +245,7 @@ def _disclosures(at) -> list[Block]:
     }
     facts = {
         row["legal_ground"]: row
-        for row in SupportFactDisclosure.objects.values("legal_ground").annotate(
+        for row in SupportFactDisclosure.unscoped_all_sites.values("legal_ground").annotate(
             n=Count("pk"), active=Count("pk", filter=active)
         )
     }

@@ -188,7 +188,7 @@ class _Loader:
     def _sanctionable(self, site: Site) -> list[tuple[Incident, int]]:
         """(incident, group id) for every incident with an answerable group, oldest first."""
         rows = (
-            Involvement.objects.filter(
+            Involvement.unscoped_all_sites.filter(
                 site=site, group__isnull=False, member_status__in=GROUP_INVOLVED, role__in=ANSWERABLE_ROLES
             )
             .select_related("incident")

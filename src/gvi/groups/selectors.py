@@ -75,7 +75,7 @@ def relations_of_group(user, group):
 
 
 def incidents_of_group(user, group):
-    incident_ids = Involvement.objects.filter(group=group).values("incident_id")
+    incident_ids = Involvement.unscoped_all_sites.filter(group=group).values("incident_id")
     return (
         Incident.objects.visible_to(user)
         .filter(pk__in=incident_ids)
@@ -126,9 +126,9 @@ def overdue_at_site(site, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     overdue = {"site": site, "review_date__lt": today, "deactivated_at__isnull": True}
     return {
-        "persons": Person.objects.filter(**overdue),
-        "memberships": GroupMembership.objects.filter(**overdue),
-        "relations": GroupRelation.objects.filter(**overdue),
+        "persons": Person.unscoped_all_sites.filter(**overdue),
+        "memberships": GroupMembership.unscoped_all_sites.filter(**overdue),
+        "relations": GroupRelation.unscoped_all_sites.filter(**overdue),
     }
 
 

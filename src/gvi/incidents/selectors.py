@@ -22,7 +22,7 @@ def incidents_for(user, filters: dict | None = None):
     if filters.get("omrade"):
         incidents = incidents.filter(area__name__icontains=filters["omrade"])
     if filters.get("grupp"):
-        involved = Involvement.objects.filter(group_id=filters["grupp"]).values("incident_id")
+        involved = Involvement.unscoped_all_sites.filter(group_id=filters["grupp"]).values("incident_id")
         incidents = incidents.filter(pk__in=involved)
     return incidents.order_by("-occurred_at", "-pk")
 
