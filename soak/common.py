@@ -174,7 +174,7 @@ from datetime import timedelta
 from django.utils import timezone
 # approved by a second person of the organisation, as issue 21 requires before person data is reached
 Membership.objects.create(user=user, organisation=police, site=site, role=Role.ANALYST, approved_at=timezone.now())
-person = Person.objects.create(site=site, owner=police, alias="Soak P-001", is_at_risk=True,
+person = Person.unscoped_all_sites.create(site=site, owner=police, alias="Soak P-001", is_at_risk=True,
                                review_date=timezone.localdate() + timedelta(days=100))
 print(json.dumps({"token": issue_api_token(user, "soak"), "person": person.pk, "site": site.pk}))
 """

@@ -60,7 +60,7 @@ def national_scale(db):
     MembershipFactory(user=analyst, organisation=police, site=sites[0], role=Role.ANALYST)
     other_org = OrganisationFactory(type=Organisation.Type.MUNICIPALITY)
     other_org.sites.add(sites[1])
-    elsewhere = Person.objects.filter(site=sites[1]).first()
+    elsewhere = Person.unscoped_all_sites.filter(site=sites[1]).first()
     Disclosure.objects.create(
         from_organisation=other_org,
         to_organisation=police,
@@ -101,5 +101,5 @@ def test_the_old_subquery_form_scans_the_table(national_scale):
     old = Q(site_id=membership.site_id, owner_id=membership.organisation_id) | Q(
         id__in=disclosed.filter(to_site_id=membership.site_id).values("object_id")
     )
-    plan = _plan(Person.objects.filter(old, deactivated_at__isnull=True))
+    plan = _plan(Person.unscoped_all_sites.filter(old, deactivated_at__isnull=True))
     assert f"Seq Scan on {Person._meta.db_table}" in plan, plan

@@ -469,8 +469,10 @@ def test_the_data_migration_ends_an_open_ended_fact_at_its_decision_plus_the_max
     migration = importlib.import_module("gvi.support.migrations.0003_end_open_fact_disclosures")
     fact = world.records[("supportfact", "a", "municipality")]
     decided = timezone.now() - timedelta(days=400)
-    SupportFactDisclosure.objects.filter(pk=fact.pk).update(expires_at=None, decided_at=decided)
+    SupportFactDisclosure.unscoped_all_sites.filter(pk=fact.pk).update(expires_at=None, decided_at=decided)
     migration.end_open_facts(apps, None)
     fact.refresh_from_db()
     assert fact.expires_at == decided + timedelta(days=rules.max_days(fact.legal_ground))
-    assert not SupportFactDisclosure.objects.active().filter(pk=fact.pk).exists()  # decided too long ago
+    assert (
+        not SupportFactDisclosure.unscoped_all_sites.active().filter(pk=fact.pk).exists()
+    )  # decided too long ago

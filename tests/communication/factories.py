@@ -99,6 +99,8 @@ def add_communication_records(world) -> None:
 def started(call_in, hours_ago: int = 2):
     """Move a call-in's start into the past (its outcome can be recorded only once it has begun), without
     changing its version."""
-    type(call_in).objects.filter(pk=call_in.pk).update(starts_at=timezone.now() - timedelta(hours=hours_ago))
+    type(call_in)._default_manager.filter(pk=call_in.pk).update(
+        starts_at=timezone.now() - timedelta(hours=hours_ago)
+    )
     call_in.refresh_from_db()
     return call_in

@@ -21,7 +21,7 @@ def _client(world, role):
 
 
 def _aliases():
-    return list(Person.objects.values_list("alias", flat=True))
+    return list(Person.unscoped_all_sites.values_list("alias", flat=True))
 
 
 @pytest.mark.django_db
@@ -186,5 +186,5 @@ def test_api_create_and_patch_with_optimistic_locking(comm_world):
         content_type="application/json",
     )
     assert invalid.status_code == 422
-    assert Notification.objects.get(pk=notification.json()["id"]).outcome == "delivered"
-    assert CallInInvitation.objects.count() == 8
+    assert Notification.unscoped_all_sites.get(pk=notification.json()["id"]).outcome == "delivered"
+    assert CallInInvitation.unscoped_all_sites.count() == 8

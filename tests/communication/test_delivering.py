@@ -38,7 +38,7 @@ def _plan(world, analyst, person, organisations, **changes):
 
 def _new_notification(world, person):
     planned = world.record("notification", Role.ANALYST, "own").pk
-    return Notification.objects.exclude(pk=planned).get(person=person)
+    return Notification.unscoped_all_sites.exclude(pk=planned).get(person=person)
 
 
 @pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_a_role_that_may_not_disclose_is_told_why_it_cannot_name_another_organis
     text = response.content.decode()
     assert "din roll får inte lämna ut samtal" in text
     assert text.count("din roll får inte lämna ut samtal") == 1
-    assert not Notification.objects.filter(person=person, place="Hemma").exists()
+    assert not Notification.unscoped_all_sites.filter(person=person, place="Hemma").exists()
 
 
 @pytest.mark.django_db
@@ -146,7 +146,7 @@ def test_the_support_case_from_a_notification_carries_the_offer_and_the_follow_u
     }
     url = reverse("communication:notification_outcome", args=[notification.pk])
     assert analyst.post(url, outcome).status_code == 302
-    case = SupportCase.objects.get(person=person, intake_route="notification")
+    case = SupportCase.unscoped_all_sites.get(person=person, intake_route="notification")
     assert case.help_offered == "Avhopparverksamheten och hjälp med skuldsanering"
     assert case.agreed_follow_up == "Socialsekreteraren ringer på fredag; nytt möte om två veckor."
     assert case.referred_by == police.name

@@ -35,8 +35,8 @@ def demo(db):
 def test_demo_has_two_held_and_one_planned_call_in_with_people_and_outcomes(demo):
     site = Site.objects.get(slug="exempelstad")
     assert demo["call_ins"] == 3
-    assert CallIn.objects.filter(site=site, status="held").count() == 2
-    planned = CallIn.objects.get(site=site, status="planned")
+    assert CallIn.unscoped_all_sites.filter(site=site, status="held").count() == 2
+    planned = CallIn.unscoped_all_sites.get(site=site, status="planned")
     assert timezone.localtime(planned.starts_at).date() > TODAY
     # Named after its own season (a demo made on 2 December had "Vårens stormöte" on 26 December).
     month = timezone.localtime(planned.starts_at).month
@@ -44,19 +44,23 @@ def test_demo_has_two_held_and_one_planned_call_in_with_people_and_outcomes(demo
     assert planned.title.startswith(season.get(month, "Sommarens" if month <= 8 else "Höstens"))
     assert planned.speakers.count() >= 5 and planned.message_points.count() >= 3
     assert planned.checklist.filter(responsible__short_name="Föräldranätverket Exempelstad").exists()
-    held = CallInInvitation.objects.filter(call_in__status="held")
+    held = CallInInvitation.unscoped_all_sites.filter(call_in__status="held")
     assert held.filter(attended="yes").exists() and held.filter(attended="no").exists()
-    assert not CallInInvitation.objects.filter(call_in=planned).exclude(attended="unknown").exists()
-    assert all(i.owner_id == i.person.owner_id for i in CallInInvitation.objects.select_related("person"))
+    assert (
+        not CallInInvitation.unscoped_all_sites.filter(call_in=planned).exclude(attended="unknown").exists()
+    )
+    assert all(
+        i.owner_id == i.person.owner_id for i in CallInInvitation.unscoped_all_sites.select_related("person")
+    )
 
 
 def test_demo_notifications_have_outcomes_and_repeats(demo):
-    notifications = Notification.objects.all()
+    notifications = Notification.unscoped_all_sites.all()
     assert 15 <= demo["notifications"] == notifications.count() <= 25
     outcomes = set(notifications.values_list("outcome", flat=True))
     assert {"delivered", "planned"} <= outcomes and outcomes & {"refused", "not_found"}
     assert notifications.filter(repeat_of__isnull=False).count() >= 3
-    assert CommunicationBack.objects.count() == demo["communications_back"] == 3
+    assert CommunicationBack.unscoped_all_sites.count() == demo["communications_back"] == 3
     figures = site_reach(Site.objects.get(slug="exempelstad"), TODAY)
     assert 0 < figures.reached_6 <= figures.reached_12 < figures.members
     assert figures.invited >= 15 and 0 < figures.attended < figures.invited
@@ -68,7 +72,7 @@ def test_demo_pages_render_for_the_coordinator_and_the_community_partner(demo):
     users = get_user_model().objects
     coordinator = verified_login(Client(), users.get(username="samordnare"))
     partner = verified_login(Client(), users.get(username="lokalsamhalle"))
-    planned = CallIn.objects.get(status="planned")
+    planned = CallIn.unscoped_all_sites.get(status="planned")
     for client in (coordinator, partner):
         assert client.get(reverse("communication:callin_list")).status_code == 200
         assert client.get(reverse("communication:callin_detail", args=[planned.pk])).status_code == 200
@@ -76,7 +80,7 @@ def test_demo_pages_render_for_the_coordinator_and_the_community_partner(demo):
         assert client.get(reverse("communication:communicationback_list")).status_code == 200
     page = partner.get(reverse("communication:callin_list")).content.decode()
     assert "Förberedelser som din organisation ansvarar för" in page
-    for alias in CallInInvitation.objects.values_list("person__alias", flat=True):
+    for alias in CallInInvitation.unscoped_all_sites.values_list("person__alias", flat=True):
         assert (
             alias
             not in partner.get(reverse("communication:callin_detail", args=[planned.pk])).content.decode()
@@ -89,7 +93,7 @@ def test_demo_pages_render_for_the_coordinator_and_the_community_partner(demo):
 def test_demo_social_services_reads_the_notifications_it_is_named_to_deliver(demo):
     """The demo names social services on the police's notifications: it reads them (through disclosures)."""
     caseworker = verified_login(Client(), get_user_model().objects.get(username="socialsekreterare"))
-    delivered = Notification.objects.filter(
+    delivered = Notification.unscoped_all_sites.filter(
         delivering_organisations__memberships__user__username="socialsekreterare"
     ).exclude(owner__memberships__user__username="socialsekreterare")
     assert delivered.exists(), "the demo names social services on police notifications"

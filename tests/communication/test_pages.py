@@ -67,7 +67,7 @@ def test_coordinator_plans_and_edits_a_call_in_with_its_parts(comm_world):
         "Genomrepetition med alla talare" in form and "Vi vill att du tar emot den hjälp vi erbjuder." in form
     )
     response = coordinator.post(reverse("communication:callin_create"), _call_in_post(world))
-    call_in = CallIn.objects.get(title="Höstens stormöte")
+    call_in = CallIn.unscoped_all_sites.get(title="Höstens stormöte")
     assert response.status_code == 302 and response.url == reverse(
         "communication:callin_detail", args=[call_in.pk]
     )
@@ -102,7 +102,7 @@ def test_coordinator_plans_and_edits_a_call_in_with_its_parts(comm_world):
         reverse("communication:callin_edit", args=[call_in.pk]), {**edit, "place": "Skolan"}
     )
     assert stale.status_code == 409 and "Konflikt" in stale.content.decode()
-    assert CallIn.objects.get(pk=call_in.pk).place == "Stadshuset"
+    assert CallIn.unscoped_all_sites.get(pk=call_in.pk).place == "Stadshuset"
 
 
 @pytest.mark.django_db
@@ -111,7 +111,7 @@ def test_speaker_row_without_category_is_an_error(comm_world):
     data = _call_in_post(comm_world, **{"talare-1-name": "Någon utan kategori"})
     response = coordinator.post(reverse("communication:callin_create"), data)
     assert response.status_code == 200 and "Välj talarens kategori." in response.content.decode()
-    assert not CallIn.objects.filter(title="Höstens stormöte").exists()
+    assert not CallIn.unscoped_all_sites.filter(title="Höstens stormöte").exists()
 
 
 @pytest.mark.django_db
@@ -127,7 +127,7 @@ def test_invite_record_outcome_and_follow_up_on_pages(comm_world):
         {"person": person.pk, "channel": "family", "follow_up": "", "attendee_tasks": ""},
     )
     assert response.status_code == 302
-    invitation = CallInInvitation.objects.get(person=person)
+    invitation = CallInInvitation.unscoped_all_sites.get(person=person)
     outcome_url = reverse("communication:callin_outcome", args=[call_in.pk])
     page = caseworker.get(outcome_url).content.decode()
     assert "Person Ny-001" in page and "inbjudan registrerad av andra organisationer" in page
@@ -161,7 +161,7 @@ def test_invite_record_outcome_and_follow_up_on_pages(comm_world):
         },
     )
     assert response.status_code == 302
-    assert CallInInvitation.objects.get(pk=invitation.pk).follow_up_done
+    assert CallInInvitation.unscoped_all_sites.get(pk=invitation.pk).follow_up_done
 
 
 @pytest.mark.django_db
@@ -237,9 +237,9 @@ def test_plan_record_and_repeat_a_notification_on_pages(comm_world, monkeypatch)
             "notes": "",
         },
     )
-    notification = Notification.objects.exclude(pk=world.record("notification", Role.ANALYST, "own").pk).get(
-        person=person
-    )
+    notification = Notification.unscoped_all_sites.exclude(
+        pk=world.record("notification", Role.ANALYST, "own").pk
+    ).get(person=person)
     assert response.status_code == 302 and notification.repeat_of is not None
     assert notification.delivering_organisations.count() == 2
     detail = analyst.get(
@@ -263,7 +263,7 @@ def test_plan_record_and_repeat_a_notification_on_pages(comm_world, monkeypatch)
     assert calls and calls[0]["route"] == "notification"
     stale = analyst.post(url, {**outcome, "outcome": "refused", "asked_for_help": ""})
     assert stale.status_code == 409
-    assert Notification.objects.get(pk=notification.pk).outcome == "delivered"
+    assert Notification.unscoped_all_sites.get(pk=notification.pk).outcome == "delivered"
     listing = analyst.get(
         reverse("communication:notification_list"), {"utfall": "delivered"}
     ).content.decode()
@@ -324,7 +324,7 @@ def test_coordinator_communicates_back_and_others_read_it(comm_world):
         },
     )
     assert response.status_code == 302
-    record = CommunicationBack.objects.get(message__startswith="Skjutningen gav")
+    record = CommunicationBack.unscoped_all_sites.get(message__startswith="Skjutningen gav")
     assert sorted(record.audience_groups.values_list("pk", flat=True)) == sorted(groups)
     wrong = coordinator.post(
         reverse("communication:communicationback_create"),
@@ -389,7 +389,7 @@ def test_forms_posted_back_as_a_browser_would_keep_everything(comm_world):
     data["title"] = ["Från webbläsaren"]
     data["place"] = ["Aulan"]
     assert coordinator.post(reverse("communication:callin_create"), data).status_code == 302
-    call_in = CallIn.objects.get(title="Från webbläsaren")
+    call_in = CallIn.unscoped_all_sites.get(title="Från webbläsaren")
     assert call_in.checklist.count() == 7 and call_in.message_points.count() == 4
     before = (
         list(call_in.checklist.values_list("pk", "text", "done")),
@@ -463,7 +463,7 @@ def test_a_call_in_outcome_waits_until_the_call_in_has_begun(comm_world):
 
     world = comm_world
     call_in = world.record("callin", Role.ANALYST, "own")
-    CallIn.objects.filter(pk=call_in.pk).update(starts_at=timezone.now() + timedelta(days=30))
+    CallIn.unscoped_all_sites.filter(pk=call_in.pk).update(starts_at=timezone.now() + timedelta(days=30))
     call_in.refresh_from_db()
     analyst = _client(world, Role.ANALYST)
     outcome_url = reverse("communication:callin_outcome", args=[call_in.pk])

@@ -92,9 +92,9 @@ def test_group_figures_are_exact(tiny):
 
     site = tiny["site"]
     figures, groups = reach_from(
-        GroupMembership.objects.filter(site=site),
-        CallInInvitation.objects.filter(site=site),
-        Notification.objects.filter(site=site),
+        GroupMembership.unscoped_all_sites.filter(site=site),
+        CallInInvitation.unscoped_all_sites.filter(site=site),
+        Notification.unscoped_all_sites.filter(site=site),
         TODAY,
     )
     g = groups[tiny["group"].pk]

@@ -195,7 +195,7 @@ def test_with_the_real_support_module_a_case_is_opened_that_police_cannot_see(wo
         analyst, person, _data(outcome="delivered", asked_for_help=True)
     )
     assert notification.referral_state == ReferralState.REFERRED
-    assert SupportCase.objects.filter(person=person).count() == 1
+    assert SupportCase.unscoped_all_sites.filter(person=person).count() == 1
     assert not SupportCase.objects.visible_to(analyst).filter(person=person).exists()
 
 
@@ -253,10 +253,10 @@ def test_a_call_in_with_invitations_is_cancelled_not_removed(world):
     with pytest.raises(ValidationError):
         services.remove_call_in(analyst, call_in, call_in.version)
     services.cancel_call_in(analyst, call_in, call_in.version)
-    assert CallIn.objects.get(pk=call_in.pk).status == "cancelled"
+    assert CallIn.unscoped_all_sites.get(pk=call_in.pk).status == "cancelled"
     empty = CallInFactory(site=world.site_a, owner=call_in.owner)
     services.remove_call_in(analyst, empty, empty.version)
-    assert not CallIn.objects.filter(pk=empty.pk).exists()
+    assert not CallIn.unscoped_all_sites.filter(pk=empty.pk).exists()
 
 
 @pytest.mark.django_db
@@ -280,8 +280,8 @@ def test_record_outcome_marks_the_call_in_held_and_touches_only_own_invitations(
     )
     call_in.refresh_from_db()
     assert call_in.status == "held" and call_in.message_points.get().delivered is True
-    assert CallInInvitation.objects.get(pk=own.pk).attended == "yes"
-    assert CallInInvitation.objects.get(pk=other.pk).attended == "unknown"
+    assert CallInInvitation.unscoped_all_sites.get(pk=own.pk).attended == "yes"
+    assert CallInInvitation.unscoped_all_sites.get(pk=other.pk).attended == "unknown"
 
 
 @pytest.mark.django_db
@@ -293,7 +293,7 @@ def test_a_call_in_with_recorded_attendance_stays_held(world):
     with pytest.raises(ValidationError) as error:
         services.update_call_in(analyst, call_in, {"status": "planned"}, call_in.version)
     assert "status" in error.value.message_dict
-    assert CallIn.objects.get(pk=call_in.pk).status == "held"
+    assert CallIn.unscoped_all_sites.get(pk=call_in.pk).status == "held"
 
 
 @pytest.mark.django_db
@@ -305,7 +305,7 @@ def test_a_stale_invitation_in_the_outcome_rolls_everything_back(world):
         services.record_call_in_outcome(
             analyst, call_in, call_in.version, {}, {own.pk: ("yes", own.version + 5)}
         )
-    assert CallIn.objects.get(pk=call_in.pk).status == "planned"
+    assert CallIn.unscoped_all_sites.get(pk=call_in.pk).status == "planned"
 
 
 @pytest.mark.django_db
@@ -318,7 +318,7 @@ def test_the_responsible_organisation_ticks_its_own_checklist_items_only(world):
     theirs.refresh_from_db()
     other.refresh_from_db()
     assert theirs.done and not other.done
-    assert CallIn.objects.get(pk=call_in.pk).version == 2
+    assert CallIn.unscoped_all_sites.get(pk=call_in.pk).version == 2
     with pytest.raises(EditConflict):
         services.set_checklist_done(partner, call_in, set(), 1)
     with pytest.raises(PermissionDenied):
@@ -385,7 +385,9 @@ def test_communication_back_needs_groups_at_its_site_and_can_refer_to_any_site_r
         )
     with pytest.raises(PermissionDenied):
         services.create_communication_back(world.users[Role.CASEWORKER], data, [group])
-    assert CommunicationBack.objects.filter(pk=record.pk, owner=world.orgs[("a", "municipality")]).exists()
+    assert CommunicationBack.unscoped_all_sites.filter(
+        pk=record.pk, owner=world.orgs[("a", "municipality")]
+    ).exists()
 
 
 # ----- the weekly agenda -----
@@ -406,7 +408,10 @@ def test_the_agenda_point_counts_notifications_per_group_without_persons(world):
     # counts 1–4 shown as "1–4", and the groups concerned.
     [shared] = [entry for entry in entries if entry.audience is None]
     assert (shared.data["planned"], shared.data["delivered"], shared.data["refused"]) == (None, None, 0)
-    assert "1–4 planerade" in str(shared.summary) and {"id": group.pk, "name": group.name} in shared.data["groups"]
+    assert (
+        "1–4 planerade" in str(shared.summary)
+        and {"id": group.pk, "name": group.name} in shared.data["groups"]
+    )
     # The police's own point: its exact counts, per group of its own memberships.
     own = {entry.audience: entry for entry in entries if entry.audience is not None}
     police = own[person.owner]
@@ -414,7 +419,7 @@ def test_the_agenda_point_counts_notifications_per_group_without_persons(world):
     assert (police.data["planned"], police.data["delivered"]) == (1, 1)
     assert f"{group.name}: 1 planerade; sedan förra genomgången 1 genomförda" in str(police.summary)
     assert all(person.alias not in f"{entry.title} {entry.summary}" for entry in entries)
-    assert Notification.objects.count() >= 1
+    assert Notification.unscoped_all_sites.count() >= 1
 
 
 # ----- retention -----
@@ -431,7 +436,7 @@ def test_purging_a_person_purges_their_contacts_and_the_history(world, settings)
     invitation = world.records[("invitation", "a", "police")]
     notification = world.record("notification", Role.ANALYST, "own")
     Person = type(person)
-    Person.objects.filter(pk=person.pk).update(
+    Person.unscoped_all_sites.filter(pk=person.pk).update(
         review_date=today - timedelta(days=200), deactivated_at=timezone.now() - timedelta(days=400)
     )
     result = run_retention(today=today)
@@ -439,4 +444,4 @@ def test_purging_a_person_purges_their_contacts_and_the_history(world, settings)
     assert result.purged["communication.notification"] == 1
     assert not CallInInvitation.history.filter(id=invitation.pk).exists()
     assert not Notification.history.filter(id=notification.pk).exists()
-    assert CallIn.objects.filter(pk=invitation.call_in_id).exists()  # the logistics stay
+    assert CallIn.unscoped_all_sites.filter(pk=invitation.call_in_id).exists()  # the logistics stay

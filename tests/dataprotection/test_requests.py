@@ -53,7 +53,7 @@ def test_record_decide_and_complete_a_request(world):
         },
     )
     assert response.status_code == 302
-    request = DataSubjectRequest.objects.get(case_number="PM-2026-200")
+    request = DataSubjectRequest.unscoped_all_sites.get(case_number="PM-2026-200")
     assert request.owner == person.owner and request.person == person and not request.decision
 
     listing = client.get(reverse("dataprotection:request_list")).content.decode()
@@ -119,13 +119,13 @@ def test_the_decision_survives_the_purge_of_the_person_without_person_data(world
     received, decided_at = request.received_on, request.decided_at
 
     # Overdue long ago: the retention run deactivates and purges the person and its memberships.
-    Person.objects.filter(pk=person.pk).update(review_date=date(2020, 1, 1))
-    GroupMembership.objects.filter(person=person).update(review_date=date(2020, 1, 1))
+    Person.unscoped_all_sites.filter(pk=person.pk).update(review_date=date(2020, 1, 1))
+    GroupMembership.unscoped_all_sites.filter(person=person).update(review_date=date(2020, 1, 1))
     result = run_retention(today=timezone.localdate())
     assert result.purged["groups.person"] >= 1
-    assert not Person.objects.filter(pk=person.pk).exists()
+    assert not Person.unscoped_all_sites.filter(pk=person.pk).exists()
 
-    kept = DataSubjectRequest.objects.get(pk=request.pk)
+    kept = DataSubjectRequest.unscoped_all_sites.get(pk=request.pk)
     assert kept.person is None and kept.person_forgotten_at is not None
     assert kept.decision == DataSubjectRequest.Decision.PARTLY
     assert kept.received_on == received and kept.decided_at == decided_at and kept.records_changed == 1

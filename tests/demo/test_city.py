@@ -35,7 +35,9 @@ def city(db):
 
 def test_accounts_cover_every_role_once_for_exempelstad():
     roles = [
-        a["role"] for a in DEMO_ACCOUNTS if a["site"] in ("exempelstad", None) and not a.get("approves_entries")
+        a["role"]
+        for a in DEMO_ACCOUNTS
+        if a["site"] in ("exempelstad", None) and not a.get("approves_entries")
     ]
     assert sorted(roles) == sorted(Role.values)
     # Beside them, the police analysts' supervisor, so that a demo analyst's entries can be approved.
@@ -80,24 +82,28 @@ def test_both_sites_exist_with_their_partner_organisations(city):
 def test_incident_counts_and_spread_per_site(city):
     ranges = {"exempelstad": (150, 250), "norrby": (60, 100)}
     for slug, (low, high) in ranges.items():
-        incidents = Incident.objects.filter(site__slug=slug)
+        incidents = Incident.unscoped_all_sites.filter(site__slug=slug)
         assert low <= incidents.count() <= high
         assert city["per_site"][slug]["incidents"] == incidents.count()
         months = incidents.annotate(month=TruncMonth("occurred_at")).values("month").distinct()
         assert months.count() >= 30
         assert all(timezone.localtime(i.occurred_at).date() < TODAY for i in incidents)
-    types = Incident.objects.values_list("type", flat=True)
+    types = Incident.unscoped_all_sites.values_list("type", flat=True)
     shootings = sum(t == Incident.Type.SHOOTING for t in types)
     assert shootings == max(sum(t == kind for t in types) for kind in Incident.Type.values)
-    assert not Incident.objects.exclude(type=Incident.Type.SHOOTING).filter(confirmed_shooting=True).exists()
-    assert Incident.objects.filter(dead__gt=0).count() < Incident.objects.count() * 0.15
+    assert (
+        not Incident.unscoped_all_sites.exclude(type=Incident.Type.SHOOTING)
+        .filter(confirmed_shooting=True)
+        .exists()
+    )
+    assert Incident.unscoped_all_sites.filter(dead__gt=0).count() < Incident.unscoped_all_sites.count() * 0.15
 
 
 def test_violence_declines_after_gvi_start(city):
     site = Site.objects.get(slug="exempelstad")
     start = site.gvi_start_date
-    before = Incident.objects.filter(site=site, occurred_at__date__lt=start)
-    after = Incident.objects.filter(site=site, occurred_at__date__gte=start)
+    before = Incident.unscoped_all_sites.filter(site=site, occurred_at__date__lt=start)
+    after = Incident.unscoped_all_sites.filter(site=site, occurred_at__date__gte=start)
     days_before = (start - date(TODAY.year - 3, TODAY.month, TODAY.day)).days
     days_after = (TODAY - start).days
     assert after.count() / days_after < before.count() / days_before
@@ -105,13 +111,15 @@ def test_violence_declines_after_gvi_start(city):
 
 def test_every_record_is_valid_and_compartmented(city):
     for model in (Person, Group, GroupMembership, GroupRelation, Involvement):
-        assert model.objects.exists()
-        for record in model.objects.all():
+        assert model._default_manager.exists()
+        for record in model._default_manager.all():
             record.full_clean()
             assert record.site_id and record.owner_id
-    for incident in Incident.objects.all()[:50]:
+    for incident in Incident.unscoped_all_sites.all()[:50]:
         incident.full_clean()
-    for involvement in Involvement.objects.select_related("incident", "group", "person", "relation"):
+    for involvement in Involvement.unscoped_all_sites.select_related(
+        "incident", "group", "person", "relation"
+    ):
         assert involvement.incident.site_id == involvement.site_id
         if involvement.group:
             assert involvement.group.site_id == involvement.site_id
@@ -123,7 +131,7 @@ def test_every_record_is_valid_and_compartmented(city):
 
 
 def test_persons_are_fictional_codes_with_minors_and_mixed_owners(city):
-    persons = Person.objects.all()
+    persons = Person.unscoped_all_sites.all()
     assert 35 <= persons.filter(site__slug="exempelstad").count() <= 45
     assert 10 <= persons.filter(site__slug="norrby").count() <= 20
     aliases = list(persons.values_list("alias", flat=True))
@@ -134,13 +142,13 @@ def test_persons_are_fictional_codes_with_minors_and_mixed_owners(city):
     assert set(minors.values_list("age_band", flat=True)) <= {"u15", "15-17"}
     owner_types = set(persons.values_list("owner__type", flat=True))
     assert owner_types == {"police", "municipality", "probation"}
-    assert GroupRelation.objects.filter(type=GroupRelation.Type.CONFLICT).count() >= 2
-    assert GroupRelation.objects.filter(type=GroupRelation.Type.ALLIANCE).exists()
+    assert GroupRelation.unscoped_all_sites.filter(type=GroupRelation.Type.CONFLICT).count() >= 2
+    assert GroupRelation.unscoped_all_sites.filter(type=GroupRelation.Type.ALLIANCE).exists()
 
 
 def test_history_is_recorded_for_bulk_created_rows(city):
-    assert Incident.history.count() == Incident.objects.count()
-    assert Involvement.history.count() == Involvement.objects.count()
+    assert Incident.history.count() == Incident.unscoped_all_sites.count()
+    assert Involvement.history.count() == Involvement.unscoped_all_sites.count()
 
 
 def _snapshot(seed: int) -> tuple[dict, list]:
@@ -148,7 +156,7 @@ def _snapshot(seed: int) -> tuple[dict, list]:
     with transaction.atomic():
         counts = load_demo_city(seed=seed, today=TODAY)
         rows = list(
-            Incident.objects.order_by("occurred_at", "police_reference").values_list(
+            Incident.unscoped_all_sites.order_by("occurred_at", "police_reference").values_list(
                 "occurred_at", "type", "area__name", "police_reference", "dead", "injured"
             )
         )
@@ -165,13 +173,15 @@ def test_same_seed_gives_same_data():
 
 
 def test_loading_twice_refuses_and_changes_nothing(city):
-    counts = {model: model.objects.count() for model in (Site, Organisation, Person, Incident, Involvement)}
+    counts = {
+        model: model._default_manager.count() for model in (Site, Organisation, Person, Incident, Involvement)
+    }
     users = get_user_model().objects.count()
     with pytest.raises(DemoCityExists):
         load_demo_city(seed=2026, today=TODAY)
     with pytest.raises(DemoCityExists):
         load_demo_city(seed=99, today=TODAY)
-    assert {model: model.objects.count() for model in counts} == counts
+    assert {model: model._default_manager.count() for model in counts} == counts
     assert get_user_model().objects.count() == users
 
 
@@ -185,7 +195,7 @@ def test_the_demo_sites_define_their_areas_with_outlines_and_every_incident_name
         areas = Area.objects.filter(site=site)
         assert sorted(areas.values_list("name", flat=True)) == sorted(spec.areas)
         assert all(area.is_active and len(area.outline) >= 3 for area in areas)
-        incidents = Incident.objects.filter(site=site)
+        incidents = Incident.unscoped_all_sites.filter(site=site)
         assert not incidents.filter(area__isnull=True).exists()
         assert not incidents.exclude(area__site=site).exists()
     assert AreaMatcher(Site.objects.get(slug="exempelstad").pk).match("södra").name == "Södra Exempelstad"

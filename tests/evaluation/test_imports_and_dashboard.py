@@ -101,7 +101,7 @@ def test_actual_hours_replace_the_estimate_where_present(site):
         site=site, incident_type="shooting", year=2026, month=1, hours=100, source="A"
     )
     InvestigationHours.objects.create(site=site, incident_type="shooting", year=2026, hours=1200, source="B")
-    hours = s.police_hours(site, Incident.objects.filter(site=site), ["2026-01", "2026-02"])
+    hours = s.police_hours(site, Incident.unscoped_all_sites.filter(site=site), ["2026-01", "2026-02"])
     assert hours.actual_hours == Decimal("200.0")  # 100 in January + 1200/12 in February
     assert hours.actual_periods == 2 and hours.estimated_incidents == 1  # the explosion
     UnitCost.objects.create(site=site, key=UnitCost.Key.INVESTIGATION_HOURS, value=40, source="X")
@@ -119,7 +119,7 @@ def test_violence_by_area(site):
     now = timezone.now()
     for area, days in [("Norr", 10), ("Norr", 40), ("Söder", 400), ("", 20)]:
         IncidentFactory(site=site, owner=police, area=area, occurred_at=now - timedelta(days=days))
-    rows = s.violence_by_area(Incident.objects.filter(site=site))
+    rows = s.violence_by_area(Incident.unscoped_all_sites.filter(site=site))
     assert [(r.area, r.last, r.previous) for r in rows] == [
         ("Norr", 2, 0),
         ("Område ej angivet", 1, 0),

@@ -50,7 +50,7 @@ def fixture(db):
 
 
 def test_violence_by_month_counts_each_indicator_exactly(fixture):
-    rows = s.violence_by_month(Incident.objects.filter(site=fixture), months=12, today=TODAY)
+    rows = s.violence_by_month(Incident.unscoped_all_sites.filter(site=fixture), months=12, today=TODAY)
     assert [row.month for row in rows][0] == "2025-07" and rows[-1].month == "2026-06"
     june, may, january = rows[-1], rows[-2], rows[6]
     assert (june.serious, june.lethal, june.group_involved, june.dead, june.injured) == (2, 1, 1, 1, 2)
@@ -68,17 +68,20 @@ def test_the_group_involved_figure_counts_what_the_incident_page_calls_group_inv
     """The statistics' "med känd gruppkoppling" and the incident page's "Gruppkoppling" use one definition
     (Involvement.GROUP_INVOLVED_STATUSES): a group named with membership "none" or "unknown" counts in
     neither (the figure used to count every incident naming a group)."""
-    incidents = Incident.objects.filter(site=fixture)
+    incidents = Incident.unscoped_all_sites.filter(site=fixture)
     rows = s.violence_by_month(incidents, months=12, today=TODAY)
     in_window = incidents.filter(occurred_at__date__gte=date(2025, 7, 1))
     assert sum(row.group_involved for row in rows) == sum(map(group_involved, in_window)) == 1
     may = rows[-2]
     assert may.serious == 1 and may.group_involved == 0
-    assert Involvement.objects.filter(incident__occurred_at__month=5, group__isnull=False).count() == 2
+    assert (
+        Involvement.unscoped_all_sites.filter(incident__occurred_at__month=5, group__isnull=False).count()
+        == 2
+    )
 
 
 def test_monthly_incident_counts_keeps_its_signature(fixture):
-    series = s.monthly_incident_counts(Incident.objects.filter(site=fixture), months=24)
+    series = s.monthly_incident_counts(Incident.unscoped_all_sites.filter(site=fixture), months=24)
     assert len(series) == 24 and all(isinstance(label, str) for label, _n in series)
 
 
@@ -124,7 +127,7 @@ def test_survey_import_is_all_or_nothing_and_updates_on_reimport(fixture):
 
 
 def test_site_impact_explains_when_it_cannot_estimate(fixture):
-    rows = s.violence_by_month(Incident.objects.filter(site=fixture), months=24, today=TODAY)
+    rows = s.violence_by_month(Incident.unscoped_all_sites.filter(site=fixture), months=24, today=TODAY)
     assert s.site_impact(rows, None).result is None
     assert "utanför" in s.site_impact(rows, date(2020, 1, 1)).reason
     impact = s.site_impact(rows, date(2025, 9, 10))  # first full month with GVI: 2025-10

@@ -107,7 +107,11 @@ def aliases():
 
 
 def counts():
-    return (Group.objects.count(), Person.objects.count(), GroupMembership.objects.count())
+    return (
+        Group.unscoped_all_sites.count(),
+        Person.unscoped_all_sites.count(),
+        GroupMembership.unscoped_all_sites.count(),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -196,8 +200,8 @@ def test_the_workbook_imports_with_only_the_mapping_choices(client):
     done = client.post(reverse("audit_io:assistant_confirm"), {"token": preview.context["token"]})
     assert done.status_code == 302
     assert counts() == (before[0] + 4, before[1] + 24, before[2] + 25)
-    norra = Group.objects.get(name="Norra gänget")
-    members = GroupMembership.objects.filter(group=norra)
+    norra = Group.unscoped_all_sites.get(name="Norra gänget")
+    members = GroupMembership.unscoped_all_sites.filter(group=norra)
     assert members.count() == 7  # the merged cell filled down
     assert {m.person.alias for m in members} == {
         "Ekot",
@@ -219,9 +223,9 @@ def test_the_workbook_imports_with_only_the_mapping_choices(client):
     assert str(members.get(person__alias="Mullvaden").valid_from) == "2026-04-01"
     assert str(members.get(person__alias="Tornet").valid_from) == "2026-04-05"
     # The same person (same personnummer) in two groups is one person with two memberships.
-    assert Person.objects.filter(alias="Ekot").count() == 1
-    assert GroupMembership.objects.filter(person__alias="Ekot").count() == 2
-    assert Person.objects.get(alias="Kometen").notes == (
+    assert Person.unscoped_all_sites.filter(alias="Ekot").count() == 1
+    assert GroupMembership.unscoped_all_sites.filter(person__alias="Ekot").count() == 2
+    assert Person.unscoped_all_sites.get(alias="Kometen").notes == (
         "Ses ofta vid torget (standardvärde vid import: misstänkt gärningsperson)"
     )
 
@@ -267,7 +271,9 @@ def test_unknown_values_are_mapped_once(client):
     preview = mapping_post(client, **DEFAULTS, **{f"value_role_{medlem}": "associerad"})
     assert preview.context["ok"]
     client.post(reverse("audit_io:assistant_confirm"), {"token": preview.context["token"]})
-    medlemmar = GroupMembership.objects.filter(person__alias__in=["Mullvaden", "Vargen", "Haren", "Molnet"])
+    medlemmar = GroupMembership.unscoped_all_sites.filter(
+        person__alias__in=["Mullvaden", "Vargen", "Haren", "Molnet"]
+    )
     assert medlemmar.count() == 4
     assert set(medlemmar.values_list("role", flat=True)) == {GroupMembership.Role.ASSOCIATE}
 
@@ -311,7 +317,9 @@ def test_a_saved_mapping_is_reused_for_the_next_round_and_holds_no_person_data(c
     assert preview.context["ok"], [report.errors for report in preview.context["reports"]]
     client.post(reverse("audit_io:assistant_confirm"), {"token": preview.context["token"]})
     assert (
-        GroupMembership.objects.filter(evidence_note__startswith="Kartläggning Örebro hösten 2026").count()
+        GroupMembership.unscoped_all_sites.filter(
+            evidence_note__startswith="Kartläggning Örebro hösten 2026"
+        ).count()
         == 25
     )
     # Another organisation's analyst does not see the mapping.
@@ -343,7 +351,11 @@ def test_only_analysts_may_use_the_assistant(world, role):
         reverse("audit_io:assistant_upload"), {"file": SimpleUploadedFile("k.xlsx", workbook_bytes())}
     )
     assert response.status_code == 403
-    assert counts() == (Group.objects.count(), Person.objects.count(), GroupMembership.objects.count())
+    assert counts() == (
+        Group.unscoped_all_sites.count(),
+        Person.unscoped_all_sites.count(),
+        GroupMembership.unscoped_all_sites.count(),
+    )
 
 
 @pytest.mark.django_db
@@ -402,7 +414,7 @@ def test_the_next_round_reuses_the_groups_and_persons_already_there(analyst):
         analyst, sheet, guessed_mapping(sheet, group_status="vilande"), commit=True
     )
     assert all(report.committed for report in reports)
-    norra = Group.objects.get(name="Norra gänget")
+    norra = Group.unscoped_all_sites.get(name="Norra gänget")
     assert norra.status == Group.Status.DORMANT
     assert norra.sources == "(standardvärde vid import: status)"
     before = counts()
@@ -437,8 +449,8 @@ def test_a_default_fills_an_empty_cell_of_a_mapped_column_and_says_so(analyst):
     built, reports = assistant.run(analyst, sheet, guessed_mapping(sheet, criteria="iakttagen"), commit=True)
     assert all(report.committed for report in reports)
     assert built.defaulted["Medlemskap: grund"] == [HEADER_ROW + 1]
-    ekot = GroupMembership.objects.get(person__alias="Ekot")
+    ekot = GroupMembership.unscoped_all_sites.get(person__alias="Ekot")
     assert ekot.criteria == [MembershipCriterion.OBSERVED_WITH_GROUP]
     assert ekot.evidence_note.endswith("(standardvärde vid import: grund, underlag, tillförlitlighet)")
-    blixten = GroupMembership.objects.get(person__alias="Blixten")
+    blixten = GroupMembership.unscoped_all_sites.get(person__alias="Blixten")
     assert blixten.criteria == [MembershipCriterion.PARTNER_INFORMATION]

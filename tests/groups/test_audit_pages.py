@@ -34,7 +34,7 @@ def _group_data(**changes):
 @pytest.mark.django_db
 def test_analyst_adds_corrects_and_removes_a_group(analyst, world):
     response = analyst.post(reverse("groups:group_create"), _group_data())
-    group = Group.objects.get(name="Testgruppen")
+    group = Group.unscoped_all_sites.get(name="Testgruppen")
     assert response.status_code == 302 and response.url == f"/grupper/{group.pk}/"
     assert (group.site, group.owner) == (world.site_a, world.orgs[("a", "police")])
     response = analyst.post(
@@ -47,10 +47,10 @@ def test_analyst_adds_corrects_and_removes_a_group(analyst, world):
     assert "Statushistorik" in page and page.count("Vilande") >= 2
     confirm = analyst.get(reverse("groups:record_remove", args=["grupp", group.pk]))
     assert confirm.status_code == 200 and "Ja, ta bort" in confirm.content.decode()
-    assert Group.objects.filter(pk=group.pk).exists()
+    assert Group.unscoped_all_sites.filter(pk=group.pk).exists()
     response = analyst.post(reverse("groups:record_remove", args=["grupp", group.pk]), {"version": 2})
     assert response.status_code == 302
-    assert not Group.objects.filter(pk=group.pk).exists()
+    assert not Group.unscoped_all_sites.filter(pk=group.pk).exists()
     removal = Group.history.filter(id=group.pk).first()
     assert removal.history_type == "-" and removal.history_user == world.users[Role.ANALYST]
 
@@ -61,7 +61,7 @@ def test_group_validation_messages_are_swedish_and_nothing_is_saved(analyst):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Detta fält måste fyllas i." in html and "Övre gränsen kan inte vara mindre" in html
-    assert not Group.objects.filter(area="Centrum", name="").exists()
+    assert not Group.unscoped_all_sites.filter(area="Centrum", name="").exists()
 
 
 @pytest.mark.django_db
@@ -79,13 +79,13 @@ def test_membership_needs_basis_and_evidence(analyst, world):
     response = analyst.post(url, {**base, "evidence_note": ""})
     html = response.content.decode()
     assert "Ange minst en grund för registreringen." in html and "Detta fält måste fyllas i." in html
-    before = GroupMembership.objects.count()
+    before = GroupMembership.unscoped_all_sites.count()
     response = analyst.post(
         url, {**base, "criteria": ["self_admission", "social_media"], "evidence_note": "Samtal"}
     )
     assert response.status_code == 302
-    membership = GroupMembership.objects.latest("pk")
-    assert GroupMembership.objects.count() == before + 1
+    membership = GroupMembership.unscoped_all_sites.latest("pk")
+    assert GroupMembership.unscoped_all_sites.count() == before + 1
     assert membership.criteria == ["self_admission", "social_media"]
     assert membership.review_date == timezone.localdate() + timedelta(days=365)
 
@@ -94,7 +94,7 @@ def test_membership_needs_basis_and_evidence(analyst, world):
 def test_membership_of_a_minor_gets_the_shorter_review(analyst, world, settings):
     settings.GVI_REVIEW_DAYS_MINOR = 120
     person = world.record("person", Role.ANALYST, "own")
-    Person.objects.filter(pk=person.pk).update(is_minor=True)
+    Person.unscoped_all_sites.filter(pk=person.pk).update(is_minor=True)
     analyst.post(
         reverse("groups:membership_create"),
         {
@@ -107,7 +107,9 @@ def test_membership_of_a_minor_gets_the_shorter_review(analyst, world, settings)
             "confidence": "low",
         },
     )
-    assert GroupMembership.objects.latest("pk").review_date == timezone.localdate() + timedelta(days=120)
+    assert GroupMembership.unscoped_all_sites.latest("pk").review_date == timezone.localdate() + timedelta(
+        days=120
+    )
 
 
 @pytest.mark.django_db
@@ -127,7 +129,7 @@ def test_caseworker_cannot_add_members_of_another_organisations_person(world):
         },
     )
     assert response.status_code in (200, 403)
-    assert not GroupMembership.objects.filter(
+    assert not GroupMembership.unscoped_all_sites.filter(
         person=police_person, owner=world.org_of(Role.CASEWORKER)
     ).exists()
 
@@ -148,14 +150,16 @@ def test_relation_needs_two_different_groups_and_a_basis(analyst, world):
     assert "En grupp kan inte ha en relation till sig själv." in response.content.decode()
     response = analyst.post(url, {**data, "group_b": other.pk, "basis": "Skottlossning"})
     assert response.status_code == 302
-    relation = GroupRelation.objects.get(group_a=group, group_b=other)
+    relation = GroupRelation.unscoped_all_sites.get(group_a=group, group_b=other)
     assert relation.owner == world.orgs[("a", "police")]
 
 
 @pytest.mark.django_db
 def test_review_confirmation_moves_the_review_date(analyst, world):
     person = world.record("person", Role.ANALYST, "own")
-    Person.objects.filter(pk=person.pk).update(review_date=timezone.localdate() - timedelta(days=3))
+    Person.unscoped_all_sites.filter(pk=person.pk).update(
+        review_date=timezone.localdate() - timedelta(days=3)
+    )
     audit_page = analyst.get(reverse("groups:audit")).content.decode()
     assert person.alias in audit_page
     response = analyst.post(reverse("groups:record_reviewed", args=["person", person.pk]), {"version": 1})
@@ -171,7 +175,7 @@ def test_person_create_with_personal_number_and_reveal_page(analyst, world):
         reverse("groups:person_create"),
         {"alias": "Person N-100", "is_at_risk": "on", "personal_number": "811218-9876", "age_band": "36+"},
     )
-    person = Person.objects.get(alias="Person N-100")
+    person = Person.unscoped_all_sites.get(alias="Person N-100")
     assert response.status_code == 302
     detail = analyst.get(reverse("groups:person_detail", args=[person.pk])).content.decode()
     assert "811218" not in detail and "registrerat (dolt)" in detail
@@ -196,11 +200,15 @@ def test_audit_round_records_changes_since_last_round(analyst, world):
         },
     )
     assert response.status_code == 302
-    audit_round = AuditRound.objects.get()
+    audit_round = AuditRound.unscoped_all_sites.get()
     assert audit_round.site == world.site_a and set(
         audit_round.participants.values_list("pk", flat=True)
     ) == set(participants)
-    assert audit_round.changes["group"]["added"] == Group.objects.filter(site=world.site_a).count() > 0
+    assert (
+        audit_round.changes["group"]["added"]
+        == Group.unscoped_all_sites.filter(site=world.site_a).count()
+        > 0
+    )
     assert "Vårens genomgång" in analyst.get(reverse("groups:audit")).content.decode()
 
 
@@ -225,6 +233,8 @@ def test_audit_as_of_a_date_shows_the_state_then(analyst, world):
 @pytest.mark.django_db
 def test_start_page_flags_overdue_entries(analyst, world):
     person = world.record("person", Role.ANALYST, "own")
-    Person.objects.filter(pk=person.pk).update(review_date=timezone.localdate() - timedelta(days=1))
+    Person.unscoped_all_sites.filter(pk=person.pk).update(
+        review_date=timezone.localdate() - timedelta(days=1)
+    )
     html = analyst.get(reverse("partnership:home")).content.decode()
     assert "1 personposter" in html and "försenade" in html

@@ -97,8 +97,8 @@ def test_an_analysts_new_person_and_membership_start_proposed(world):
     for entry in (person, membership):
         assert entry.entry_state == EntryState.PROPOSED
         assert entry.proposed_by == world.users[Role.ANALYST] and entry.proposed_at is not None
-    assert not Person.objects.in_force().filter(pk=person.pk).exists()
-    assert not GroupMembership.objects.in_force().filter(pk=membership.pk).exists()
+    assert not Person.unscoped_all_sites.in_force().filter(pk=person.pk).exists()
+    assert not GroupMembership.unscoped_all_sites.in_force().filter(pk=membership.pk).exists()
 
 
 def test_entries_of_other_roles_and_of_factories_start_approved(world):
@@ -147,7 +147,7 @@ def test_approving_makes_the_entry_count_and_is_logged_and_versioned(world, lead
         ("groups.person", str(person.pk)),
         ("groups.groupmembership", str(membership.pk)),
     }
-    assert GroupMembership.objects.in_force().filter(pk=membership.pk).exists()
+    assert GroupMembership.unscoped_all_sites.in_force().filter(pk=membership.pk).exists()
 
 
 def test_a_membership_waits_for_its_person(world, lead):
@@ -168,7 +168,7 @@ def test_a_rejection_needs_a_reason_and_keeps_it(world, lead):
     assert AccessLog.objects.filter(action=AccessLog.Action.ENTRY_NO, record_id=str(person.pk)).count() == 1
     with pytest.raises(ValidationError):  # decided once
         services.approve_entry(lead, person, person.version)
-    assert not Person.objects.in_force().filter(pk=person.pk).exists()
+    assert not Person.unscoped_all_sites.in_force().filter(pk=person.pk).exists()
 
 
 def test_a_decision_on_a_basis_changed_since_it_was_shown_is_a_conflict(world, lead):
@@ -298,7 +298,7 @@ def test_an_approved_membership_of_a_rejected_person_does_not_count(world):
     person = PersonFactory(site=world.site_a, owner=police_a(world), entry_state=EntryState.REJECTED)
     membership = GroupMembershipFactory(person=person, site=world.site_a, owner=police_a(world))
     assert membership.entry_state == EntryState.APPROVED
-    assert not GroupMembership.objects.in_force().filter(pk=membership.pk).exists()
+    assert not GroupMembership.unscoped_all_sites.in_force().filter(pk=membership.pk).exists()
 
 
 # ----- purge -----
@@ -313,12 +313,12 @@ def test_unapproved_and_rejected_proposals_are_purged_after_the_set_days(world, 
     services.approve_entry(lead, approved, approved.version)
     day = timezone.localdate(waiting.proposed_at)
     run_retention(today=day + timedelta(days=13))
-    assert Person.objects.filter(pk__in=[waiting.pk, rejected.pk]).count() == 2
+    assert Person.unscoped_all_sites.filter(pk__in=[waiting.pk, rejected.pk]).count() == 2
     result = run_retention(today=day + timedelta(days=14))
-    assert not Person.objects.filter(pk__in=[waiting.pk, rejected.pk]).exists()
-    assert not GroupMembership.objects.filter(pk=membership.pk).exists()
+    assert not Person.unscoped_all_sites.filter(pk__in=[waiting.pk, rejected.pk]).exists()
+    assert not GroupMembership.unscoped_all_sites.filter(pk=membership.pk).exists()
     assert not Person.history.filter(id__in=[waiting.pk, rejected.pk]).exists()  # history goes too
-    assert Person.objects.filter(pk=approved.pk).exists()
+    assert Person.unscoped_all_sites.filter(pk=approved.pk).exists()
     assert result.purged["groups.person"] >= 2
 
 
@@ -395,7 +395,7 @@ def test_an_import_by_an_analyst_proposes_its_entries(world, settings, tmp_path)
     upload = csv_upload([PERSON_HEADER, ["P1", "Importerad I-1", "", "36+", "nej", "ja", ""]])
     report = import_file(world.users[Role.ANALYST], "personer", upload)
     assert report.ok, report.errors
-    person = Person.objects.get(alias="Importerad I-1")
+    person = Person.unscoped_all_sites.get(alias="Importerad I-1")
     assert person.is_proposed and person.proposed_by == world.users[Role.ANALYST]
 
 

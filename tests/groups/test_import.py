@@ -50,9 +50,9 @@ def xlsx_bytes(rows) -> bytes:
 
 def counts():
     return (
-        Group.objects.count(),
-        Person.objects.count(),
-        GroupMembership.objects.count(),
+        Group.unscoped_all_sites.count(),
+        Person.unscoped_all_sites.count(),
+        GroupMembership.unscoped_all_sites.count(),
         Group.history.count(),
         Person.history.count(),
         GroupMembership.history.count(),
@@ -89,11 +89,11 @@ def test_a_good_groups_file_imports_everything_at_the_importers_site_with_histor
     assert report.ok, report.errors
     assert report.committed and report.created_count == 2
     assert "2 grupper skapades" in report.summary()
-    first = Group.objects.get(name="Nya gänget")
+    first = Group.unscoped_all_sites.get(name="Nya gänget")
     assert (first.site, first.owner) == (world.site_a, police_a(world))
     assert (first.status, first.size_min, first.size_max, first.violence_tier) == ("dormant", 5, 9, 3)
     assert first.next_review == date(2027, 1, 31)
-    second = Group.objects.get(name="Andra gruppen")
+    second = Group.unscoped_all_sites.get(name="Andra gruppen")
     assert (second.status, second.violence_tier) == ("active", 1)
     assert second.next_review == timezone.localdate() + timedelta(days=django_settings.GVI_REVIEW_DAYS_ADULT)
     for group in (first, second):
@@ -115,9 +115,9 @@ def test_a_good_persons_file_stores_personal_numbers_only_hashed_and_encrypted(w
     )
     report = import_file(analyst, "personer", upload)
     assert report.ok, report.errors
-    adult = Person.objects.get(alias="Vuxen V-1")
-    minor = Person.objects.get(alias="Ung U-1")
-    coordinated = Person.objects.get(alias="Samordnad S-1")
+    adult = Person.unscoped_all_sites.get(alias="Vuxen V-1")
+    minor = Person.unscoped_all_sites.get(alias="Ung U-1")
+    coordinated = Person.unscoped_all_sites.get(alias="Samordnad S-1")
     today = timezone.localdate()
     assert (adult.site, adult.owner) == (world.site_a, police_a(world))
     assert adult.birth_year == 1987 and not adult.is_minor
@@ -145,20 +145,21 @@ def test_the_documented_example_files_import_in_order(world, analyst):
             report = import_file(analyst, kind, SimpleUploadedFile(f"{kind}.csv", handle.read()))
         assert report.ok, (kind, report.errors)
         assert report.created_count == expected
-    membership = GroupMembership.objects.get(person__alias="Exempel A-001")
+    membership = GroupMembership.unscoped_all_sites.get(person__alias="Exempel A-001")
     assert membership.criteria == ["self_admission", "observed_with_group"]
     assert (membership.role, membership.confidence) == ("core", "high")
-    by_number = GroupMembership.objects.get(person__alias="Exempel A-002")
+    by_number = GroupMembership.unscoped_all_sites.get(person__alias="Exempel A-002")
     assert by_number.group.name == "Exempelgänget Norr" and by_number.criteria == ["social_media"]
-    labelled = GroupMembership.objects.get(person__alias="Exempel A-003")
+    labelled = GroupMembership.unscoped_all_sites.get(person__alias="Exempel A-003")
     assert labelled.criteria == ["victim_of_rivals"] and labelled.valid_to == date(2025, 10, 31)
-    minor = GroupMembership.objects.get(person__alias="Exempel A-004")
+    minor = GroupMembership.unscoped_all_sites.get(person__alias="Exempel A-004")
     assert minor.review_date == timezone.localdate() + timedelta(days=django_settings.GVI_REVIEW_DAYS_MINOR)
-    assert {m.site_id for m in GroupMembership.objects.filter(person__alias__startswith="Exempel")} == {
-        world.site_a.pk
-    }
+    assert {
+        m.site_id for m in GroupMembership.unscoped_all_sites.filter(person__alias__startswith="Exempel")
+    } == {world.site_a.pk}
     assert all(
-        m.owner == police_a(world) for m in GroupMembership.objects.filter(group__name__contains="Exempel")
+        m.owner == police_a(world)
+        for m in GroupMembership.unscoped_all_sites.filter(group__name__contains="Exempel")
     )
 
 
@@ -183,7 +184,7 @@ def test_semicolon_comma_tab_and_bom_all_work(world, analyst, delimiter, bom):
         )
     report = import_file(analyst, "grupper", upload)
     assert report.ok, report.errors
-    assert Group.objects.get(name="Gruppen, med komma").area == "Öster"
+    assert Group.unscoped_all_sites.get(name="Gruppen, med komma").area == "Öster"
 
 
 @pytest.mark.django_db
@@ -198,7 +199,7 @@ def test_xlsx_with_swedish_headers_dates_and_numbers_imports(world, analyst):
     )
     report = import_file(analyst, "grupper", SimpleUploadedFile("grupper.xlsx", groups))
     assert report.ok, report.errors
-    group = Group.objects.get(name="Excelgruppen")
+    group = Group.unscoped_all_sites.get(name="Excelgruppen")
     assert (group.area, group.status, group.violence_tier, group.size_min) == ("Väster", "dissolved", 4, 7)
     assert group.next_review == date(2027, 3, 1)
     assert [row for row, _ in report.created] == [2, 4], "row numbers are Excel's, blank rows skipped"
@@ -211,7 +212,7 @@ def test_xlsx_with_swedish_headers_dates_and_numbers_imports(world, analyst):
     )
     report = import_file(analyst, "personer", SimpleUploadedFile("personer.xlsx", persons))
     assert report.ok, report.errors
-    person = Person.objects.get(alias="Excelperson")
+    person = Person.unscoped_all_sites.get(alias="Excelperson")
     assert person.personal_number_hash == identity.personal_number_hash("198703141237")
     assert person.is_suspected_perpetrator and not person.is_at_risk
 
@@ -232,7 +233,7 @@ def test_xlsx_with_swedish_headers_dates_and_numbers_imports(world, analyst):
     )
     report = import_file(analyst, "medlemskap", SimpleUploadedFile("medlemskap.xlsx", memberships))
     assert report.ok, report.errors
-    membership = GroupMembership.objects.get(person=person)
+    membership = GroupMembership.unscoped_all_sites.get(person=person)
     assert (membership.group, membership.role, membership.confidence) == (group, "core", "high")
     assert membership.criteria == ["self_admission"]
 
@@ -332,7 +333,7 @@ def test_dry_run_reports_membership_errors(world, analyst):
     assert "Rad 12: tillforlitlighet saknas" in errors
     assert "Rad 13: 'Känd K-1' är redan registrerad i gruppen 'Kända gruppen' under samma period" in errors
     assert not any(error.startswith("Rad 2:") for error in errors)
-    assert not GroupMembership.objects.filter(person=person).exists()
+    assert not GroupMembership.unscoped_all_sites.filter(person=person).exists()
 
 
 @pytest.mark.django_db
@@ -359,7 +360,7 @@ def test_dry_run_reports_group_errors(world, analyst):
     assert "Rad 5: gruppen 'befintliga' finns redan på platsen" in errors
     assert "Rad 7: gruppen 'NY' finns redan på platsen" in errors, "duplicates within the file are caught"
     assert any(error.startswith("Rad 8: kolumnen namn: ") for error in errors)
-    assert not Group.objects.filter(name="Ny").exists()
+    assert not Group.unscoped_all_sites.filter(name="Ny").exists()
 
 
 @pytest.mark.django_db
@@ -461,7 +462,7 @@ def test_the_row_limit_is_enforced(world, analyst):
     finally:
         importers.MAX_ROWS = original
     assert report.file_errors == ["Filen har fler än 5 datarader. Dela upp den i flera filer."]
-    assert not Group.objects.filter(name__startswith="Radgräns").exists()
+    assert not Group.unscoped_all_sites.filter(name__startswith="Radgräns").exists()
 
 
 @pytest.mark.django_db
@@ -479,7 +480,7 @@ def test_unknown_kind_and_roles_without_create_are_refused(world):
     for role in (Role.COORDINATOR, Role.COMMUNITY_PARTNER, Role.ADMINISTRATOR, Role.CASEWORKER):
         report = dry_run(world.users[role], "grupper", csv_upload([["namn"], ["A"]]))
         assert report.file_errors == ["Din roll får inte importera grupper."], role
-    assert not Group.objects.filter(name="A").exists()
+    assert not Group.unscoped_all_sites.filter(name="A").exists()
 
 
 @pytest.mark.django_db
@@ -487,7 +488,7 @@ def test_a_caseworker_imports_persons_owned_by_the_municipality(world):
     caseworker = world.users[Role.CASEWORKER]
     report = import_file(caseworker, "personer", csv_upload([["alias", "i_riskzon"], ["Stöd S-1", "ja"]]))
     assert report.ok, report.errors
-    person = Person.objects.get(alias="Stöd S-1")
+    person = Person.unscoped_all_sites.get(alias="Stöd S-1")
     assert (person.site, person.owner) == (world.site_a, world.orgs[("a", "municipality")])
 
 
@@ -501,11 +502,11 @@ def test_the_import_command_dry_runs_imports_and_fails_on_errors(world, tmp_path
     out = io.StringIO()
     call_command("gvi_import", "grupper", str(good), "--user", Role.ANALYST, "--dry-run", stdout=out)
     assert "Förhandsgranskning" in out.getvalue()
-    assert not Group.objects.filter(name="Kommandogruppen").exists()
+    assert not Group.unscoped_all_sites.filter(name="Kommandogruppen").exists()
     out = io.StringIO()
     call_command("gvi_import", "grupper", str(good), "--user", Role.ANALYST, stdout=out)
     assert "Importen är klar" in out.getvalue()
-    group = Group.objects.get(name="Kommandogruppen")
+    group = Group.unscoped_all_sites.get(name="Kommandogruppen")
     assert group.history.get().history_user == world.users[Role.ANALYST]
     bad = tmp_path / "fel.csv"
     bad.write_text("namn;valdsniva\r\nFelgruppen;8\r\n", encoding="utf-8")
@@ -513,7 +514,7 @@ def test_the_import_command_dry_runs_imports_and_fails_on_errors(world, tmp_path
     with pytest.raises(CommandError, match="Importen avbröts"):
         call_command("gvi_import", "grupper", str(bad), "--user", Role.ANALYST, stdout=out)
     assert "Rad 2: okänt värde '8' i kolumnen valdsniva" in out.getvalue()
-    assert not Group.objects.filter(name="Felgruppen").exists()
+    assert not Group.unscoped_all_sites.filter(name="Felgruppen").exists()
     with pytest.raises(CommandError, match="Ingen aktiv användare"):
         call_command("gvi_import", "grupper", str(good), "--user", "finns-inte")
     with pytest.raises(CommandError, match="finns inte"):
@@ -548,7 +549,7 @@ def test_upload_report_confirm_flow(world, tmp_path):
     content = response.content.decode()
     assert "Förhandsgranskning" in content and "Webbgruppen" in content and "Importera" in content
     assert "Inget har sparats ännu" in content
-    assert not Group.objects.filter(name="Webbgruppen").exists(), "the dry run writes nothing"
+    assert not Group.unscoped_all_sites.filter(name="Webbgruppen").exists(), "the dry run writes nothing"
     pending = client.session["gvi_pending_import"]
     stored = tmp_path / "imports" / f"{pending['token']}.bin"
     assert stored.is_file() and b"Webbgruppen" not in stored.read_bytes(), "kept encrypted"
@@ -556,14 +557,14 @@ def test_upload_report_confirm_flow(world, tmp_path):
     response = client.post(reverse(CONFIRM), {"token": pending["token"]}, follow=True)
     assert response.redirect_chain[-1][0] == reverse(UPLOAD)
     assert "Importen är klar: 2 grupper skapades" in response.content.decode()
-    group = Group.objects.get(name="Webbgruppen")
+    group = Group.unscoped_all_sites.get(name="Webbgruppen")
     assert (group.site, group.owner) == (world.site_a, police_a(world))
     assert group.history.get().history_user == world.users[Role.ANALYST]
     assert not stored.exists() and "gvi_pending_import" not in client.session
     # Confirming twice does nothing more.
     response = client.post(reverse(CONFIRM), {"token": pending["token"]})
     assert response.status_code == 302
-    assert Group.objects.filter(name="Webbgruppen").count() == 1
+    assert Group.unscoped_all_sites.filter(name="Webbgruppen").count() == 1
 
 
 @pytest.mark.django_db
@@ -576,7 +577,7 @@ def test_a_report_with_errors_has_no_confirm_button(world):
     assert "Rad 3: okänt värde &#x27;12&#x27; i kolumnen valdsniva" in content
     assert reverse(CONFIRM) not in content
     assert "gvi_pending_import" not in client.session
-    assert not Group.objects.filter(name="Bra").exists()
+    assert not Group.unscoped_all_sites.filter(name="Bra").exists()
 
 
 @pytest.mark.django_db
@@ -601,7 +602,7 @@ def test_confirm_validates_again_and_writes_nothing_if_the_data_changed(world):
     content = response.content.decode()
     assert "Importen genomfördes inte" in content
     assert "Rad 2: gruppen &#x27;Hinns före&#x27; finns redan på platsen" in content
-    assert not Group.objects.filter(name="Oberoende").exists()
+    assert not Group.unscoped_all_sites.filter(name="Oberoende").exists()
 
 
 @pytest.mark.django_db
@@ -614,7 +615,7 @@ def test_confirm_without_a_pending_import_or_with_a_wrong_token(world):
     _upload(client, "grupper", [["namn"], ["Tokengruppen"]])
     response = client.post(reverse(CONFIRM), {"token": "x" * 43})
     assert response.status_code == 302
-    assert not Group.objects.filter(name="Tokengruppen").exists()
+    assert not Group.unscoped_all_sites.filter(name="Tokengruppen").exists()
     assert "gvi_pending_import" in client.session, "a stale tab does not cancel the current preview"
     assert client.get(reverse(CONFIRM)).status_code == 405
 
@@ -629,7 +630,7 @@ def test_a_caseworker_may_import_persons_and_memberships_but_not_groups(world):
     assert [value for value, _ in form.fields["kind"].choices] == ["personer", "medlemskap"]
     response = _upload(client, "grupper", [["namn"], ["Inte tillåten"]])
     assert response.status_code == 200 and "kind" in response.context["form"].errors
-    assert not Group.objects.filter(name="Inte tillåten").exists()
+    assert not Group.unscoped_all_sites.filter(name="Inte tillåten").exists()
 
 
 @pytest.mark.django_db

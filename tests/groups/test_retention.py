@@ -61,13 +61,13 @@ def test_deactivation_after_grace_then_purge_with_history(world, retention_setti
 
     # Not yet past the purge period.
     run_retention(today=TODAY + timedelta(days=80))
-    assert Person.objects.filter(pk=person.pk).exists()
+    assert Person.unscoped_all_sites.filter(pk=person.pk).exists()
 
     # Purged: the person, its memberships, and the history of both; the involvement is anonymised.
     result = run_retention(today=TODAY + timedelta(days=90))
-    assert not Person.objects.filter(pk=person.pk).exists()
+    assert not Person.unscoped_all_sites.filter(pk=person.pk).exists()
     assert not Person.history.filter(id=person.pk).exists()
-    assert not GroupMembership.objects.filter(pk=membership.pk).exists()
+    assert not GroupMembership.unscoped_all_sites.filter(pk=membership.pk).exists()
     assert not GroupMembership.history.filter(id=membership.pk).exists()
     assert result.purged == {"groups.person": 1, "groups.groupmembership": 1}
     assert result.history_purged >= 4

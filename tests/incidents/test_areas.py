@@ -53,7 +53,9 @@ def test_the_import_matches_an_area_by_name_or_alias_whatever_its_case_and_spaci
     )
     assert report.committed, report.errors
     areas = dict(
-        Incident.objects.filter(police_reference__startswith="A-").values_list("police_reference", "area")
+        Incident.unscoped_all_sites.filter(police_reference__startswith="A-").values_list(
+            "police_reference", "area"
+        )
     )
     assert areas == {"A-1": hamnen.pk, "A-2": hamnen.pk, "A-3": hamnen.pk, "A-4": None}
 
@@ -64,7 +66,7 @@ def test_an_unknown_area_is_refused_by_row_naming_the_sites_areas_and_nothing_is
     world, hamnen, dry_run
 ):
     analyst = world.users[Role.ANALYST]
-    before = Incident.objects.count()
+    before = Incident.unscoped_all_sites.count()
     run = importers.dry_run if dry_run else importers.import_file
     report = run(
         analyst,
@@ -77,7 +79,7 @@ def test_an_unknown_area_is_refused_by_row_naming_the_sites_areas_and_nothing_is
     )
     assert not report.committed
     assert report.errors == ["Rad 3: okänt område 'Hamen' (platsens områden: Centrum, Hamnen, Torget)"]
-    assert Incident.objects.count() == before  # all or nothing
+    assert Incident.unscoped_all_sites.count() == before  # all or nothing
 
 
 @pytest.mark.django_db
@@ -97,7 +99,7 @@ def test_the_api_accepts_an_area_by_alias_returns_its_name_and_refuses_an_unknow
     created = client.post("/api/v1/incidents", json.dumps(payload), content_type="application/json")
     assert created.status_code == 201, created.content
     assert created.json()["area"] == "Hamnen"
-    assert Incident.objects.get(pk=created.json()["id"]).area == hamnen
+    assert Incident.unscoped_all_sites.get(pk=created.json()["id"]).area == hamnen
     unknown = client.post(
         "/api/v1/incidents", json.dumps({**payload, "area": "Atlantis"}), content_type="application/json"
     )
@@ -105,7 +107,7 @@ def test_the_api_accepts_an_area_by_alias_returns_its_name_and_refuses_an_unknow
     assert unknown.json()["detail"]["area"] == [
         "Okänt område 'Atlantis' (platsens områden: Centrum, Hamnen, Torget)."
     ]
-    incident = Incident.objects.get(pk=created.json()["id"])
+    incident = Incident.unscoped_all_sites.get(pk=created.json()["id"])
     patched = client.patch(
         f"/api/v1/incidents/{incident.pk}",
         json.dumps({"version": incident.version, "area": "Torget"}),
@@ -124,7 +126,9 @@ def test_statistics_count_by_the_area_so_a_rename_keeps_its_history(world, hamne
         IncidentFactory(area=hamnen, occurred_at=timezone.now() - timedelta(days=days), **kw)
     IncidentFactory(area="", occurred_at=timezone.now() - timedelta(days=5), **kw)
     partnership_services.update_area(world.users[Role.COORDINATOR], hamnen, "Hamnområdet", [])
-    rows = {row.area: row.last for row in violence_by_area(Incident.objects.filter(site=world.site_a))}
+    rows = {
+        row.area: row.last for row in violence_by_area(Incident.unscoped_all_sites.filter(site=world.site_a))
+    }
     assert rows["Hamnområdet"] == 2 and "Hamnen" not in rows
     assert rows["Område ej angivet"] == 1
 

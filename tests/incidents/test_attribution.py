@@ -97,7 +97,7 @@ def test_suspect_and_victim_groups_in_conflict_are_linked_and_evidence_dated(wor
         world, scene, group=scene["south"], role=Involvement.Role.VICTIM, member_status="suspected"
     )
     assert victim.relation == conflict
-    assert Involvement.objects.get(group=scene["north"]).relation == conflict
+    assert Involvement.unscoped_all_sites.get(group=scene["north"]).relation == conflict
     conflict.refresh_from_db()
     assert conflict.last_evidence == timezone.localtime(scene["incident"].occurred_at).date()
 
@@ -123,7 +123,7 @@ def test_relation_must_involve_the_group_and_site_must_match(world, scene):
         _code(world, scene, group=foreign)
     with pytest.raises(ValidationError, match="Ange gruppen"):
         _code(world, scene, person=scene["person"], member_status="confirmed")
-    assert not Involvement.objects.filter(incident=scene["incident"]).exists()
+    assert not Involvement.unscoped_all_sites.filter(incident=scene["incident"]).exists()
 
 
 @pytest.mark.django_db

@@ -30,7 +30,7 @@ def groups(world):
 @pytest.mark.django_db
 def test_dry_run_reports_row_errors_and_writes_nothing(world, groups):
     analyst = world.users[Role.ANALYST]
-    before = Incident.objects.count()
+    before = Incident.unscoped_all_sites.count()
     report = importers.dry_run(
         analyst,
         "incidenter",
@@ -49,20 +49,20 @@ def test_dry_run_reports_row_errors_and_writes_nothing(world, groups):
     assert any(m.startswith("Rad 5:") and "latitud och longitud" in m for m in messages)
     assert any(m.startswith("Rad 6:") and "framtiden" in m for m in messages)
     assert not any(m.startswith("Rad 2:") for m in messages)
-    assert Incident.objects.count() == before
+    assert Incident.unscoped_all_sites.count() == before
 
 
 @pytest.mark.django_db
 def test_one_bad_row_imports_nothing_and_a_good_file_imports_all(world, groups):
     analyst = world.users[Role.ANALYST]
     north, south, conflict = groups
-    before = Incident.objects.count()
+    before = Incident.unscoped_all_sites.count()
     report = importers.import_file(
         analyst,
         "incidenter",
         _file("2026-03-12 21:40;skjutning;ja;Centrum;;;0;1;K-1;Norrgänget;Södergänget", "x;y;;;;;;;;;"),
     )
-    assert not report.committed and Incident.objects.count() == before
+    assert not report.committed and Incident.unscoped_all_sites.count() == before
     report = importers.import_file(
         analyst,
         "incidenter",
@@ -72,9 +72,9 @@ def test_one_bad_row_imports_nothing_and_a_good_file_imports_all(world, groups):
         ),
     )
     assert report.committed and report.created_count == 2
-    shooting = Incident.objects.get(police_reference="K-1")
+    shooting = Incident.unscoped_all_sites.get(police_reference="K-1")
     assert shooting.confirmed_shooting and str(shooting.latitude) == "59.270000"
-    suspects = Involvement.objects.get(incident=shooting, group=north)
+    suspects = Involvement.unscoped_all_sites.get(incident=shooting, group=north)
     assert (suspects.role, suspects.member_status, suspects.relation) == ("suspect", "suspected", conflict)
     again = importers.dry_run(analyst, "incidenter", _file("2026-03-12 21:40;skjutning;;;;;;;K-1;;"))
     assert any("finns redan" in m for m in again.errors)
@@ -105,20 +105,20 @@ def test_api_push_with_a_bearer_token(world, groups):
     }
     response = client.post("/api/v1/incidents", json.dumps(payload), content_type="application/json")
     assert response.status_code == 201, response.content
-    incident = Incident.objects.get(pk=response.json()["id"])
+    incident = Incident.unscoped_all_sites.get(pk=response.json()["id"])
     assert incident.site == world.site_a and incident.involvements.filter(relation=conflict).count() == 2
     bad = client.post(
         "/api/v1/incidents", json.dumps({**payload, "type": "bilbrand"}), content_type="application/json"
     )
     assert bad.status_code == 422
     hidden = GroupFactory(site=world.site_b, owner=world.orgs[("b", "police")])
-    count = Incident.objects.count()
+    count = Incident.unscoped_all_sites.count()
     response = client.post(
         "/api/v1/incidents",
         json.dumps({**payload, "involvements": [{"group_id": hidden.pk, "role": "suspect"}]}),
         content_type="application/json",
     )
-    assert response.status_code == 404 and Incident.objects.count() == count  # all or nothing
+    assert response.status_code == 404 and Incident.unscoped_all_sites.count() == count  # all or nothing
     assert (
         Client(HTTP_AUTHORIZATION="Bearer gvi_wrong")
         .post("/api/v1/incidents", json.dumps(payload), content_type="application/json")

@@ -64,7 +64,7 @@ def _sorted(items) -> list:
 
 def _outcome(site) -> dict:
     """What an import leaves behind, without ids and timestamps."""
-    reference = dict(Incident.objects.values_list("pk", "police_reference"))
+    reference = dict(Incident.unscoped_all_sites.values_list("pk", "police_reference"))
 
     def pair(relation):
         return (relation.group_a.name, relation.group_b.name) if relation else None
@@ -81,7 +81,7 @@ def _outcome(site) -> dict:
             i.owner_id,
             i.version,
         )
-        for i in Incident.objects.filter(site=site)
+        for i in Incident.unscoped_all_sites.filter(site=site)
     )
     involvements = _sorted(
         (
@@ -93,11 +93,13 @@ def _outcome(site) -> dict:
             v.owner_id,
             pair(v.relation),
         )
-        for v in Involvement.objects.select_related("group", "relation__group_a", "relation__group_b")
+        for v in Involvement.unscoped_all_sites.select_related(
+            "group", "relation__group_a", "relation__group_b"
+        )
     )
     relations = _sorted(
         (pair(r), r.type, r.intensity, r.last_evidence, r.version)
-        for r in GroupRelation.objects.select_related("group_a", "group_b")
+        for r in GroupRelation.unscoped_all_sites.select_related("group_a", "group_b")
     )
     episodes = _sorted(
         (
@@ -106,10 +108,12 @@ def _outcome(site) -> dict:
             e.decision_deadline,
             sorted(reference[pk] for pk in e.trigger_incidents.values_list("pk", flat=True)),
         )
-        for e in SanctionEpisode.objects.select_related("group")
+        for e in SanctionEpisode.unscoped_all_sites.select_related("group")
     )
-    groups = dict(Group.objects.values_list("pk", "name"))
-    relation_pairs = {r.pk: (groups[r.group_a_id], groups[r.group_b_id]) for r in GroupRelation.objects.all()}
+    groups = dict(Group.unscoped_all_sites.values_list("pk", "name"))
+    relation_pairs = {
+        r.pk: (groups[r.group_a_id], groups[r.group_b_id]) for r in GroupRelation.unscoped_all_sites.all()
+    }
 
     def reason(text):
         if text and text.startswith("incident "):
@@ -189,14 +193,14 @@ def _date(days_ago: int) -> date:
 @pytest.mark.django_db
 def test_every_created_record_is_versioned_with_the_importer_as_author(scene):
     analyst = scene["analyst"]
-    existing = list(Incident.objects.values_list("pk", flat=True))
+    existing = list(Incident.unscoped_all_sites.values_list("pk", flat=True))
     report = importers.import_file(analyst, "incidenter", _file(*ROWS))
     assert report.committed and report.created_count == len(ROWS)
-    incidents = Incident.objects.exclude(pk__in=existing)
+    incidents = Incident.unscoped_all_sites.exclude(pk__in=existing)
     assert incidents.count() == len(ROWS)
     for incident in incidents:
         assert list(incident.history.values_list("history_type", "history_user_id")) == [("+", analyst.pk)]
-    involvements = Involvement.objects.filter(incident__in=incidents)
+    involvements = Involvement.unscoped_all_sites.filter(incident__in=incidents)
     assert involvements.count() == 17
     assert involvements.filter(relation__isnull=False).exists()
     for involvement in involvements:
@@ -209,7 +213,7 @@ def test_every_created_record_is_versioned_with_the_importer_as_author(scene):
         (("Norr", "Söder"), [_date(300), _date(250)]),
         (("Söder", "Väst"), [_date(200), _date(3)]),
     ):
-        relation = GroupRelation.objects.get(group_a__name=pair[0], group_b__name=pair[1])
+        relation = GroupRelation.unscoped_all_sites.get(group_a__name=pair[0], group_b__name=pair[1])
         changes = relation.history.filter(history_type="~").order_by("history_date", "history_id")
         assert [h.last_evidence for h in changes] == dates
         assert {h.history_user_id for h in changes} == {analyst.pk}
@@ -268,7 +272,9 @@ def test_a_database_error_in_the_batch_falls_back_to_row_by_row(monkeypatch, sce
     expected = _import_and_undo(monkeypatch, scene, batched=False)
 
     def broken(user, prepared):
-        Incident.objects.bulk_create(incident for incident, _involvements in prepared)  # half written ...
+        Incident.unscoped_all_sites.bulk_create(
+            incident for incident, _involvements in prepared
+        )  # half written ...
         raise DatabaseError("simulated")
 
     monkeypatch.setattr(incident_importers, "save_prepared", broken)

@@ -45,7 +45,7 @@ def test_register_an_incident_with_validation(analyst, world):
             "status": "new",
         },
     )
-    incident = Incident.objects.get(area__name="Centrum", type="shooting", confirmed_shooting=True)
+    incident = Incident.unscoped_all_sites.get(area__name="Centrum", type="shooting", confirmed_shooting=True)
     assert good.status_code == 302 and good.url == f"/incidenter/{incident.pk}/"
     assert (incident.site, incident.owner) == (world.site_a, world.orgs[("a", "police")])
 
@@ -57,7 +57,7 @@ def test_filters_by_period_type_area_and_group(analyst, world):
     group = GroupFactory(name="Filtergruppen", **kw)
     old = IncidentFactory(occurred_at=timezone.now() - timedelta(days=400), area="Hamnen", **kw)
     new = IncidentFactory(type="explosion", area="Torget", **kw)
-    Involvement.objects.create(incident=new, group=group, role="suspect", confidence="low", **kw)
+    Involvement.unscoped_all_sites.create(incident=new, group=group, role="suspect", confidence="low", **kw)
 
     def listed(query):
         html = analyst.get(reverse("incidents:incident_list") + query).content.decode()
@@ -83,7 +83,9 @@ def test_coding_involvement_from_the_incident_page(analyst, world):
         {"group": group.pk, "role": "suspect", "member_status": "confirmed", "confidence": "high"},
     )
     assert response.status_code == 302
-    assert Involvement.objects.filter(incident=incident, group=group, member_status="confirmed").exists()
+    assert Involvement.unscoped_all_sites.filter(
+        incident=incident, group=group, member_status="confirmed"
+    ).exists()
     empty = analyst.post(
         reverse("incidents:involvement_create", args=[incident.pk]), {"role": "suspect", "confidence": "high"}
     )
@@ -101,9 +103,13 @@ def test_timeline_draws_one_lane_per_group_and_a_table(analyst, world):
 @pytest.mark.django_db
 def test_map_uses_no_external_tiles_by_default(analyst, world, settings):
     incident = world.record("incident", Role.ANALYST, "own")
-    Incident.objects.filter(pk=incident.pk).update(latitude=Decimal("59.274"), longitude=Decimal("15.207"))
+    Incident.unscoped_all_sites.filter(pk=incident.pk).update(
+        latitude=Decimal("59.274"), longitude=Decimal("15.207")
+    )
     other_site = world.record("incident", Role.ANALYST, "other_site")
-    Incident.objects.filter(pk=other_site.pk).update(latitude=Decimal("59.3"), longitude=Decimal("15.3"))
+    Incident.unscoped_all_sites.filter(pk=other_site.pk).update(
+        latitude=Decimal("59.3"), longitude=Decimal("15.3")
+    )
     html = analyst.get(reverse("incidents:map")).content.decode()
     assert "<circle" in html and f"/incidenter/{incident.pk}/" in html
     assert f"/incidenter/{other_site.pk}/" not in html
@@ -115,6 +121,8 @@ def test_map_uses_no_external_tiles_by_default(analyst, world, settings):
 def test_map_with_a_configured_tile_server(analyst, world, settings):
     settings.GVI_MAP_TILE_URL = "https://kartor.example.se/{z}/{x}/{y}.png"
     incident = world.record("incident", Role.ANALYST, "own")
-    Incident.objects.filter(pk=incident.pk).update(latitude=Decimal("59.274"), longitude=Decimal("15.207"))
+    Incident.unscoped_all_sites.filter(pk=incident.pk).update(
+        latitude=Decimal("59.274"), longitude=Decimal("15.207")
+    )
     html = analyst.get(reverse("incidents:map")).content.decode()
     assert '<image href="https://kartor.example.se/16/' in html

@@ -145,7 +145,7 @@ def test_without_javascript_the_search_reloads_the_form_with_radio_buttons(analy
         url, {"person": kalles["own"].pk, "role": "suspect", "member_status": "unknown", "confidence": "high"}
     )
     assert response.status_code == 302, response.content.decode()
-    assert Involvement.objects.filter(incident=incident, person=kalles["own"]).exists()
+    assert Involvement.unscoped_all_sites.filter(incident=incident, person=kalles["own"]).exists()
 
 
 @pytest.mark.django_db
@@ -157,7 +157,7 @@ def test_a_posted_id_the_user_may_not_see_is_refused(analyst, world, kalles):
         assert response.status_code == 200
         html = response.content.decode()
         assert "Välj ett giltigt alternativ" in html and hidden.alias not in html
-    assert not Involvement.objects.filter(incident=incident, person__isnull=False).exists()
+    assert not Involvement.unscoped_all_sites.filter(incident=incident, person__isnull=False).exists()
 
 
 @pytest.mark.django_db

@@ -211,7 +211,7 @@ def test_group_only_involvements_are_shared_across_the_partnership(world, scene)
     assert picture.site == world.site_a and picture.enough_data
     # The one burst involvement that names a police-owned person is the only event the caseworker lacks.
     assert picture.n_events == risk.retaliation_risk(analyst(world)).n_events - 1
-    named = Involvement.objects.filter(person__isnull=False, site=world.site_a).exclude(
+    named = Involvement.unscoped_all_sites.filter(person__isnull=False, site=world.site_a).exclude(
         owner=world.orgs[("a", "municipality")]
     )
     assert named.exists()

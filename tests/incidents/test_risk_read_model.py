@@ -98,7 +98,7 @@ def test_a_new_scope_waits_for_the_worker_and_gets_it(world, scene):
 def test_a_revoked_disclosure_is_never_shown_from_a_stored_picture(world, scene):
     police_analyst = analyst(world)
     caseworker = world.users[Role.CASEWORKER]
-    named = Involvement.objects.filter(
+    named = Involvement.unscoped_all_sites.filter(
         site=world.site_a, person__isnull=False, owner=world.orgs[("a", POLICE)]
     ).first()
     assert named is not None

@@ -79,10 +79,12 @@ def test_every_outgoing_message_is_free_of_the_worlds_person_and_group_names(
     assign(world, role=CW, due_date=timezone.localdate() + timedelta(days=1), title=group.name)
     overdue = assign(world, role=C, due_date=timezone.localdate() - timedelta(days=2), title=group.name)
     Task.objects.filter(pk=overdue.pk).update(updated_at=now - timedelta(days=5))
-    SanctionEpisode.objects.filter(site=world.site_a).update(
+    SanctionEpisode.unscoped_all_sites.filter(site=world.site_a).update(
         status=SanctionEpisode.Status.PROPOSED, decision_deadline=now + timedelta(hours=6)
     )
-    Person.objects.filter(site=world.site_a).update(review_date=timezone.localdate() + timedelta(days=3))
+    Person.unscoped_all_sites.filter(site=world.site_a).update(
+        review_date=timezone.localdate() + timedelta(days=3)
+    )
     disclosure = world.records[("disclosure", "a", "municipality")]
     type(disclosure).objects.filter(pk=disclosure.pk).update(expires_at=now + timedelta(days=1))
     run_worker()
@@ -101,9 +103,9 @@ def test_every_outgoing_message_is_free_of_the_worlds_person_and_group_names(
     assert Notice.objects.exclude(status=Notice.Status.SENT).count() == 0
     assert len(smtp_server.messages) == Notice.objects.count()
     forbidden = {
-        *Person.objects.values_list("alias", flat=True),
-        *Group.objects.values_list("name", flat=True),
-        *Incident.objects.exclude(summary="").values_list("summary", flat=True),
+        *Person.unscoped_all_sites.values_list("alias", flat=True),
+        *Group.unscoped_all_sites.values_list("name", flat=True),
+        *Incident.unscoped_all_sites.exclude(summary="").values_list("summary", flat=True),
         *Task.objects.values_list("title", flat=True),
     }
     assert forbidden
@@ -201,7 +203,7 @@ def test_pages_send_nothing_the_worker_sends(world, with_emails, settings):
 @pytest.mark.django_db
 def test_defaults_follow_the_role_and_each_user_chooses(world, with_emails, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    SanctionEpisode.objects.filter(site=world.site_a).update(
+    SanctionEpisode.unscoped_all_sites.filter(site=world.site_a).update(
         status=SanctionEpisode.Status.PROPOSED, decision_deadline=timezone.now() + timedelta(hours=40)
     )
     run_worker()
@@ -244,7 +246,9 @@ def test_date_reminders_wait_for_the_morning_and_come_once_per_due_date(world, w
 def test_the_deadline_warning_comes_in_the_last_12_hours_only(world):
     episode = world.records[("sanctionepisode", "a", "police")]
     deadline = timezone.now() + timedelta(hours=48)
-    SanctionEpisode.objects.filter(pk=episode.pk).update(status="proposed", decision_deadline=deadline)
+    SanctionEpisode.unscoped_all_sites.filter(pk=episode.pk).update(
+        status="proposed", decision_deadline=deadline
+    )
 
     def warned(at):
         return {

@@ -181,7 +181,7 @@ def test_risk_alerts_with_the_risk_modules_own_attribute_names(world, risk_model
         GroupFactory(site=site, owner=police, name="Norr"),
         GroupFactory(site=site, owner=police, name="Syd"),
     )
-    relation = GroupRelation.objects.create(
+    relation = GroupRelation.unscoped_all_sites.create(
         site=site, owner=police, group_a=a, group_b=b, type="conflict", confidence="low", basis="x",
         review_date=timezone.localdate() + timedelta(days=90),
     )  # fmt: skip
@@ -211,15 +211,15 @@ def test_too_little_data_for_the_model_falls_back_to_conflicts(world, risk_model
 def test_without_the_risk_model_active_conflicts_with_recent_incidents_are_listed(world, no_risk_model):
     site, police = world.site_a, _police(world)
     a, b, c, d = (GroupFactory(site=site, owner=police, name=n) for n in "ABCD")
-    older_conflict = GroupRelation.objects.create(
+    older_conflict = GroupRelation.unscoped_all_sites.create(
         site=site, owner=police, group_a=a, group_b=b, type="conflict", confidence="low", basis="x",
         review_date=timezone.localdate() + timedelta(days=90),
     )  # fmt: skip
-    newer_conflict = GroupRelation.objects.create(
+    newer_conflict = GroupRelation.unscoped_all_sites.create(
         site=site, owner=police, group_a=c, group_b=d, type="conflict", confidence="low", basis="x",
         review_date=timezone.localdate() + timedelta(days=90),
     )  # fmt: skip
-    quiet = GroupRelation.objects.create(
+    quiet = GroupRelation.unscoped_all_sites.create(
         site=site, owner=police, group_a=a, group_b=d, type="alliance", confidence="low", basis="x",
         review_date=timezone.localdate() + timedelta(days=90),
     )  # fmt: skip
@@ -348,13 +348,15 @@ def test_a_failing_provider_does_not_stop_the_agenda(world, no_risk_model, monke
     monkeypatch.setattr(selectors, "AGENDA_PROVIDERS", dict(selectors.AGENDA_PROVIDERS))
 
     def broken(site, since):
-        Incident.objects.raw("SELECT * FROM no_such_table")[0]  # a database error inside the provider
+        Incident.unscoped_all_sites.raw("SELECT * FROM no_such_table")[
+            0
+        ]  # a database error inside the provider
 
     selectors.register_agenda_provider("notifications", broken)
     entries = selectors.generate_agenda(world.site_a)
     assert str(entries[-1].title) == "Kunde inte hämta enskilda samtal" and entries[-1].kind == KIND.MANUAL
     assert _refs(entries, KIND.INCIDENT)  # the other parts are there
-    assert Incident.objects.exists()  # and the transaction is still usable
+    assert Incident.unscoped_all_sites.exists()  # and the transaction is still usable
 
 
 @pytest.mark.django_db

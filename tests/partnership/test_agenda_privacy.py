@@ -69,15 +69,15 @@ def scene(world):
         NotificationFactory(person=person, site=site, owner=police, outcome=outcome, date=today)
     for _ in range(2):
         PersonFactory(site=site, owner=police, review_date=today - timedelta(days=1))
-    GroupMembership.objects.filter(pk=world.records[("membership", "a", "police")].pk).update(
+    GroupMembership.unscoped_all_sites.filter(pk=world.records[("membership", "a", "police")].pk).update(
         review_date=today - timedelta(days=1)
     )
-    SanctionAction.objects.filter(pk=world.records[("sanctionaction", "a", "police")].pk).update(
+    SanctionAction.unscoped_all_sites.filter(pk=world.records[("sanctionaction", "a", "police")].pk).update(
         status=SanctionAction.Status.IN_PROGRESS, started_on=today
     )
-    SanctionAction.objects.filter(pk=world.records[("sanctionaction", "a", "municipality")].pk).update(
-        due_date=today - timedelta(days=2)
-    )
+    SanctionAction.unscoped_all_sites.filter(
+        pk=world.records[("sanctionaction", "a", "municipality")].pk
+    ).update(due_date=today - timedelta(days=2))
     return MeetingFactory(site=site, starts_at=timezone.now() + timedelta(hours=2))
 
 
@@ -206,7 +206,7 @@ def test_the_risk_points_come_from_what_the_partnership_shares(world):
 
     assert hot.pk not in risk_groups()
     # The same burst coded as the group's involvement (no person) is shared, and the agenda raises it.
-    Involvement.objects.filter(person=named).update(person=None)
+    Involvement.unscoped_all_sites.filter(person=named).update(person=None)
     risk.recompute_site(site)
     services.refresh_agenda(world.users[C], meeting)
     assert hot.pk in risk_groups()

@@ -9,9 +9,9 @@ def build_world_without_sanctions():
     from gvi.sanctions.models import AnnouncedRule, SanctionAction, SanctionEpisode
 
     found = factories.build_world()
-    SanctionAction.objects.all().delete()
-    SanctionEpisode.objects.all().delete()
-    AnnouncedRule.objects.all().delete()
+    SanctionAction.unscoped_all_sites.all().delete()
+    SanctionEpisode.unscoped_all_sites.all().delete()
+    AnnouncedRule.unscoped_all_sites.all().delete()
     for key in [
         key for key in found.records if key[0] in {"sanctionepisode", "sanctionaction", "announcedrule"}
     ]:

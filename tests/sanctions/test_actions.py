@@ -144,7 +144,7 @@ def test_removing_an_action_keeps_history_and_checks_the_version(records):
     stale = client.post(url, {"version": action.version + 5})
     assert stale.status_code == 409 and "Konflikt" in stale.content.decode()
     assert client.post(url, {"version": action.version}).status_code == 302
-    assert not SanctionAction.objects.filter(pk=action.pk).exists()
+    assert not SanctionAction.unscoped_all_sites.filter(pk=action.pk).exists()
     assert SanctionAction.history.filter(id=action.pk, history_type="-", history_user=analyst).exists()
 
 

@@ -32,11 +32,11 @@ def demo(db):
 
 @pytest.mark.django_db
 def test_demo_sanctions(demo):
-    exempelstad = SanctionEpisode.objects.filter(site__slug="exempelstad")
-    norrby = SanctionEpisode.objects.filter(site__slug="norrby")
+    exempelstad = SanctionEpisode.unscoped_all_sites.filter(site__slug="exempelstad")
+    norrby = SanctionEpisode.unscoped_all_sites.filter(site__slug="norrby")
     assert exempelstad.count() == 8 and norrby.count() == 2
     assert demo["sanction_episodes"] == 10
-    assert AnnouncedRule.objects.filter(site__slug="exempelstad").count() == 2
+    assert AnnouncedRule.unscoped_all_sites.filter(site__slug="exempelstad").count() == 2
     statuses = sorted(exempelstad.values_list("status", flat=True))
     assert statuses.count("closed") >= 4 and "open" in statuses and "proposed" in statuses
     assert "dismissed" in statuses
@@ -46,15 +46,17 @@ def test_demo_sanctions(demo):
     delays = [
         (e.decided_at - e.trigger_incidents.order_by("occurred_at").first().occurred_at).total_seconds()
         / 86400
-        for e in SanctionEpisode.objects.exclude(decided_at=None)
+        for e in SanctionEpisode.unscoped_all_sites.exclude(decided_at=None)
     ]
     assert sum(1 <= d <= 3.3 for d in delays) >= len(delays) / 2
 
     owners = set(
-        SanctionAction.objects.filter(site__slug="exempelstad").values_list("owner__type", flat=True)
+        SanctionAction.unscoped_all_sites.filter(site__slug="exempelstad").values_list(
+            "owner__type", flat=True
+        )
     )
     assert {"police", "probation", "municipality", "other_authority"} <= owners
-    for action in SanctionAction.objects.select_related("owner"):
+    for action in SanctionAction.unscoped_all_sites.select_related("owner"):
         action.full_clean()  # every lever is in its organisation's catalogue
 
     kronofogden = get_user_model().objects.get(username=KRONOFOGDEN_ACCOUNT["username"])
@@ -78,8 +80,8 @@ def test_every_sanctions_page_renders_with_the_demo_data(demo, client):
     from tests.factories import verified_login
 
     users = get_user_model().objects
-    episodes = list(SanctionEpisode.objects.filter(site__slug="exempelstad"))
-    rules = list(AnnouncedRule.objects.filter(site__slug="exempelstad"))
+    episodes = list(SanctionEpisode.unscoped_all_sites.filter(site__slug="exempelstad"))
+    rules = list(AnnouncedRule.unscoped_all_sites.filter(site__slug="exempelstad"))
     for username in ("samordnare", "analytiker", "frivard", "socialsekreterare", "kronofogden", "styrgrupp"):
         verified_login(client, users.get(username=username))
         metrics_page = client.get(reverse("sanctions:metrics"))

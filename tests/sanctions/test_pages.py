@@ -66,7 +66,7 @@ def test_propose_by_hand_through_the_page(world):
     response = client.post(
         url, {"group": group.pk, "trigger_incidents": [incident.pk], "decision_note": "Från mötet"}
     )
-    episode = SanctionEpisode.objects.get(group=group)
+    episode = SanctionEpisode.unscoped_all_sites.get(group=group)
     assert response.status_code == 302 and response["Location"] == reverse(
         "sanctions:episode_detail", args=[episode.pk]
     )
@@ -226,14 +226,14 @@ def test_close_with_a_communication_back(world, proposal):
     coordinator = world.users[C]
     municipality = world.orgs[("a", "municipality")]
     episode = services.decide_episode(coordinator, proposal, 1, run=True)
-    message = CommunicationBack.objects.create(
+    message = CommunicationBack.unscoped_all_sites.create(
         site=world.site_a,
         owner=municipality,
         date=timezone.localdate(),
         message="Så blev det.",
         channel="call_in",
     )
-    elsewhere = CommunicationBack.objects.create(
+    elsewhere = CommunicationBack.unscoped_all_sites.create(
         site=world.site_b,
         owner=world.orgs[("b", "municipality")],
         date=timezone.localdate(),

@@ -51,7 +51,7 @@ def test_which_involvements_propose(world, police, role, status, proposes):
     incident = incident_with(world, police, (group, role, status))
     created = services.propose_episodes(incident)
     assert bool(created) is proposes
-    assert SanctionEpisode.objects.filter(group=group).exists() is proposes
+    assert SanctionEpisode.unscoped_all_sites.filter(group=group).exists() is proposes
 
 
 @pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_no_duplicates_a_later_incident_joins_the_proposed_or_running_episode(wo
     assert services.propose_episodes(first) == []  # proposing again for the same incident changes nothing
     second = incident_with(world, police, (group, R.SUSPECT, MS.SUSPECTED), hours_ago=2)
     assert services.propose_episodes(second) == []
-    assert SanctionEpisode.objects.filter(group=group).count() == 1
+    assert SanctionEpisode.unscoped_all_sites.filter(group=group).count() == 1
     assert set(episode.trigger_incidents.all()) == {first, second}
     episode.refresh_from_db()
     assert episode.decision_deadline == first.occurred_at + timedelta(hours=48)  # unchanged
@@ -149,7 +149,7 @@ def test_the_rule_works_after_coding_through_the_incident_service(world, police)
         {"group": group, "role": R.SUSPECT, "member_status": MS.SUSPECTED, "confidence": "low"},
     )
     services.propose_episodes(incident)  # a no-op once code_involvement calls the rule itself
-    assert SanctionEpisode.objects.filter(group=group, status="proposed").count() == 1
+    assert SanctionEpisode.unscoped_all_sites.filter(group=group, status="proposed").count() == 1
 
 
 @pytest.mark.django_db

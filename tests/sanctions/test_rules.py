@@ -155,7 +155,7 @@ def test_coordinator_records_and_edits_rules_others_only_read(setting):
         },
     )
     assert response.status_code == 302
-    created = AnnouncedRule.objects.get(title="Nästa skjutning")
+    created = AnnouncedRule.unscoped_all_sites.get(title="Nästa skjutning")
     assert created.trigger_types == ["shooting", "explosion"] and list(created.groups.all()) == [
         setting["group"]
     ]
@@ -237,7 +237,7 @@ def test_a_closed_episode_without_communication_back_is_a_reminder_on_the_start_
     add_sanction_records(world)
     coordinator = world.users[Role.COORDINATOR]
     episode = world.records[("sanctionepisode", "a", "police")]
-    SanctionEpisode.objects.filter(pk=episode.pk).update(
+    SanctionEpisode.unscoped_all_sites.filter(pk=episode.pk).update(
         status="closed",
         end_date=timezone.localdate(),
         end_reason="effect_seen",
@@ -246,7 +246,7 @@ def test_a_closed_episode_without_communication_back_is_a_reminder_on_the_start_
     assert episode.pk in [e.pk for e in ended_without_communication(coordinator)]
     html = verified_login(Client(), coordinator).get("/").content.decode()
     assert "Återkoppling saknas" in html and f"/sanktioner/{episode.pk}/" in html
-    message = CommunicationBack.objects.create(
+    message = CommunicationBack.unscoped_all_sites.create(
         site=episode.site,
         owner=episode.owner,
         date=timezone.localdate(),
@@ -270,7 +270,7 @@ def test_communicating_back_from_an_episode_links_it_to_the_episode(world):
     add_sanction_records(world)
     coordinator = world.users[C]
     episode = world.records[("sanctionepisode", "a", "police")]
-    SanctionEpisode.objects.filter(pk=episode.pk).update(
+    SanctionEpisode.unscoped_all_sites.filter(pk=episode.pk).update(
         status="closed",
         end_date=timezone.localdate(),
         end_reason="effect_seen",
@@ -295,7 +295,7 @@ def test_communicating_back_from_an_episode_links_it_to_the_episode(world):
     )
     assert response.status_code == 302, form.context["form"].errors
     assert response["Location"] == reverse("sanctions:episode_detail", args=[episode.pk])
-    record = CommunicationBack.objects.get(message="Partnerskapet svarade som utlovat.")
+    record = CommunicationBack.unscoped_all_sites.get(message="Partnerskapet svarade som utlovat.")
     assert record.refers_to == episode
     detail = client.get(response["Location"]).content.decode()
     assert "Partnerskapet svarade som utlovat." in detail
@@ -309,7 +309,7 @@ def test_start_page_offers_communicating_back_only_to_those_who_may(world):
     from tests.sanctions.factories import add_sanction_records
 
     add_sanction_records(world)
-    SanctionEpisode.objects.filter(site=world.site_a).update(
+    SanctionEpisode.unscoped_all_sites.filter(site=world.site_a).update(
         status="closed",
         end_date=timezone.localdate(),
         end_reason="effect_seen",

@@ -40,7 +40,7 @@ MUNICIPALITY = Organisation.Type.MUNICIPALITY
 def social_case(world):
     """The site-A social-services case: not disclosed to anyone (its world fact goes to the police)."""
     case = world.records[("supportcase", "a", MUNICIPALITY)]
-    SupportFactDisclosure.objects.all().delete()
+    SupportFactDisclosure.unscoped_all_sites.all().delete()
     return case
 
 
@@ -49,7 +49,7 @@ def _client(world, role):
 
 
 def _case_urls(world, case):
-    plan_item = PlanItem.objects.filter(case=case).first()
+    plan_item = PlanItem.unscoped_all_sites.filter(case=case).first()
     return [
         reverse("support:case_detail", args=[case.pk]),
         reverse("support:case_edit", args=[case.pk]),
@@ -93,7 +93,7 @@ def test_outsiders_get_nothing_from_the_api(world, social_case, role):
     )
     assert contact.status_code == 404
     assert client.get(f"{base}/facts").json() == {"items": [], "count": 0}
-    assert not Contact.objects.filter(case=social_case, type="call").exists()
+    assert not Contact.unscoped_all_sites.filter(case=social_case, type="call").exists()
 
 
 @pytest.mark.django_db
@@ -202,7 +202,7 @@ ONE = re.compile(r'class="figure">\s*1\s*<')
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.PROBATION_OFFICER])
 def test_statistics_suppress_small_counts_outside_the_owner(world, social_case, role):
     """One case at site A: the partnership sees "1–4", never the pseudonym or an exact 1."""
-    SupportCase.objects.filter(site=world.site_a).exclude(pk=social_case.pk).delete()
+    SupportCase.unscoped_all_sites.filter(site=world.site_a).exclude(pk=social_case.pk).delete()
     html = _client(world, role).get(reverse("support:statistics")).content.decode()
     assert "1–4" in html and "Små tal är dolda" in html
     assert social_case.pseudonym not in html
@@ -213,7 +213,7 @@ def test_statistics_suppress_small_counts_outside_the_owner(world, social_case, 
 @pytest.mark.parametrize("role", [Role.CASEWORKER, Role.COORDINATOR, Role.STEERING_MEMBER])
 def test_statistics_are_exact_inside_the_owning_organisation(world, social_case, role):
     """The world's coordinator and steering member work for the same municipal organisation."""
-    SupportCase.objects.filter(site=world.site_a).exclude(pk=social_case.pk).delete()
+    SupportCase.unscoped_all_sites.filter(site=world.site_a).exclude(pk=social_case.pk).delete()
     html = _client(world, role).get(reverse("support:statistics")).content.decode()
     assert ONE.search(html) and "1–4" not in html
     assert social_case.pseudonym not in html
@@ -238,6 +238,6 @@ def test_forms_showing_case_content_and_api_reads_are_logged(world, social_case)
         content_type="application/json",
     )
     assert list(logs.order_by("seq").values_list("action", flat=True)) == ["view", "view", "api", "api"]
-    item = PlanItem.objects.filter(case=social_case).first()
+    item = PlanItem.unscoped_all_sites.filter(case=social_case).first()
     client.get(reverse("support:plan_item_edit", args=[item.pk]))
     assert AccessLog.objects.filter(record_type="support.planitem", record_id=str(item.pk)).count() == 1

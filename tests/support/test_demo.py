@@ -32,17 +32,17 @@ def test_demo_support_cases(demo):
         demo["support_per_site"]["exempelstad"]["cases"] == 15
         and demo["support_per_site"]["norrby"]["cases"] == 5
     )
-    assert demo["support_cases"] == SupportCase.objects.count() == 20
+    assert demo["support_cases"] == SupportCase.unscoped_all_sites.count() == 20
     assert demo["support_needs"] == 200 and demo["support_contacts"] > 20 and demo["support_plan_items"] > 10
     assert 2 <= demo["support_fact_disclosures"] <= 3
-    for case in SupportCase.objects.select_related("owner", "site"):
+    for case in SupportCase.unscoped_all_sites.select_related("owner", "site"):
         assert "socialtjänsten" in case.owner.name
         case.full_clean()
-    statuses = set(SupportCase.objects.values_list("status", flat=True))
+    statuses = set(SupportCase.unscoped_all_sites.values_list("status", flat=True))
     assert {"active", "requested"} <= statuses and statuses & set(CLOSED_STATUSES)
-    assert SupportCase.objects.filter(person__isnull=False).exists()
-    assert SupportCase.objects.filter(person__isnull=True).exists()
-    assert SupportCase.objects.filter(is_minor=True).exists()
+    assert SupportCase.unscoped_all_sites.filter(person__isnull=False).exists()
+    assert SupportCase.unscoped_all_sites.filter(person__isnull=True).exists()
+    assert SupportCase.unscoped_all_sites.filter(is_minor=True).exists()
     rows = national_support_table()
     assert {row["site"] for row in rows} == {"Exempelstad", "Norrby"}
 
@@ -51,7 +51,7 @@ def test_demo_facts_reach_the_police_or_frivarden_only(demo):
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects
-    for fact in SupportFactDisclosure.objects.select_related("to_organisation"):
+    for fact in SupportFactDisclosure.unscoped_all_sites.select_related("to_organisation"):
         assert fact.to_organisation.type in ("police", "probation")
     community = users.get(username="lokalsamhalle")
     assert facts_received(community).count() == 0
@@ -65,8 +65,12 @@ def test_demo_facts_reach_the_police_or_frivarden_only(demo):
 def test_the_demo_is_deterministic(db):
     load_demo_city(seed=2026, today=TODAY)
     first = load_demo_support_cases(TODAY, random.Random(7))
-    snapshot = list(SupportCase.objects.order_by("pk").values_list("pseudonym", "status", "requested_at"))
-    SupportCase.objects.all().delete()
+    snapshot = list(
+        SupportCase.unscoped_all_sites.order_by("pk").values_list("pseudonym", "status", "requested_at")
+    )
+    SupportCase.unscoped_all_sites.all().delete()
     second = load_demo_support_cases(TODAY, random.Random(7))
-    again = list(SupportCase.objects.order_by("pk").values_list("pseudonym", "status", "requested_at"))
+    again = list(
+        SupportCase.unscoped_all_sites.order_by("pk").values_list("pseudonym", "status", "requested_at")
+    )
     assert first == second and snapshot == again

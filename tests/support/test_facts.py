@@ -27,7 +27,7 @@ FACT_TYPE = "support.supportfactdisclosure"
 def case(world):
     """The site-A social-services case, linked to a police-owned person (via a call-in referral), with
     no fact disclosed yet. Every other world fact is removed so the tests see only their own."""
-    SupportFactDisclosure.objects.all().delete()
+    SupportFactDisclosure.unscoped_all_sites.all().delete()
     case = world.records[("supportcase", "a", MUNICIPALITY)]
     case.person = world.records[("person", "a", POLICE)]
     case.intake_route = "call_in"
@@ -150,7 +150,9 @@ def test_expired_and_revoked_facts_disappear(world, case):
     fact = _disclose(world, case, expires_at=timezone.now() + timedelta(hours=1))
     probation = world.users[Role.PROBATION_OFFICER]
     assert facts_received(probation).count() == 1
-    SupportFactDisclosure.objects.filter(pk=fact.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    SupportFactDisclosure.unscoped_all_sites.filter(pk=fact.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert facts_received(probation).count() == 0
     assert "flyttprocess" not in _page(world, Role.PROBATION_OFFICER).content.decode()
 
@@ -262,7 +264,7 @@ def test_recording_a_fact_through_the_page(world, case):
         },
     )
     assert response.status_code == 302
-    fact = SupportFactDisclosure.objects.get(case=case)
+    fact = SupportFactDisclosure.unscoped_all_sites.get(case=case)
     assert fact.statement == "Har fått arbete via kommunens arbetsmarknadsenhet"
     assert fact.decided_by == world.users[Role.CASEWORKER]
     assert timezone.localtime(fact.expires_at).date() == timezone.localdate() + timedelta(days=30)

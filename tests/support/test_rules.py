@@ -43,7 +43,9 @@ def test_open_case_creates_the_needs_grid_and_owns_the_case(world, caseworker):
     case = _open(caseworker)
     assert (case.site, case.owner) == (world.site_a, world.orgs[("a", MUNICIPALITY)])
     assert case.status == CaseStatus.REQUESTED and case.version == 1
-    assert [n.domain for n in NeedAssessment.objects.filter(case=case).order_by("pk")] == NeedDomain.values
+    assert [
+        n.domain for n in NeedAssessment.unscoped_all_sites.filter(case=case).order_by("pk")
+    ] == NeedDomain.values
     assert case.history.first().history_user == caseworker
     contacted = _open(caseworker, first_contact_date=today())
     assert contacted.status == CaseStatus.ACTIVE
@@ -199,7 +201,7 @@ def test_a_referral_to_a_site_without_social_services_is_refused(world):
 @pytest.mark.django_db
 def test_logging_contacts_sets_the_first_contact_and_keeps_the_case(caseworker, settings):
     case = _open(caseworker, requested_at=today() - timedelta(days=10))
-    SupportCase.objects.filter(pk=case.pk).update(review_date=today() + timedelta(days=5))
+    SupportCase.unscoped_all_sites.filter(pk=case.pk).update(review_date=today() + timedelta(days=5))
     case.refresh_from_db()
     services.log_contact(
         caseworker, case, {"date": today() - timedelta(days=2), "type": "call", "note": "Hörde av sig"}
@@ -247,7 +249,7 @@ def test_the_needs_grid_is_all_or_nothing(caseworker, case):
     ]
     with pytest.raises(EditConflict):
         services.assess_needs(caseworker, case, rows)
-    assert NeedAssessment.objects.get(case=case, domain="housing").status == "not_assessed"
+    assert NeedAssessment.unscoped_all_sites.get(case=case, domain="housing").status == "not_assessed"
 
 
 @pytest.mark.django_db
@@ -264,11 +266,14 @@ def test_the_coordinator_reads_but_does_not_change(world, case):
 
 @pytest.mark.django_db
 def test_two_edits_from_one_version_conflict(caseworker, case):
-    first, second = SupportCase.objects.get(pk=case.pk), SupportCase.objects.get(pk=case.pk)
+    first, second = (
+        SupportCase.unscoped_all_sites.get(pk=case.pk),
+        SupportCase.unscoped_all_sites.get(pk=case.pk),
+    )
     services.update_case(caseworker, first, {"notes": "Första"}, 1)
     with pytest.raises(EditConflict):
         services.update_case(caseworker, second, {"notes": "Andra"}, 1)
-    stored = SupportCase.objects.get(pk=case.pk)
+    stored = SupportCase.unscoped_all_sites.get(pk=case.pk)
     assert (stored.notes, stored.version) == ("Första", 2)
 
 
@@ -315,7 +320,7 @@ def test_a_stale_needs_grid_gets_409(world, case):
         data[f"version_{need.domain}"] = need.version
     assert client.post(url, {**data, "status_housing": "identified"}).status_code == 302
     assert client.post(url, {**data, "status_housing": "met"}).status_code == 409
-    assert NeedAssessment.objects.get(case=case, domain="housing").status == "identified"
+    assert NeedAssessment.unscoped_all_sites.get(case=case, domain="housing").status == "identified"
 
 
 @pytest.mark.django_db
@@ -402,7 +407,7 @@ def test_the_caseworker_flow_through_the_pages(world):
         },
     )
     assert response.status_code == 302
-    case = SupportCase.objects.get(pseudonym="Klient sida")
+    case = SupportCase.unscoped_all_sites.get(pseudonym="Klient sida")
     detail = reverse("support:case_detail", args=[case.pk])
     assert response["Location"] == detail
     assert (
@@ -419,7 +424,7 @@ def test_the_caseworker_flow_through_the_pages(world):
         ).status_code
         == 302
     )
-    item = PlanItem.objects.get(case=case)
+    item = PlanItem.unscoped_all_sites.get(case=case)
     assert (
         client.post(
             reverse("support:plan_item_edit", args=[item.pk]),
@@ -455,7 +460,7 @@ def test_the_case_list_paginates(world, caseworker):
 def test_an_empty_list_says_so(world):
     from gvi.support.models import SupportCase as Case
 
-    Case.objects.all().delete()
+    Case.unscoped_all_sites.all().delete()
     client = verified_login(Client(), world.users[Role.CASEWORKER])
     assert "Inga ärenden matchar urvalet" in client.get(reverse("support:case_list")).content.decode()
     facts = verified_login(Client(), world.users[Role.PROBATION_OFFICER]).get(

@@ -26,7 +26,7 @@ def test_breakdown_suppression_protects_a_lone_small_cell():
 
 @pytest.fixture
 def site(world):
-    SupportCase.objects.all().delete()
+    SupportCase.unscoped_all_sites.all().delete()
     return world.site_a
 
 
@@ -142,7 +142,7 @@ def test_the_monthly_chart_has_a_value_axis_and_marks_the_running_month(world, s
     from tests.clock import local_moment
     from tests.factories import verified_login
 
-    SupportCase.objects.filter(site=site).delete()
+    SupportCase.unscoped_all_sites.filter(site=site).delete()
     for day in (1, 2, 3, 4, 5, 6):
         _case(world, requested=date(2026, 6, day))
     _case(world, requested=date(2026, 5, 3))

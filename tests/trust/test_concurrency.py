@@ -83,13 +83,13 @@ def test_interleaved_clients_never_lose_a_save():
     def check(n_clients, steps):
         with transaction.atomic():
             try:
-                loaded = {c: Incident.objects.get(pk=incident.pk) for c in range(n_clients)}
-                current = Incident.objects.get(pk=incident.pk).version
+                loaded = {c: Incident.unscoped_all_sites.get(pk=incident.pk) for c in range(n_clients)}
+                current = Incident.unscoped_all_sites.get(pk=incident.pk).version
                 successes = []
                 for number, (client, action) in enumerate(steps):
                     client %= n_clients
                     if action == "load":
-                        loaded[client] = Incident.objects.get(pk=incident.pk)
+                        loaded[client] = Incident.unscoped_all_sites.get(pk=incident.pk)
                         continue
                     copy = loaded[client]
                     value = f"klient {client} steg {number}"
@@ -99,7 +99,7 @@ def test_interleaved_clients_never_lose_a_save():
                     except EditConflict:
                         assert stale, "a save from the current version was refused"
                         seen["conflicts"] += 1
-                        loaded[client] = Incident.objects.get(
+                        loaded[client] = Incident.unscoped_all_sites.get(
                             pk=incident.pk
                         )  # a client reloads after a conflict
                         continue
@@ -177,7 +177,7 @@ def test_threads_racing_through_the_service_layer():
             (Person, person.pk, update_person, "notes"),
         ]
         model, pk, update, field = targets[round_ % 2]
-        record = model.objects.get(pk=pk)
+        record = model._default_manager.get(pk=pk)
         value = f"tråd {thread} runda {round_}"
 
         def save():

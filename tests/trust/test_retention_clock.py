@@ -166,13 +166,13 @@ def traces_of(deleted: dict) -> list[str]:
         if base is None or not model.__name__.startswith("Historical"):
             continue
         if base in deleted:
-            count = model.objects.filter(id__in=deleted[base]).count()
+            count = model._default_manager.filter(id__in=deleted[base]).count()
             if count:
                 found.append(f"{model.__name__}: {count} row(s) of purged {base.__name__} records")
         for field in model._meta.fields:
             target = getattr(field, "related_model", None)
             if field.is_relation and target in deleted and field.name != "history_user":
-                count = model.objects.filter(**{f"{field.attname}__in": deleted[target]}).count()
+                count = model._default_manager.filter(**{f"{field.attname}__in": deleted[target]}).count()
                 if count:
                     found.append(
                         f"{model.__name__}.{field.attname}: {count} reference(s) to purged {target.__name__}"

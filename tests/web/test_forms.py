@@ -96,7 +96,7 @@ def test_a_refused_group_edit_shows_the_form_with_the_refusal(world, monkeypatch
     analyst = verified_login(Client(), world.users[Role.ANALYST])
     data = _group_data()
     assert analyst.post(reverse("groups:group_create"), data).status_code == 302
-    group = Group.objects.get(name="Testgruppen")
+    group = Group.unscoped_all_sites.get(name="Testgruppen")
 
     def refuse(*args, **kwargs):
         raise PermissionDenied("Du får inte ändra den här posten.")
@@ -165,7 +165,7 @@ def test_versioned_form_carries_the_version_and_leaves_m2m_names_out(world):
 @pytest.mark.django_db
 @override_settings(GVI_PAGE_SIZE=3)
 def test_page_of_uses_the_configured_page_size(world):
-    groups = Group.objects.order_by("pk")
+    groups = Group.unscoped_all_sites.order_by("pk")
     request = RequestFactory().get("/", {"sida": "2"})
     page = page_of(request, groups)
     assert page.paginator.per_page == 3 and page.number == min(2, page.paginator.num_pages)

@@ -255,7 +255,7 @@ def _disclosures(at) -> list[Block]:
     }
     facts: dict[str, dict] = {}
     for model in FACT_DISCLOSURE_MODELS:
-        for row in model.objects.values("legal_ground").annotate(
+        for row in model.unscoped_all_sites.values("legal_ground").annotate(
             n=Count("pk"), active=Count("pk", filter=active)
         ):
             fact = facts.setdefault(row["legal_ground"], {"n": 0, "active": 0})

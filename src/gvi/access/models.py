@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.query import EmptyQuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history import register
@@ -65,12 +66,160 @@ def compartment_q(user, model, action: str = VIEW) -> Q:
     return allowed
 
 
+class UnscopedQueryError(RuntimeError):
+    """A query on person data that went through neither `visible_to(user)` nor the unscoped manager.
+
+    A programming error, not a refusal to a user: the access door (README "Åtkomstdörren") fails closed.
+    """
+
+
+# The unscoped manager's name, loud on purpose: site-wide and system-level code only (retention, national
+# aggregation, the worker's read models, backups, demo, bench). tests/access/test_door.py allows it only
+# in named modules.
+UNSCOPED_MANAGER = "unscoped_all_sites"
+
+
 class CompartmentQuerySet(models.QuerySet):
+    """Querysets of person data. From `Model.objects` they refuse to read (UnscopedQueryError) until
+    `visible_to(user, action)` scoped them; from `Model.unscoped_all_sites` (and Django's related managers,
+    which derive from the default manager) they read the whole database. Writes without a read (`create`,
+    `bulk_create`) are allowed on both."""
+
+    _door_open = False
+
     def visible_to(self, user, action: str = VIEW):
         """The rows `user` may act on: the single entry point for views, exports and the API."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        return self.filter(compartment_q(user, self.model, action))
+            scoped = self.none()
+        else:
+            scoped = self.filter(compartment_q(user, self.model, action))
+        return self._opened(scoped)
+
+    @staticmethod
+    def _opened(scoped):
+        """Mark a queryset scoped to one user (a `visible_to` override or another per-user scope)."""
+        scoped._door_open = True
+        return scoped
+
+    def none(self):
+        """An empty queryset reads nothing, so it may be evaluated (a form field's initial choices)."""
+        return self._opened(super().none())
+
+    def _door(self):
+        if self._door_open:
+            return
+        label = self.model._meta.label
+        raise UnscopedQueryError(
+            f"Unscoped query on {label}: use {self.model.__name__}.objects.visible_to(user, action), or "
+            f"{self.model.__name__}.{UNSCOPED_MANAGER} in site-wide code allowed in tests/access/test_door.py."
+        )
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._door_open = self._door_open
+        return clone
+
+    def _fetch_all(self):
+        if self._result_cache is None:
+            self._door()
+        super()._fetch_all()
+
+    def iterator(self, *args, **kwargs):
+        self._door()
+        return super().iterator(*args, **kwargs)
+
+    def aiterator(self, *args, **kwargs):
+        self._door()
+        return super().aiterator(*args, **kwargs)
+
+    def count(self):
+        if self._result_cache is None:
+            self._door()
+        return super().count()
+
+    def exists(self):
+        if self._result_cache is None:
+            self._door()
+        return super().exists()
+
+    def contains(self, obj):
+        if self._result_cache is None:
+            self._door()
+        return super().contains(obj)
+
+    def aggregate(self, *args, **kwargs):
+        self._door()
+        return super().aggregate(*args, **kwargs)
+
+    def in_bulk(self, *args, **kwargs):
+        self._door()
+        return super().in_bulk(*args, **kwargs)
+
+    def update(self, **kwargs):
+        self._door()
+        return super().update(**kwargs)
+
+    def _update(self, values):
+        self._door()
+        return super()._update(values)
+
+    def delete(self):
+        self._door()
+        return super().delete()
+
+    def _raw_delete(self, using):
+        self._door()
+        return super()._raw_delete(using)
+
+    def explain(self, *args, **kwargs):
+        self._door()
+        return super().explain(*args, **kwargs)
+
+    def resolve_expression(self, *args, **kwargs):
+        # Used as a subquery (`id__in=qs`): the inner query must be scoped too.
+        self._door()
+        return super().resolve_expression(*args, **kwargs)
+
+    def _combined(self, combined, others):
+        """A combination of querysets reads only if every part was scoped (an empty one counts as scoped)."""
+        combined = combined._chain()
+        combined._door_open = all(
+            isinstance(part, EmptyQuerySet) or getattr(part, "_door_open", True) for part in (self, *others)
+        )
+        return combined
+
+    def __and__(self, other):
+        return self._combined(super().__and__(other), [other])
+
+    def __or__(self, other):
+        return self._combined(super().__or__(other), [other])
+
+    def __xor__(self, other):
+        return self._combined(super().__xor__(other), [other])
+
+    def _combinator_query(self, combinator, *other_qs, all=False):
+        return self._combined(super()._combinator_query(combinator, *other_qs, all=all), other_qs)
+
+
+class _UnscopedManagerMixin:
+    """The querysets of the unscoped manager (and of the related managers Django derives from it) read."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        queryset._door_open = True
+        return queryset
+
+
+def door_managers(queryset_class):
+    """(unscoped, refusing) managers for a compartmented model, created in this order so that the
+    unscoped one is the model's default manager (Django internals: unique validation, related managers,
+    serializers, dumpdata) and `objects` is the refusing one. Declare them in this order:
+
+        unscoped_all_sites, objects = door_managers(MyQuerySet)
+    """
+    base = models.Manager.from_queryset(queryset_class)
+    unscoped = type(f"Unscoped{base.__name__}", (_UnscopedManagerMixin, base), {})()
+    return unscoped, base()
 
 
 class CompartmentedRecord(models.Model):
@@ -89,7 +238,8 @@ class CompartmentedRecord(models.Model):
     updated_at = models.DateTimeField(_("ändrad"), auto_now=True)
 
     history = HistoricalRecords(inherit=True)
-    objects = CompartmentQuerySet.as_manager()
+    # The access door: `objects` refuses unscoped reads, `unscoped_all_sites` is for site-wide code only.
+    unscoped_all_sites, objects = door_managers(CompartmentQuerySet)
 
     logs_reads = True
     # Rows matching `shared_rows` (a Q) are readable by whoever may read `shared_record_type` at the site:

@@ -73,16 +73,18 @@ def page_paths() -> dict[str, str]:
     user = bench_user()
     site = bench_site(user)
     group = (
-        Group.objects.filter(site=site)
+        Group.unscoped_all_sites.filter(site=site)
         .annotate(n=Count("involvements", filter=Q(involvements__role="suspect")))
         .order_by("-n", "pk")
         .first()
     )
     incident = (
-        Incident.objects.filter(site=site, involvements__group=group).order_by("-occurred_at", "-pk").first()
+        Incident.unscoped_all_sites.filter(site=site, involvements__group=group)
+        .order_by("-occurred_at", "-pk")
+        .first()
     )
     person = (
-        Person.objects.filter(site=site, owner__type="police", memberships__group=group)
+        Person.unscoped_all_sites.filter(site=site, owner__type="police", memberships__group=group)
         .order_by("pk")
         .first()
     )
@@ -152,7 +154,7 @@ def dashboard_aggregates(months: int = 120) -> dict:
     """violence_by_month (the site statistics page) against the plain GROUP BY computing the same numbers."""
     user = bench_user()
     site = bench_site(user)
-    incidents = Incident.objects.filter(site=site)
+    incidents = Incident.unscoped_all_sites.filter(site=site)
     app_seconds, rows = _timed(lambda: violence_by_month(incidents, months=months, today=TODAY))
     start = rows[0].month + "-01"
     sql = """
@@ -194,7 +196,9 @@ def import_throughput(rows: int = 500) -> dict:
     """The real incident importer (validated, all-or-nothing) against COPY of the same rows; both rolled back."""
     user = bench_user()
     site = bench_site(user)
-    groups = list(Group.objects.filter(site=site).order_by("pk").values_list("name", flat=True)[:50])
+    groups = list(
+        Group.unscoped_all_sites.filter(site=site).order_by("pk").values_list("name", flat=True)[:50]
+    )
     rng = np.random.default_rng(9)
     types = ["skjutning", "sprangning", "grov_misshandel", "mordbrand"]
     lines = ["tidpunkt;typ;omrade;doda;skadade;diarienummer;grupper_misstankta;grupper_utsatta"]
@@ -326,8 +330,10 @@ def hawkes_fit(reference_events: int = 1500) -> dict:
 def network_metrics_national() -> dict:
     """The group network measures (degree, betweenness, components, communities) on every site at once."""
     started = time.perf_counter()
-    groups = {pk: {"label": name} for pk, name in Group.objects.values_list("pk", "name")}
-    relations = list(GroupRelation.objects.values_list("group_a_id", "group_b_id", "type", "intensity"))
+    groups = {pk: {"label": name} for pk, name in Group.unscoped_all_sites.values_list("pk", "name")}
+    relations = list(
+        GroupRelation.unscoped_all_sites.values_list("group_a_id", "group_b_id", "type", "intensity")
+    )
     graph = network.build_group_graph(groups, relations)
     build_seconds = time.perf_counter() - started
     started = time.perf_counter()
@@ -338,6 +344,6 @@ def network_metrics_national() -> dict:
         "build_seconds": build_seconds,
         "metrics_seconds": time.perf_counter() - started,
         "communities": len(metrics.communities),
-        "memberships": GroupMembership.objects.count(),
-        "involvements": Involvement.objects.count(),
+        "memberships": GroupMembership.unscoped_all_sites.count(),
+        "involvements": Involvement.unscoped_all_sites.count(),
     }

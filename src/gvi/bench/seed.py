@@ -149,7 +149,7 @@ class _Constant:
 
 
 def _next_id(model) -> int:
-    return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+    return (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
 
 
 def _timestamps(rng, count: int, days: int) -> list:

@@ -42,14 +42,14 @@ def notification_provider(site, since) -> list:
     from gvi.partnership.models import AgendaItem, Organisation
     from gvi.partnership.selectors import AgendaEntry, published_counts, site_count
 
-    notifications = Notification.objects.filter(site=site).filter(
+    notifications = Notification.unscoped_all_sites.filter(site=site).filter(
         Q(outcome=Notification.Outcome.PLANNED) | Q(updated_at__gte=since)
     )
     totals = notifications.aggregate(**_counting())
     if not any(totals.values()):
         return []
     groups = (
-        Group.objects.filter(
+        Group.unscoped_all_sites.filter(
             GroupMembership.in_force_q("memberships__"),
             site=site,
             memberships__deactivated_at__isnull=True,

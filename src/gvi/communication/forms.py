@@ -281,7 +281,7 @@ class InvitationForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["person"].disabled = True
-            self.fields["person"].queryset = type(self.instance.person).objects.filter(
+            self.fields["person"].queryset = type(self.instance.person).unscoped_all_sites.filter(
                 pk=self.instance.person_id
             )
         else:
@@ -327,7 +327,7 @@ class NotificationForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["person"].disabled = True
-            self.fields["person"].queryset = type(self.instance.person).objects.filter(
+            self.fields["person"].queryset = type(self.instance.person).unscoped_all_sites.filter(
                 pk=self.instance.person_id
             )
             if not self.is_bound:

@@ -114,7 +114,7 @@ class CallIn(CompartmentedRecord):
 
     def clean(self):
         if self.pk and self.status != self.Status.HELD:
-            recorded = CallInInvitation.objects.filter(call_in_id=self.pk).exclude(
+            recorded = CallInInvitation.unscoped_all_sites.filter(call_in_id=self.pk).exclude(
                 attended=CallInInvitation.Attendance.UNKNOWN
             )
             if recorded.exists():

@@ -222,9 +222,9 @@ def reach_from(memberships, invitations, notifications, today: date | None = Non
 def site_reach(site: Site, today: date | None = None) -> ReachFigures:
     """The site's figures over every record at the site. Unsuppressed: publish with .published()."""
     figures, _groups = reach_from(
-        GroupMembership.objects.filter(site=site),
-        CallInInvitation.objects.filter(site=site),
-        Notification.objects.filter(site=site),
+        GroupMembership.unscoped_all_sites.filter(site=site),
+        CallInInvitation.unscoped_all_sites.filter(site=site),
+        Notification.unscoped_all_sites.filter(site=site),
         today,
     )
     return figures
@@ -237,7 +237,7 @@ def first_reached(site: Site, today: date | None = None) -> dict[int, date]:
     since = months_before(today, LONG)
     reached = [
         (person_id, timezone.localdate(starts_at))
-        for person_id, starts_at in CallInInvitation.objects.filter(
+        for person_id, starts_at in CallInInvitation.unscoped_all_sites.filter(
             site=site,
             attended=CallInInvitation.Attendance.YES,
             call_in__status=CallIn.Status.HELD,
@@ -246,7 +246,7 @@ def first_reached(site: Site, today: date | None = None) -> dict[int, date]:
         ).values_list("person_id", "call_in__starts_at")
     ]
     reached += list(
-        Notification.objects.filter(
+        Notification.unscoped_all_sites.filter(
             site=site, outcome=Notification.Outcome.DELIVERED, date__gte=since, date__lte=today
         ).values_list("person_id", "date")
     )

@@ -132,7 +132,7 @@ def invitation_counts(call_in: CallIn) -> InvitationCounts:
     """How many are invited / came, over every organisation's invitations: a count, no person.
 
     Shown only to roles that may see person contacts (the coordinator plans chairs and follow-up)."""
-    counts = CallInInvitation.objects.filter(call_in=call_in).aggregate(
+    counts = CallInInvitation.unscoped_all_sites.filter(call_in=call_in).aggregate(
         n_invited=Count("pk"),
         n_attended=Count("pk", filter=Q(attended=CallInInvitation.Attendance.YES)),
         n_absent=Count("pk", filter=Q(attended=CallInInvitation.Attendance.NO)),
@@ -143,7 +143,7 @@ def invitation_counts(call_in: CallIn) -> InvitationCounts:
 
 def persons_to_invite(user, call_in: CallIn):
     """Persons the user may see at the call-in's site, not yet invited; target-group members first."""
-    invited = CallInInvitation.objects.filter(call_in=call_in).values("person_id")
+    invited = CallInInvitation.unscoped_all_sites.filter(call_in=call_in).values("person_id")
     persons = (
         Person.objects.visible_to(user)
         .filter(site_id=call_in.site_id, deactivated_at__isnull=True)
@@ -230,7 +230,7 @@ def active_memberships(today: date | None = None):
     today = today or timezone.localdate()
     # Approved entries only (four eyes): a proposal is nobody's "active member" in reach or statistics.
     return (
-        GroupMembership.objects.in_force()
+        GroupMembership.unscoped_all_sites.in_force()
         .filter(deactivated_at__isnull=True, valid_from__lte=today)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
     )
@@ -293,7 +293,7 @@ def notification_suggestions(user, today: date | None = None, now: datetime | No
         occurred_at__gte=start_of(today - timedelta(days=SUGGESTION_INCIDENT_DAYS))
     )
     involvements = (
-        Involvement.objects.filter(
+        Involvement.unscoped_all_sites.filter(
             incident__in=recent,
             group__in=visible_groups,
             member_status__in=Involvement.GROUP_INVOLVED_STATUSES,
@@ -315,7 +315,7 @@ def notification_suggestions(user, today: date | None = None, now: datetime | No
     for group_id, person_id in pairs:
         member_sets.setdefault(group_id, set()).add(person_id)
     last_by_person = dict(
-        Notification.objects.filter(person_id__in={p for _g, p in pairs})
+        Notification.unscoped_all_sites.filter(person_id__in={p for _g, p in pairs})
         .order_by()
         .values("person_id")
         .annotate(last=Max("date"))

@@ -278,7 +278,7 @@ def cancel_call_in(user, call_in: CallIn, expected_version: int) -> CallIn:
 @transaction.atomic
 def remove_call_in(user, call_in: CallIn, expected_version: int) -> None:
     """A call-in without invitations may be removed; one with invitations is cancelled instead."""
-    if CallInInvitation.objects.filter(call_in=call_in).exists():
+    if CallInInvitation.unscoped_all_sites.filter(call_in=call_in).exists():
         raise ValidationError(_("Stormötet har inbjudningar och kan inte tas bort. Ställ in det i stället."))
     remove_record(user, call_in, expected_version)
 
@@ -370,7 +370,7 @@ def invite(user, call_in: CallIn, person: Person, data: dict) -> CallInInvitatio
     if not CallIn.objects.visible_to(user).filter(pk=call_in.pk).exists():
         raise PermissionDenied(_("Du kan inte se stormötet."))
     _visible_person(user, person)
-    if CallInInvitation.objects.filter(call_in=call_in, person=person).exists():
+    if CallInInvitation.unscoped_all_sites.filter(call_in=call_in, person=person).exists():
         raise ValidationError({"person": _("Personen är redan inbjuden till stormötet.")})
     invitation = _prepare(user, CallInInvitation(call_in=call_in, person=person, **data), call_in.site_id)
     _after_help_change(user, invitation, "call_in")
@@ -401,7 +401,7 @@ def remove_invitation(user, invitation: CallInInvitation, expected_version: int)
 
 def earlier_notification(person: Person, on_date: date, exclude_pk: int | None = None) -> Notification | None:
     """The latest notification to `person` before `on_date` (the same day counts when registered earlier)."""
-    earlier = Notification.objects.filter(person=person).filter(
+    earlier = Notification.unscoped_all_sites.filter(person=person).filter(
         Q(date__lt=on_date) | Q(date=on_date, pk__lt=exclude_pk or 2**62)
     )
     if exclude_pk:
@@ -601,4 +601,4 @@ def communications_back_referring_to(record) -> "list[CommunicationBack]":
     query = Q(refers_to_type=content_type, refers_to_id=record.pk)
     if record._meta.label_lower == "incidents.incident":
         query |= Q(refers_to_incident_id=record.pk)
-    return list(CommunicationBack.objects.filter(query).order_by("date", "pk"))
+    return list(CommunicationBack.unscoped_all_sites.filter(query).order_by("date", "pk"))

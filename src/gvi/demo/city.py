@@ -378,7 +378,7 @@ class _Builder:
             (30, "Kvartalsgenomgång (fiktiv)."),
         ]:
             held_on = self.today - timedelta(days=days_ago)
-            audit_round = AuditRound.objects.create(
+            audit_round = AuditRound.unscoped_all_sites.create(
                 site=site,
                 owner=orgs["police"],
                 held_on=held_on,
@@ -597,7 +597,7 @@ class _Builder:
                 victims[m.group_id].append(m)
         members = {m.person_id for m in memberships}
         lone_victims = list(
-            Person.objects.filter(site=site, owner=police, is_victim=True).exclude(pk__in=members)
+            Person.unscoped_all_sites.filter(site=site, owner=police, is_victim=True).exclude(pk__in=members)
         )
         area_names = list(spec.areas)
         area_weights = [max((g.tier for g in spec.groups if g.area == a), default=1) for a in area_names]

@@ -96,7 +96,7 @@ class _Builder:
         self.owner_key = {org.pk: key for key, org in self.orgs.items()}
         users = get_user_model().objects.filter(username__in=[*ACTING_USER.values(), "samordnare"])
         self.users = {user.username: user for user in users}
-        self.groups = {group.name: group for group in Group.objects.filter(site=self.site)}
+        self.groups = {group.name: group for group in Group.unscoped_all_sites.filter(site=self.site)}
         self.counts = {"call_ins": 0, "invitations": 0, "notifications": 0, "communications_back": 0}
 
     def _user_for(self, org: Organisation):
@@ -107,7 +107,7 @@ class _Builder:
 
     def _members(self, group_names: list[str]) -> list:
         memberships = (
-            GroupMembership.objects.filter(
+            GroupMembership.unscoped_all_sites.filter(
                 site=self.site,
                 group__name__in=group_names,
                 deactivated_at__isnull=True,
@@ -319,7 +319,7 @@ class _Builder:
 
     def _group_incident(self, before: date, groups: list[str]) -> Incident | None:
         return (
-            Incident.objects.filter(
+            Incident.unscoped_all_sites.filter(
                 site=self.site,
                 occurred_at__lt=self._at(before, 0),
                 involvements__group__name__in=groups,

@@ -176,7 +176,9 @@ class _Loader:
     def _sanctionable(self, site: Site) -> list[tuple[Incident, int]]:
         """(incident, group id) for every incident with an answerable group, oldest first."""
         rows = (
-            Involvement.objects.filter(Involvement.group_involved_q(), site=site, role__in=ANSWERABLE_ROLES)
+            Involvement.unscoped_all_sites.filter(
+                Involvement.group_involved_q(), site=site, role__in=ANSWERABLE_ROLES
+            )
             .select_related("incident")
             .order_by("incident__occurred_at", "pk")
         )

@@ -161,7 +161,7 @@ class _SiteLoader:
         orgs = Organisation.objects.filter(sites=site).order_by("pk")
         self.police = orgs.filter(type=Organisation.Type.POLICE).first()
         self.probation = orgs.filter(type=Organisation.Type.PROBATION).first()
-        persons = Person.objects.filter(site=site, deactivated_at__isnull=True).order_by("pk")
+        persons = Person.unscoped_all_sites.filter(site=site, deactivated_at__isnull=True).order_by("pk")
         self.referable = list(persons.exclude(owner=self.social))
         self.own_persons = list(persons.filter(owner=self.social))
         rng.shuffle(self.referable)

@@ -91,7 +91,7 @@ def _national_counts(indicator: str) -> dict[tuple[str, date], int]:
     """Incidents per site name and calendar month, all sites. An aggregate query: no row leaves it."""
     condition = NATIONAL_INDICATORS[indicator][1]
     rows = (
-        Incident.objects.filter(condition)
+        Incident.unscoped_all_sites.filter(condition)
         .annotate(month=TruncMonth("occurred_at"))
         .order_by()
         .values("site__name", "month")
@@ -109,7 +109,9 @@ def national_years(today: date | None = None) -> list[int]:
     """Calendar years with registered incidents at any site, up to this year, newest first."""
     today = today or timezone.localdate()
     years = {
-        value.year for value in Incident.objects.dates("occurred_at", "year") if value.year <= today.year
+        value.year
+        for value in Incident.unscoped_all_sites.dates("occurred_at", "year")
+        if value.year <= today.year
     }
     return sorted(years, reverse=True)
 
@@ -327,14 +329,14 @@ def site_incidents(user, site):
     """
     if user_roles(user) & set(INCIDENT_LEVEL):
         return Incident.objects.visible_to(user).filter(site=site)
-    return Incident.objects.filter(site=site)
+    return Incident.unscoped_all_sites.filter(site=site)
 
 
 def violence_by_month(incidents, months: int = 60, today: date | None = None) -> list[MonthRow]:
     """Per calendar month over the last `months` months, zero-filled, oldest first. Aggregate queries only."""
     starts = month_starts(months, today)
     group_involved = Exists(
-        Involvement.objects.filter(Involvement.group_involved_q(), incident=OuterRef("pk"))
+        Involvement.unscoped_all_sites.filter(Involvement.group_involved_q(), incident=OuterRef("pk"))
     )
     rows = (
         incidents.filter(occurred_at__date__gte=starts[0])

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gvi.access.models import CompartmentedRecord, CompartmentQuerySet, RetainedRecord
+from gvi.access.models import CompartmentedRecord, CompartmentQuerySet, RetainedRecord, door_managers
 from gvi.importing.text import contains_personal_number, name_key, normalise_name
 from gvi.partnership.models import Organisation
 
@@ -73,7 +73,7 @@ class ProposedEntry(RetainedRecord):
     decided_at = models.DateTimeField(_("beslutad"), null=True, blank=True)
     rejection_reason = models.TextField(_("skäl för avslag"), blank=True, max_length=2000)
 
-    objects = EntryQuerySet.as_manager()
+    unscoped_all_sites, objects = door_managers(EntryQuerySet)
 
     class Meta:
         abstract = True
@@ -210,7 +210,9 @@ class Group(CompartmentedRecord):
     def same_name_at_site(self):
         """The other groups at the site whose name is this one's, compared by `name_key` (NFC, white space
         collapsed, case-folded – SQLite's own case-insensitive match knows no å, ä, ö)."""
-        return groups_named(Group.objects.filter(site_id=self.site_id).exclude(pk=self.pk), self.name)
+        return groups_named(
+            Group.unscoped_all_sites.filter(site_id=self.site_id).exclude(pk=self.pk), self.name
+        )
 
 
 # Set by an import that checks the names of its groups itself (against one lookup of the site's names,

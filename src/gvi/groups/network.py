@@ -106,10 +106,10 @@ NETWORK_MODELS = (Group, GroupRelation)
 
 def recompute_site(site: Site, now=None) -> NetworkSnapshot:
     """The worker's computation: measures and layout of all the site's groups and active relations."""
-    groups = {group.pk: group for group in Group.objects.filter(site=site)}
+    groups = {group.pk: group for group in Group.unscoped_all_sites.filter(site=site)}
     relations = [
         r
-        for r in GroupRelation.objects.filter(site=site, deactivated_at__isnull=True).order_by(
+        for r in GroupRelation.unscoped_all_sites.filter(site=site, deactivated_at__isnull=True).order_by(
             "-intensity", "group_a__name", "group_b__name", "pk"
         )
         if r.group_a_id in groups and r.group_b_id in groups

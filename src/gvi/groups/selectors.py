@@ -98,9 +98,9 @@ def overdue_at_site(site, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     overdue = {"site": site, "review_date__lt": today, "deactivated_at__isnull": True}
     return {
-        "persons": Person.objects.filter(**overdue),
-        "memberships": GroupMembership.objects.filter(**overdue),
-        "relations": GroupRelation.objects.filter(**overdue),
+        "persons": Person.unscoped_all_sites.filter(**overdue),
+        "memberships": GroupMembership.unscoped_all_sites.filter(**overdue),
+        "relations": GroupRelation.unscoped_all_sites.filter(**overdue),
     }
 
 

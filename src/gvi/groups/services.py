@@ -294,7 +294,7 @@ def confirm_review(user, record: RetainedRecord, expected_version: int, next_rev
 def record_audit_round(user, held_on: date, participant_ids: list[int], note: str = "") -> AuditRound:
     """A dated refresh of the audit; the change summary is computed from the version history."""
     membership = creating_membership(user, AuditRound)
-    previous = AuditRound.objects.filter(site_id=membership.site_id).order_by("-held_on").first()
+    previous = AuditRound.unscoped_all_sites.filter(site_id=membership.site_id).order_by("-held_on").first()
     since = previous.held_on if previous else None
     audit_round = AuditRound(
         held_on=held_on, note=note, changes=audit_changes(membership.site_id, since, held_on)

@@ -233,7 +233,7 @@ class IncidentImporter(base._Importer):
         data, involvements = self._parse(row)
         if (
             data["police_reference"]
-            and Incident.objects.filter(
+            and Incident.unscoped_all_sites.filter(
                 site_id=self.site_id, police_reference=data["police_reference"]
             ).exists()
         ):
@@ -252,7 +252,7 @@ class IncidentImporter(base._Importer):
         references = sorted({row.text("diarienummer") for row in rows} - {""})
         for start in range(0, len(references), 500):
             self._existing_references.update(
-                Incident.objects.filter(
+                Incident.unscoped_all_sites.filter(
                     site_id=self.site_id, police_reference__in=references[start : start + 500]
                 ).values_list("police_reference", flat=True)
             )

@@ -362,7 +362,7 @@ def _shared_rows(model):
     """The rows every role that reads incidents at a site reads there: the site's incidents, groups and
     conflicts (site-level records) and the involvements that name no person (`Involvement.shared_rows`).
     No organisation's own coding of a person and no disclosure."""
-    rows = model.objects.all()
+    rows = model.unscoped_all_sites.all()
     return rows if model.shared_rows is None else rows.filter(model.shared_rows)
 
 

@@ -22,7 +22,7 @@ def incidents_for(user, filters: dict | None = None):
     if filters.get("omrade"):
         incidents = incidents.filter(area__name__icontains=filters["omrade"])
     if filters.get("grupp"):
-        involved = Involvement.objects.filter(group_id=filters["grupp"]).values("incident_id")
+        involved = Involvement.unscoped_all_sites.filter(group_id=filters["grupp"]).values("incident_id")
         incidents = incidents.filter(pk__in=involved)
     return incidents.order_by("-occurred_at", "-pk")
 
@@ -39,7 +39,7 @@ def involvements_of_person(user, person):
 
 def incidents_of_group(user, group):
     """The incidents the user may see in which the group was involved, newest first (for the group page)."""
-    incident_ids = Involvement.objects.filter(group=group).values("incident_id")
+    incident_ids = Involvement.unscoped_all_sites.filter(group=group).values("incident_id")
     return (
         Incident.objects.visible_to(user)
         .filter(pk__in=incident_ids)

@@ -90,7 +90,7 @@ def update_incident(user, incident: Incident, changes: dict, expected_version: i
 def current_memberships(person, on_date):
     """Approved memberships only (four eyes): a proposal never attributes an incident to a group."""
     return (
-        GroupMembership.objects.in_force()
+        GroupMembership.unscoped_all_sites.in_force()
         .filter(person=person, deactivated_at__isnull=True, valid_from__lte=on_date)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on_date))
     )
@@ -142,7 +142,7 @@ def _link_conflict(incident: Incident, user) -> None:
     victims = {i.group_id for i in involvements if i.role == Involvement.Role.VICTIM}
     if not suspects or not victims:
         return
-    conflicts = GroupRelation.objects.filter(
+    conflicts = GroupRelation.unscoped_all_sites.filter(
         site_id=incident.site_id, type=GroupRelation.Type.CONFLICT, deactivated_at__isnull=True
     ).filter(
         Q(group_a_id__in=suspects, group_b_id__in=victims)
@@ -267,7 +267,7 @@ def _replay_attribution(prepared, site_id: int, user):
     (relation, date, incident).
     """
     conflicts_by_group: dict[int, list[GroupRelation]] = {}
-    conflicts = GroupRelation.objects.filter(
+    conflicts = GroupRelation.unscoped_all_sites.filter(
         site_id=site_id, type=GroupRelation.Type.CONFLICT, deactivated_at__isnull=True
     )
     for conflict in conflicts:
@@ -322,7 +322,7 @@ def save_prepared(user, prepared: list[tuple[Incident, list[Involvement]]]) -> N
 
     involvements = [involvement for _incident, coded in prepared for involvement in coded]
     if involvements:
-        Involvement.objects.bulk_create(involvements, batch_size=BATCH_SIZE)
+        Involvement.unscoped_all_sites.bulk_create(involvements, batch_size=BATCH_SIZE)
         history = Involvement.history
         history.bulk_history_create(
             [_as_created(i) for i in involvements],
@@ -348,7 +348,7 @@ def save_prepared(user, prepared: list[tuple[Incident, list[Involvement]]]) -> N
         for relation, on_date in latest.values():
             relation.last_evidence = on_date
             relation.updated_at = now
-        GroupRelation.objects.bulk_update(
+        GroupRelation.unscoped_all_sites.bulk_update(
             [relation for relation, _on_date in latest.values()],
             ["last_evidence", "updated_at"],
             batch_size=BATCH_SIZE,

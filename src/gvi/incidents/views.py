@@ -28,8 +28,6 @@ TIMELINE_MAX = 400
 MAP_MAX = 2000
 
 
-
-
 def _filters(request):
     form = IncidentFilterForm(request.GET or None)
     return form, form.filters() if request.GET else {}

@@ -72,7 +72,7 @@ def task_notices(now: datetime, morning: bool):
 def sanction_notices(now: datetime):
     from gvi.sanctions.models import SanctionEpisode
 
-    proposed = SanctionEpisode.objects.filter(
+    proposed = SanctionEpisode.unscoped_all_sites.filter(
         status=SanctionEpisode.Status.PROPOSED, decision_deadline__gt=now
     ).only("pk", "site_id", "decision_deadline")
     for episode in proposed:
@@ -146,7 +146,7 @@ def help_request_notices(now: datetime):
     (gvi.support.services): its caseworkers are told that one has arrived."""
     from gvi.support.models import IntakeRoute, SupportCase
 
-    cases = SupportCase.objects.filter(
+    cases = SupportCase.unscoped_all_sites.filter(
         intake_route__in=[IntakeRoute.CALL_IN, IntakeRoute.NOTIFICATION],
         created_at__gte=now - NEW_WITHIN,
         deactivated_at__isnull=True,

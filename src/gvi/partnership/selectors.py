@@ -341,9 +341,9 @@ def _conflict_fallback(site, since: datetime) -> list[AgendaEntry]:
     from gvi.incidents.models import Incident, Involvement
 
     window_start = min(since, timezone.now() - timedelta(days=RISK_WINDOW_DAYS))
-    incidents = Incident.objects.filter(site=site, occurred_at__gte=window_start)
+    incidents = Incident.unscoped_all_sites.filter(site=site, occurred_at__gte=window_start)
     latest_by_group = dict(
-        Involvement.objects.filter(incident__in=incidents, group__isnull=False)
+        Involvement.unscoped_all_sites.filter(incident__in=incidents, group__isnull=False)
         .values("group_id")
         .annotate(latest=Max("incident__occurred_at"))
         .values_list("group_id", "latest")
@@ -351,7 +351,9 @@ def _conflict_fallback(site, since: datetime) -> list[AgendaEntry]:
     if not latest_by_group:
         return []
     conflicts = (
-        GroupRelation.objects.filter(site=site, type=GroupRelation.Type.CONFLICT, deactivated_at__isnull=True)
+        GroupRelation.unscoped_all_sites.filter(
+            site=site, type=GroupRelation.Type.CONFLICT, deactivated_at__isnull=True
+        )
         .filter(Q(group_a_id__in=latest_by_group) | Q(group_b_id__in=latest_by_group))
         .select_related("group_a", "group_b")
     )
@@ -401,7 +403,7 @@ def incident_provider(site, since) -> list[AgendaEntry]:
     from gvi.incidents.models import Incident, Involvement
 
     incidents = list(
-        Incident.objects.filter(site=site, occurred_at__gte=since)
+        Incident.unscoped_all_sites.filter(site=site, occurred_at__gte=since)
         .select_related("area")
         .order_by("-occurred_at")
     )
@@ -409,9 +411,9 @@ def incident_provider(site, since) -> list[AgendaEntry]:
     # Incidents and groups are site-level records every meeting role reads; the incident-group link is
     # read as on the group page (incidents.selectors.incidents_of_group), as (incident, group) only: persons
     # are never read.
-    site_groups = Group.objects.filter(site=site)
+    site_groups = Group.unscoped_all_sites.filter(site=site)
     for involvement in (
-        Involvement.objects.filter(incident__in=incidents, group__in=site_groups)
+        Involvement.unscoped_all_sites.filter(incident__in=incidents, group__in=site_groups)
         .select_related("group")
         .order_by("group__name")
     ):
@@ -487,7 +489,7 @@ def review_provider(site, since) -> list[AgendaEntry]:
             weight=float((horizon - group.next_review).days),
             data={"groups": _group_facts([group]), "next_review": _fmt_date(group.next_review)},
         )
-        for group in Group.objects.filter(site=site, next_review__lte=horizon)
+        for group in Group.unscoped_all_sites.filter(site=site, next_review__lte=horizon)
         .exclude(status=Group.Status.DISSOLVED)
         .order_by("next_review", "name")
     ]

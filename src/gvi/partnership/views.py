@@ -165,7 +165,7 @@ def _person_worker(request):
 
 def _steering(request):
     site_ids = list(request.user.memberships.active().exclude(site=None).values_list("site_id", flat=True))
-    series = monthly_incident_counts(Incident.objects.filter(site_id__in=site_ids), months=24)
+    series = monthly_incident_counts(Incident.unscoped_all_sites.filter(site_id__in=site_ids), months=24)
     today = timezone.localdate()
     return {"chart": axis_bar_chart(series, running=today.strftime("%Y-%m"), through=today)}
 

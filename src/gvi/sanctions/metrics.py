@@ -66,11 +66,11 @@ def _in_window(moment, start: date | None, end: date | None) -> bool:
 
 def _episodes(site_ids):
     return (
-        SanctionEpisode.objects.filter(site_id__in=list(site_ids))
+        SanctionEpisode.unscoped_all_sites.filter(site_id__in=list(site_ids))
         .select_related("announced_rule")
         .prefetch_related(
             Prefetch("trigger_incidents"),
-            Prefetch("actions", queryset=SanctionAction.objects.all()),
+            Prefetch("actions", queryset=SanctionAction.unscoped_all_sites.all()),
             "communications",
         )
     )
@@ -107,7 +107,7 @@ def episode_facts(episode: SanctionEpisode, referring=None) -> deterrence.Episod
 
 def incident_facts(site_ids, start: date | None = None, end: date | None = None) -> list:
     """Every sanctionable incident at the sites in the window, with the groups that answered for it."""
-    involvements = Involvement.objects.filter(
+    involvements = Involvement.unscoped_all_sites.filter(
         Involvement.group_involved_q(),
         site_id__in=list(site_ids),
         role__in=ANSWERABLE_ROLES,
@@ -173,7 +173,9 @@ def deterrence_report(
         wanted = set(group_ids)
         by_group = deterrence.figures_by_group(episodes, incidents, now)
         names = dict(
-            Group.objects.filter(pk__in=[g for g in by_group if g in wanted]).values_list("pk", "name")
+            Group.unscoped_all_sites.filter(pk__in=[g for g in by_group if g in wanted]).values_list(
+                "pk", "name"
+            )
         )
         groups = sorted(
             (GroupRow(pk, names[pk], figures) for pk, figures in by_group.items() if pk in names),

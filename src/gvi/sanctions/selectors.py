@@ -140,7 +140,7 @@ def communications_referring_to(episode_ids) -> dict[int, list]:
 
     model = SanctionEpisode.communications.field.related_model
     found: dict[int, list] = {}
-    for communication in model.objects.filter(
+    for communication in model.unscoped_all_sites.filter(
         refers_to_type=ContentType.objects.get_for_model(SanctionEpisode), refers_to_id__in=list(episode_ids)
     ):
         found.setdefault(communication.refers_to_id, []).append(communication)
@@ -173,7 +173,7 @@ def applicable_rule(episode: SanctionEpisode) -> AnnouncedRule | None:
     if not triggers:
         return None
     candidates = []
-    for rule in AnnouncedRule.objects.filter(site_id=episode.site_id).prefetch_related("groups"):
+    for rule in AnnouncedRule.unscoped_all_sites.filter(site_id=episode.site_id).prefetch_related("groups"):
         group_ids = {group.pk for group in rule.groups.all()}
         if group_ids and episode.group_id not in group_ids:
             continue
@@ -251,7 +251,7 @@ def agenda_items(site, since) -> list:
 
     now = timezone.now()
     episodes = list(
-        _with_counts(SanctionEpisode.objects.filter(site=site))
+        _with_counts(SanctionEpisode.unscoped_all_sites.filter(site=site))
         .filter(Q(status__in=[S.PROPOSED, S.OPEN]) | Q(status=S.CLOSED, end_date__gte=since.date()))
         .prefetch_related("actions__owner")
         .order_by("decision_deadline", "pk")

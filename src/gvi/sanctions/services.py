@@ -45,7 +45,9 @@ def sanctionable_groups(incident: Incident) -> list[Group]:
         .values_list("group_id", flat=True)
         .distinct()
     )
-    return list(Group.objects.filter(pk__in=list(group_ids), site_id=incident.site_id).order_by("name"))
+    return list(
+        Group.unscoped_all_sites.filter(pk__in=list(group_ids), site_id=incident.site_id).order_by("name")
+    )
 
 
 def _require(user, record, action: str = CHANGE) -> None:
@@ -120,7 +122,7 @@ def propose_episodes(incident: Incident, now=None) -> list[SanctionEpisode]:
     created = []
     for group in sanctionable_groups(incident):
         active = (
-            SanctionEpisode.objects.select_for_update()
+            SanctionEpisode.unscoped_all_sites.select_for_update()
             .filter(group=group, status__in=SanctionEpisode.ACTIVE_STATUSES)
             .first()
         )
@@ -140,7 +142,7 @@ def propose_episodes(incident: Incident, now=None) -> list[SanctionEpisode]:
                     episode.save()
             except (IntegrityError, ValidationError):
                 # Someone proposed one for the group in the meantime: join it instead.
-                active = SanctionEpisode.objects.filter(
+                active = SanctionEpisode.unscoped_all_sites.filter(
                     group=group, status__in=SanctionEpisode.ACTIVE_STATUSES
                 ).first()
                 if active is None:

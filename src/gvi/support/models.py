@@ -21,6 +21,7 @@ from gvi.access.models import (
     CompartmentQuerySet,
     Disclosure,
     RetainedRecord,
+    door_managers,
 )
 from gvi.access.permissions import VIEW
 from gvi.groups.models import Person
@@ -429,19 +430,19 @@ class FactQuerySet(CompartmentQuerySet):
         allowed = Q(pk__in=[])
         for membership in recipient_memberships(user):
             allowed |= Q(site_id=membership.site_id, to_organisation_id=membership.organisation_id)
-        return self.filter(allowed).filter(active_fact_q(at))
+        return self._opened(self.filter(allowed).filter(active_fact_q(at)))
 
     def visible_to(self, user, action: str = VIEW):
         """Owner side: the disclosures of cases the user may see (or change, for anything but viewing).
         Recipient side (view only): active facts disclosed to the user's organisation at the site."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
+            return self._opened(self.none())
         case_action = VIEW if action == VIEW else "change"
         owned = Q(case_id__in=SupportCase.objects.visible_to(user, case_action).values("pk"))
         if action != VIEW:
-            return self.filter(owned)
+            return self._opened(self.filter(owned))
         received = self.received_by(user).values("pk")
-        return self.filter(owned | Q(pk__in=received))
+        return self._opened(self.filter(owned | Q(pk__in=received)))
 
 
 class SupportFactDisclosure(CasePart):
@@ -488,7 +489,7 @@ class SupportFactDisclosure(CasePart):
         verbose_name=_("återkallad av"),
     )
 
-    objects = FactQuerySet.as_manager()
+    unscoped_all_sites, objects = door_managers(FactQuerySet)
 
     class Meta:
         ordering = ["-decided_at", "-pk"]

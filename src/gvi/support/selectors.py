@@ -139,7 +139,7 @@ def linkable_persons(user, case: SupportCase | None = None):
     """Persons a case may be linked to: those the user sees at their sites (and the current link)."""
     persons = Person.objects.visible_to(user).filter(deactivated_at__isnull=True)
     if case is not None and case.person_id:
-        persons = Person.objects.filter(Q(pk__in=persons.values("pk")) | Q(pk=case.person_id))
+        persons = Person.unscoped_all_sites.filter(Q(pk__in=persons.values("pk")) | Q(pk=case.person_id))
     return persons.order_by("alias")
 
 

@@ -244,7 +244,7 @@ def close_case(
     if closed_on:
         case.review_date = max(case.review_date, default_review_date(case.is_minor, closed_on))
     saved = save_versioned(case, expected_version, user=user)
-    for fact in SupportFactDisclosure.objects.filter(case=case, fact=Fact.ACTIVE_SUPPORT).active():
+    for fact in SupportFactDisclosure.unscoped_all_sites.filter(case=case, fact=Fact.ACTIVE_SUPPORT).active():
         _revoke(user, fact)
     return saved
 
@@ -255,7 +255,7 @@ def close_case(
 def _need_row(case: SupportCase, domain: str) -> NeedAssessment:
     if domain not in NeedDomain.values:
         raise ValidationError({"domain": _("Okänt behovsområde.")})
-    need = NeedAssessment.objects.filter(case=case, domain=domain).first()
+    need = NeedAssessment.unscoped_all_sites.filter(case=case, domain=domain).first()
     if need is None:  # rows are created with the case; a purged or missing row is recreated
         need = NeedAssessment(case=case, site_id=case.site_id, owner_id=case.owner_id, domain=domain)
     return need
@@ -307,7 +307,7 @@ def log_contact(user, case: SupportCase, data: dict) -> Contact:
         if field in data:
             setattr(contact, field, data[field])
     _save_new(user, contact)
-    locked = SupportCase.objects.select_for_update().get(pk=case.pk)
+    locked = SupportCase.unscoped_all_sites.select_for_update().get(pk=case.pk)
     changed = False
     if locked.first_contact_date is None or contact.date < locked.first_contact_date:
         locked.first_contact_date = contact.date

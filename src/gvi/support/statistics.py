@@ -92,7 +92,9 @@ class SiteFigures:
 
 def user_owns_all_cases_at(user, site: Site) -> bool:
     """True if every case at the site is owned by an organisation the user works for there."""
-    owner_ids = set(SupportCase.objects.filter(site=site).values_list("owner_id", flat=True).distinct())
+    owner_ids = set(
+        SupportCase.unscoped_all_sites.filter(site=site).values_list("owner_id", flat=True).distinct()
+    )
     own_ids = set(user.memberships.active().filter(site=site).values_list("organisation_id", flat=True))
     return owner_ids <= own_ids
 
@@ -110,7 +112,7 @@ def site_figures(
     today = today or timezone.localdate()
     starts = month_starts(months, today)
     since = starts[0]
-    cases = SupportCase.objects.filter(site=site)
+    cases = SupportCase.unscoped_all_sites.filter(site=site)
     recent = cases.filter(requested_at__gte=since)
     figures = SiteFigures(site=site, suppressed=suppressed, since=since, through=today)
 
@@ -164,7 +166,7 @@ def national_support_table() -> list[dict]:
     """Per site and year (of the request): requests, requests with a first contact, cases closed that
     year, of which completed, and the median days from request to first contact (five cases or more).
     Counts 1–4 are suppressed (None). No person-level data; sites without cases show zeros."""
-    cases = SupportCase.objects.all()
+    cases = SupportCase.unscoped_all_sites.all()
     requested = defaultdict(dict)
     for row in (
         cases.annotate(year=ExtractYear("requested_at"))
@@ -217,9 +219,9 @@ def help_uptake(person_ids, contacted_on: dict[int, date]) -> dict:
     ids = {int(pk) for pk in person_ids}
     asked: set[int] = set()
     days: dict[int, int] = {}
-    for person_id, requested_at, first in SupportCase.objects.filter(person_id__in=ids).values_list(
-        "person_id", "requested_at", "first_contact_date"
-    ):
+    for person_id, requested_at, first in SupportCase.unscoped_all_sites.filter(
+        person_id__in=ids
+    ).values_list("person_id", "requested_at", "first_contact_date"):
         since = contacted_on.get(person_id)
         if since is None or requested_at < since:
             continue

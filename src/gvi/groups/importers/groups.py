@@ -17,7 +17,7 @@ class _GroupImporter(_Importer):
         # Every name at the site (not only the visible ones: names are unique per site), by `name_key`.
         self.names = {
             name_key(name)
-            for name in Group.objects.filter(site_id=self.site_id).values_list("name", flat=True)
+            for name in Group.unscoped_all_sites.filter(site_id=self.site_id).values_list("name", flat=True)
         }
 
     def import_row(self, row: Row) -> str | None:

@@ -66,7 +66,7 @@ class _PersonImporter(_Importer):
         data["review_date"] = review
         self.check_review(row, review, data["is_minor"])
         if normalised:
-            duplicate = Person.objects.filter(
+            duplicate = Person.unscoped_all_sites.filter(
                 site_id=self.site_id,
                 owner_id=self.organisation_id,
                 personal_number_hash=identity.personal_number_hash(normalised),

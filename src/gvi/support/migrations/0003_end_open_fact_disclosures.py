@@ -9,7 +9,7 @@ def end_open_facts(apps, schema_editor):
 
     for name in ("SupportFactDisclosure", "HistoricalSupportFactDisclosure"):
         model = apps.get_model("support", name)
-        for row in model.objects.filter(expires_at__isnull=True).iterator():
+        for row in model._default_manager.filter(expires_at__isnull=True).iterator():
             row.expires_at = latest_end(row.legal_ground, row.decided_at)
             row.save(update_fields=["expires_at"])
 
